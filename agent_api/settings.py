@@ -1,0 +1,142 @@
+"""Service settings, read from ``QURB_*`` environment variables.
+
+``Settings`` is a frozen value built once by the composition root (or directly by a test);
+nothing reads the environment at import time. Signing keys are typed secrets: in
+``development`` a missing key is generated once into ``QURB_KEY_DIR`` (mode 0600) so the demo
+needs no set-up; in ``production`` a missing or placeholder key stops the service at start.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Literal
+
+from agent_api.errors import ConfigurationError
+from agent_api.secrets import (
+    Secret,
+    new_ed25519_pem,
+    new_symmetric_key_text,
+    parse_ed25519_private_key,
+    parse_symmetric_key,
+    read_secret,
+    write_private_file,
+)
+
+Environment = Literal["development", "test", "production"]
+
+# name -> kind; each is read from QURB_<NAME> or QURB_<NAME>_FILE.
+KEY_KINDS: dict[str, Literal["ed25519", "symmetric"]] = {
+    "TOKEN_SIGNING_KEY": "ed25519",  # signs operator and back-office JWTs
+    "RECEIPT_SIGNING_KEY": "ed25519",  # the CNSS receipt key
+    "LOG_SIGNING_KEY": "ed25519",  # signs audit-log checkpoints
+    "CIN_ENCRYPTION_KEY": "symmetric",  # AES-256-GCM key for CINs at rest
+    "CIN_INDEX_KEY": "symmetric",  # HMAC key of the CIN blind index
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    environment: Environment = "development"
+    database_url: str = "sqlite:///./qurb.db"
+    key_dir: Path = Path(".qurb/keys")
+    keys: Mapping[str, Secret] = field(default_factory=dict)
+
+    token_issuer: str = "qurb"  # noqa: S105 - the JWT iss claim, not a secret
+    admin_token_ttl_seconds: int = 30 * 60
+    operator_token_ttl_seconds: int = 8 * 3600
+
+    # argon2id cost; tests lower it so hashing does not dominate the suite.
+    password_time_cost: int = 3
+    password_memory_kib: int = 64 * 1024
+    max_failed_logins: int = 5
+    lockout_seconds: int = 15 * 60
+
+    activation_code_ttl_seconds: int = 72 * 3600
+    max_body_bytes: int = 64 * 1024
+    db_pool_size: int = 10
+    log_level: str = "INFO"
+
+    def key_text(self, name: str) -> Secret:
+        try:
+            return self.keys[name]
+        except KeyError:
+            raise ConfigurationError(f"key {name} is not configured") from None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        source = dict(os.environ if env is None else env)
+        environment = source.get("QURB_ENV", "development")
+        if environment not in ("development", "test", "production"):
+            raise ConfigurationError("QURB_ENV must be one of development, test, production")
+        base = cls(
+            environment=environment,  # type: ignore[arg-type]  # checked just above
+            database_url=source.get("QURB_DATABASE_URL", cls.database_url),
+            key_dir=Path(source.get("QURB_KEY_DIR", str(cls.key_dir))),
+            token_issuer=source.get("QURB_TOKEN_ISSUER", cls.token_issuer),
+            admin_token_ttl_seconds=_int(source, "ADMIN_TOKEN_TTL_SECONDS", 30 * 60),
+            operator_token_ttl_seconds=_int(source, "OPERATOR_TOKEN_TTL_SECONDS", 8 * 3600),
+            password_time_cost=_int(source, "PASSWORD_TIME_COST", 3),
+            password_memory_kib=_int(source, "PASSWORD_MEMORY_KIB", 64 * 1024),
+            max_failed_logins=_int(source, "MAX_FAILED_LOGINS", 5),
+            lockout_seconds=_int(source, "LOCKOUT_SECONDS", 15 * 60),
+            activation_code_ttl_seconds=_int(source, "ACTIVATION_CODE_TTL_SECONDS", 72 * 3600),
+            max_body_bytes=_int(source, "MAX_BODY_BYTES", 64 * 1024),
+            db_pool_size=_int(source, "DB_POOL_SIZE", 10),
+            log_level=source.get("QURB_LOG_LEVEL", "INFO"),
+        )
+        keys = {name: s for name in KEY_KINDS if (s := read_secret(source, name)) is not None}
+        return base.with_keys(keys)
+
+    def with_keys(self, keys: Mapping[str, Secret]) -> Settings:
+        """Validate the given keys; complete the missing ones (development/test only)."""
+        complete = dict(keys)
+        for name, kind in KEY_KINDS.items():
+            secret = complete.get(name)
+            if secret is None or secret.is_placeholder():
+                if self.environment == "production":
+                    state = "missing" if secret is None else "a placeholder"
+                    raise ConfigurationError(
+                        f"QURB_{name} is {state}; production needs a real key "
+                        f"(QURB_{name} or QURB_{name}_FILE)"
+                    )
+                secret = self._generated_key(name, kind)
+                complete[name] = secret
+            _check_key(name, kind, secret)
+        return replace(self, keys=complete)
+
+    def _generated_key(self, name: str, kind: str) -> Secret:
+        path = self.key_dir / f"{name.lower()}.{'pem' if kind == 'ed25519' else 'key'}"
+        if not path.exists():
+            text = new_ed25519_pem() if kind == "ed25519" else new_symmetric_key_text()
+            # Another worker may have generated it first: then read theirs.
+            with contextlib.suppress(FileExistsError):
+                write_private_file(path, text)
+        return Secret(path.read_text(encoding="utf-8"))
+
+
+def _int(source: Mapping[str, str], name: str, default: int) -> int:
+    raw = source.get(f"QURB_{name}")
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigurationError(f"QURB_{name} must be a whole number") from None
+    if value <= 0:
+        raise ConfigurationError(f"QURB_{name} must be positive")
+    return value
+
+
+def _check_key(name: str, kind: str, secret: Secret) -> None:
+    try:
+        if kind == "ed25519":
+            parse_ed25519_private_key(secret.reveal())
+        else:
+            parse_symmetric_key(secret.reveal())
+    except ValueError as exc:
+        # The reason names the expected shape, never the value.
+        raise ConfigurationError(f"QURB_{name} is not a valid {kind} key: {exc}") from None
