@@ -1,0 +1,1 @@
+"""Tables, the engine and the unit of work. Imports the domain, never the HTTP layer."""

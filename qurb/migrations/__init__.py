@@ -1,0 +1,1 @@
+"""Alembic migrations of Qurb's whole schema (agent API and reconciliation)."""
