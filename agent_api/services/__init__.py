@@ -1,0 +1,1 @@
+"""Use cases. Each opens a unit of work, applies the domain rules, and commits."""
