@@ -1,0 +1,128 @@
+"""The OpenAPI 3.1 document, generated from the endpoint specifications and their schemas."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic.json_schema import JsonSchemaMode, models_json_schema
+
+from agent_api.http.endpoints import Endpoint
+from agent_api.http.schemas.common import ErrorBody
+
+_ERRORS = {
+    400: "Malformed request (not JSON, not an object)",
+    401: "Missing, invalid or expired credentials",
+    403: "The caller's role may not do this",
+    404: "Not found, or outside the caller's scope",
+    409: "Conflicts with the stored state",
+    413: "Body too large",
+    422: "A field is invalid (the error names it)",
+    503: "Database unavailable; safe to retry",
+}
+
+
+def build(endpoints: Sequence[Endpoint], *, title: str, version: str) -> dict[str, Any]:
+    models: set[type[BaseModel]] = {ErrorBody}
+    for e in endpoints:
+        models.update(m for m in (e.body, e.response) if m is not None)
+    ordered = sorted(models, key=lambda m: m.__name__)
+    modes: list[tuple[type[BaseModel], JsonSchemaMode]] = [
+        (m, "validation" if _is_input(m, endpoints) else "serialization") for m in ordered
+    ]
+    refs, definitions = models_json_schema(
+        modes,
+        ref_template="#/components/schemas/{model}",
+    )
+    schemas = definitions.get("$defs", {})
+
+    def ref(model: type[BaseModel]) -> dict[str, Any]:
+        mode: JsonSchemaMode = "validation" if _is_input(model, endpoints) else "serialization"
+        return dict(refs[(model, mode)])
+
+    paths: dict[str, dict[str, Any]] = {}
+    for e in endpoints:
+        operation: dict[str, Any] = {
+            "summary": e.summary,
+            "operationId": _operation_id(e),
+            "tags": list(e.tags),
+            "parameters": _path_parameters(e) + _query_parameters(e),
+            "responses": {},
+        }
+        if e.auth != "public":
+            operation["security"] = [{"bearer": []}]
+            roles = ", ".join(sorted(r.value for r in e.roles))
+            operation["description"] = f"Roles: {roles}. Scope-limited to the caller's own."
+        if e.body is not None:
+            operation["requestBody"] = {
+                "required": True,
+                "content": {"application/json": {"schema": ref(e.body)}},
+            }
+        success: dict[str, Any] = {"description": "Success"}
+        if e.response is not None:
+            success["content"] = {"application/json": {"schema": ref(e.response)}}
+        operation["responses"][str(e.status)] = success
+        for status in _error_statuses(e):
+            operation["responses"][str(status)] = {
+                "description": _ERRORS[status],
+                "content": {"application/json": {"schema": ref(ErrorBody)}},
+            }
+        paths.setdefault(e.template, {})[e.method.lower()] = operation
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": title, "version": version},
+        "paths": paths,
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+            },
+        },
+    }
+
+
+def _is_input(model: type[BaseModel], endpoints: Sequence[Endpoint]) -> bool:
+    return any(e.body is model for e in endpoints)
+
+
+def _operation_id(e: Endpoint) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", e.summary.lower()).strip("_")
+
+
+def _path_parameters(e: Endpoint) -> list[dict[str, Any]]:
+    params = []
+    for name, convertor in re.findall(r"\{(\w+)(?::(\w+))?\}", e.path):
+        kind = "integer" if convertor == "int" else "string"
+        params.append({"name": name, "in": "path", "required": True, "schema": {"type": kind}})
+    return params
+
+
+def _query_parameters(e: Endpoint) -> list[dict[str, Any]]:
+    if e.query is None:
+        return []
+    schema = e.query.model_json_schema()
+    required = set(schema.get("required", []))
+    return [
+        {"name": name, "in": "query", "required": name in required, "schema": prop}
+        for name, prop in schema.get("properties", {}).items()
+    ]
+
+
+def _error_statuses(e: Endpoint) -> list[int]:
+    statuses = {503}
+    if e.body is not None:
+        statuses |= {400, 413, 422}
+    if e.query is not None:
+        statuses.add(422)
+    if e.auth != "public":
+        statuses |= {401, 403}
+    if "{" in e.path:
+        statuses.add(404)
+    if e.method in ("POST", "PUT", "PATCH", "DELETE") and e.auth != "public":
+        statuses.add(409)
+    if e.auth == "public" and e.body is not None:
+        statuses |= {401, 403, 423} & set(_ERRORS)
+    statuses |= set(e.errors)
+    return sorted(s for s in statuses if s in _ERRORS)

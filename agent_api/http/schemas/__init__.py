@@ -1,0 +1,1 @@
+"""Request and response schemas. Never table models: inputs forbid unknown fields."""

@@ -1,0 +1,51 @@
+"""Every Prometheus metric of the service, in one place, namespaced ``qurb_``.
+
+Labels stay low-cardinality: route templates, never raw paths; error codes from the fixed
+list, never messages. With several uvicorn workers, ``PROMETHEUS_MULTIPROC_DIR`` is set by
+``qurb-api serve`` before the workers start, and ``/metrics`` aggregates all of them.
+"""
+
+from __future__ import annotations
+
+import os
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+)
+from prometheus_client.multiprocess import MultiProcessCollector
+
+HTTP_REQUESTS = Counter(
+    "qurb_http_requests_total",
+    "HTTP requests answered, by method, route template and status.",
+    ["method", "route", "status"],
+)
+HTTP_LATENCY = Histogram(
+    "qurb_http_request_duration_seconds",
+    "Time to answer an HTTP request, by method and route template.",
+    ["method", "route"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
+)
+REFUSALS = Counter(
+    "qurb_refusals_total",
+    "Requests refused, by stable error code.",
+    ["code"],
+)
+LOGINS = Counter(
+    "qurb_logins_total",
+    "Sign-in attempts, by kind (admin, operator) and outcome.",
+    ["kind", "outcome"],
+)
+
+
+def exposition() -> tuple[bytes, str]:
+    """The metrics text of this process, or of every worker in multiprocess mode."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        return generate_latest(registry), CONTENT_TYPE_LATEST
+    return generate_latest(REGISTRY), CONTENT_TYPE_LATEST
