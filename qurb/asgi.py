@@ -1,0 +1,19 @@
+"""The ASGI application uvicorn serves: ``uvicorn --factory qurb.asgi:app_from_env``."""
+
+from __future__ import annotations
+
+from starlette.applications import Starlette
+
+from agent_api.http.app import create_app
+from agent_api.observability import configure_logging
+from agent_api.settings import Settings
+
+
+def build(settings: Settings) -> Starlette:
+    return create_app(settings)
+
+
+def app_from_env() -> Starlette:
+    settings = Settings.from_env()
+    configure_logging(settings.log_level)
+    return build(settings)
