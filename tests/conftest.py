@@ -1,0 +1,123 @@
+"""Shared fixtures. Every test that touches the database runs twice: on SQLite and on the
+PostgreSQL that ``QURB_TEST_DATABASE_URL`` names.
+
+PostgreSQL tests use a schema of their own per test run, migrated once; SQLite tests copy a
+migrated template file. Between tests every table is emptied, so tests that commit (all of
+them: services own their transactions) start clean. With ``CI=true`` an unreachable
+PostgreSQL fails the run; elsewhere its half of the tests is skipped, and says why.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+
+from agent_api.persistence.db import build_engine
+from agent_api.settings import Settings
+from qurb import migrate
+from qurb.schema import metadata
+
+PG_ENV = "QURB_TEST_DATABASE_URL"
+
+
+class FakeClock:
+    """A controllable clock for tests; starts at a fixed, realistic instant."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self.now = start or datetime.now(UTC).replace(microsecond=0)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture(scope="session")
+def key_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("keys")
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("sqlite") / "template.db"
+    migrate.upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    base = os.environ.get(PG_ENV)
+    if not base:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{PG_ENV} is not set, and CI needs the PostgreSQL tests")
+        pytest.skip(f"{PG_ENV} is not set: PostgreSQL half skipped")
+    admin = build_engine(base, pool_size=1)
+    schema = f"qurb_test_{uuid.uuid4().hex[:10]}"
+    try:
+        with admin.begin() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    except OperationalError as exc:
+        admin.dispose()
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"PostgreSQL at {PG_ENV} is unreachable: {type(exc).__name__}")
+        pytest.skip(f"PostgreSQL unreachable ({type(exc).__name__}): PostgreSQL half skipped")
+    url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
+    rendered = url.render_as_string(hide_password=False)
+    migrate.upgrade(rendered)
+    yield rendered
+    with admin.begin() as connection:
+        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(
+    request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
+) -> Iterator[str]:
+    if request.param == "sqlite":
+        path = tmp_path / "qurb.db"
+        shutil.copyfile(sqlite_template, path)
+        yield f"sqlite:///{path}"
+        return
+    url: str = request.getfixturevalue("postgres_url")
+    yield url
+    engine = build_engine(url, pool_size=1)
+    tables = ", ".join(f'"{t.name}"' for t in metadata().sorted_tables)
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    built = build_engine(database_url, pool_size=5)
+    yield built
+    built.dispose()
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def settings(database_url: str, key_dir: Path) -> Settings:
+    # A cheap argon2 cost: the suite hashes hundreds of passwords.
+    return Settings(
+        environment="test",
+        database_url=database_url,
+        key_dir=key_dir,
+        password_time_cost=1,
+        password_memory_kib=1024,
+        max_failed_logins=3,
+    ).with_keys({})

@@ -1,0 +1,177 @@
+"""Every back-office endpoint × every back-office role × own and other network.
+
+The matrix is generated from the app's own endpoint list, so an endpoint added without a row
+here fails ``test_matrix_covers_every_admin_endpoint``. Expected: a role the endpoint does not
+allow gets 403; a network admin reaching into another network gets 404 (never a hint that
+the object exists) or, for lists, only its own network's rows; everything else succeeds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from agent_api.domain.roles import Role
+from agent_api.http.admin import ENDPOINTS
+from tests.integration.conftest import World
+
+Own = bool
+Request = tuple[str, dict[str, Any] | None]
+
+
+def _net(own: Own) -> str:
+    return "CASHPLUS" if own else "WAFACASH"
+
+
+def _office(own: Own) -> str:
+    return "CA-01" if own else "WA-01"
+
+
+def _terminal(world: World, own: Own) -> int:
+    return world.terminal_ids[_office(own)]
+
+
+def _user(own: Own) -> str:
+    return f"op.{_office(own).lower()}"
+
+
+T = "/v1/admin/terminals"
+ROWS: dict[tuple[str, str], Callable[[World, Own], Request]] = {
+    ("DELETE", "/v1/admin/sessions/current"): lambda w, o: ("/v1/admin/sessions/current", None),
+    ("POST", "/v1/admin/networks"): lambda w, o: (
+        "/v1/admin/networks",
+        {
+            "code": "NEWNET",
+            "name": "New",
+            "commission_fixed_centimes": 0,
+            "commission_bps": 0,
+            "settlement_account": "022780000000000000123458",
+        },
+    ),
+    ("GET", "/v1/admin/networks"): lambda w, o: ("/v1/admin/networks", None),
+    ("GET", "/v1/admin/networks/{code}"): lambda w, o: (f"/v1/admin/networks/{_net(o)}", None),
+    ("POST", "/v1/admin/networks/{code}/suspend"): lambda w, o: (
+        f"/v1/admin/networks/{_net(o)}/suspend",
+        None,
+    ),
+    ("POST", "/v1/admin/networks/{code}/reactivate"): lambda w, o: (
+        f"/v1/admin/networks/{_net(o)}/reactivate",
+        None,
+    ),
+    ("POST", "/v1/admin/offices"): lambda w, o: (
+        "/v1/admin/offices",
+        {"code": "NEW-01", "network": _net(o), "name": "n", "city": "c", "region": "r"},
+    ),
+    ("GET", "/v1/admin/offices"): lambda w, o: (f"/v1/admin/offices?network={_net(o)}", None),
+    ("GET", "/v1/admin/offices/{code}"): lambda w, o: (f"/v1/admin/offices/{_office(o)}", None),
+    ("POST", "/v1/admin/offices/{code}/suspend"): lambda w, o: (
+        f"/v1/admin/offices/{_office(o)}/suspend",
+        None,
+    ),
+    ("POST", "/v1/admin/offices/{code}/reactivate"): lambda w, o: (
+        f"/v1/admin/offices/{_office(o)}/reactivate",
+        None,
+    ),
+    ("POST", T): lambda w, o: (T, {"office": _office(o), "label": "Guichet 9"}),
+    ("GET", T): lambda w, o: (f"{T}?office={_office(o)}", None),
+    ("GET", T + "/{terminal_id}"): lambda w, o: (f"{T}/{_terminal(w, o)}", None),
+    ("POST", T + "/{terminal_id}/suspend"): lambda w, o: (f"{T}/{_terminal(w, o)}/suspend", None),
+    ("POST", T + "/{terminal_id}/reactivate"): lambda w, o: (
+        f"{T}/{_terminal(w, o)}/reactivate",
+        None,
+    ),
+    ("POST", T + "/{terminal_id}/revoke"): lambda w, o: (f"{T}/{_terminal(w, o)}/revoke", None),
+    ("POST", T + "/{terminal_id}/activation-code"): lambda w, o: (
+        f"{T}/{_terminal(w, o)}/activation-code",
+        None,
+    ),
+    ("POST", "/v1/admin/users"): lambda w, o: (
+        "/v1/admin/users",
+        {
+            "username": "op.new",
+            "full_name": "New",
+            "role": "operator",
+            "password": "a long enough password",
+            "office": _office(o),
+        },
+    ),
+    ("GET", "/v1/admin/users"): lambda w, o: (f"/v1/admin/users?office={_office(o)}", None),
+    ("GET", "/v1/admin/users/{username}"): lambda w, o: (f"/v1/admin/users/{_user(o)}", None),
+    ("POST", "/v1/admin/users/{username}/suspend"): lambda w, o: (
+        f"/v1/admin/users/{_user(o)}/suspend",
+        None,
+    ),
+    ("POST", "/v1/admin/users/{username}/reactivate"): lambda w, o: (
+        f"/v1/admin/users/{_user(o)}/reactivate",
+        None,
+    ),
+    ("POST", "/v1/admin/users/{username}/unlock"): lambda w, o: (
+        f"/v1/admin/users/{_user(o)}/unlock",
+        None,
+    ),
+    ("PUT", "/v1/admin/users/{username}/password"): lambda w, o: (
+        f"/v1/admin/users/{_user(o)}/password",
+        {"password": "another long password"},
+    ),
+}
+
+ADMIN_ENDPOINTS = [e for e in ENDPOINTS if e.auth == "admin"]
+USERNAMES = {
+    Role.CNSS_ADMIN: "cnss.admin",
+    Role.FINANCE: "cnss.finance",
+    Role.AUDITOR: "cnss.auditor",
+    Role.NETWORK_ADMIN: "admin.cashplus",
+}
+# Endpoints about the caller itself: there is no other network's object to reach for.
+UNSCOPED = {("DELETE", "/v1/admin/sessions/current")}
+CASES = [
+    pytest.param(
+        e, role, own, id=f"{e.method} {e.template} {role.value} {'own' if own else 'other'}"
+    )
+    for e in ADMIN_ENDPOINTS
+    for role in USERNAMES
+    for own in (
+        (True, False)
+        if role == Role.NETWORK_ADMIN and (e.method, e.template) not in UNSCOPED
+        else (True,)
+    )
+]
+
+
+def test_matrix_covers_every_admin_endpoint() -> None:
+    assert {(e.method, e.template) for e in ADMIN_ENDPOINTS} == set(ROWS)
+
+
+def _networks_in(body: dict[str, Any]) -> set[str]:
+    return {item.get("network", item.get("code")) for item in body["items"]}
+
+
+@pytest.mark.parametrize(("endpoint", "role", "own"), CASES)
+def test_admin_endpoint_respects_role_and_scope(
+    world: World, endpoint: Any, role: Role, own: bool
+) -> None:
+    path, body = ROWS[(endpoint.method, endpoint.template)](world, own)
+    response = world.client.request(
+        endpoint.method, path, json=body, headers=world.auth(USERNAMES[role])
+    )
+    if role not in endpoint.roles:
+        assert response.status_code == 403, response.text
+        assert response.json()["error"]["code"] == "forbidden"
+        return
+    if endpoint.method == "GET" and "{" not in endpoint.path:
+        assert response.status_code == 200, response.text
+        networks = _networks_in(response.json())
+        if role == Role.NETWORK_ADMIN:
+            assert networks <= {"CASHPLUS"}
+            if own:
+                assert networks == {"CASHPLUS"}
+        else:
+            assert networks
+        return
+    if not own:
+        assert response.status_code == 404, response.text
+        assert response.json()["error"]["code"] == "not_found"
+        return
+    assert 200 <= response.status_code < 300, response.text

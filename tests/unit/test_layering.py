@@ -1,0 +1,128 @@
+"""The one-way rule of STYLE.md, held on every module's imports.
+
+http → services → (domain, persistence); persistence → domain; domain → nothing (but the
+shared leaves ``errors`` and ``clock``); the protocol package is pure; the terminal client
+imports only the protocol and an HTTP client; the agent API never imports reconciliation.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# package prefix -> import prefixes it must never use
+FORBIDDEN: dict[str, tuple[str, ...]] = {
+    "agent_api.protocol": (
+        "agent_api.domain",
+        "agent_api.persistence",
+        "agent_api.services",
+        "agent_api.http",
+        "agent_api.settings",
+        "sqlalchemy",
+        "sqlmodel",
+        "starlette",
+        "httpx",
+        "uvicorn",
+        "reconciliation",
+        "terminal_client",
+        "qurb",
+    ),
+    "agent_api.domain": (
+        "agent_api.persistence",
+        "agent_api.services",
+        "agent_api.http",
+        "sqlalchemy",
+        "sqlmodel",
+        "starlette",
+        "httpx",
+    ),
+    "agent_api.persistence": ("agent_api.services", "agent_api.http", "starlette"),
+    "agent_api.services": ("agent_api.http", "starlette"),
+    "agent_api": ("reconciliation", "qurb", "terminal_client"),
+    "terminal_client": (
+        "agent_api.domain",
+        "agent_api.persistence",
+        "agent_api.services",
+        "agent_api.http",
+        "agent_api.settings",
+        "agent_api.errors",
+        "sqlalchemy",
+        "sqlmodel",
+        "starlette",
+        "uvicorn",
+        "alembic",
+        "psycopg",
+        "reconciliation",
+        "qurb",
+    ),
+    "reconciliation": ("agent_api.http", "qurb", "terminal_client"),
+}
+
+
+def module_name(path: Path, root: Path) -> str:
+    parts = path.relative_to(root).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imports_of(path: Path) -> list[tuple[int, str]]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found: list[tuple[int, str]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, alias.name) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.append((node.lineno, node.module))
+    return found
+
+
+def _under(name: str, prefix: str) -> bool:
+    return name == prefix or name.startswith(prefix + ".")
+
+
+def violations(root: Path) -> list[str]:
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        if ".venv" in path.parts or "tests" in path.parts or "build" in path.parts:
+            continue
+        module = module_name(path, root)
+        # The most specific rule that applies; agent_api's sub-layers also obey agent_api's.
+        rules = [p for p in FORBIDDEN if _under(module, p)]
+        for line, imported in imports_of(path):
+            for rule in rules:
+                for banned in FORBIDDEN[rule]:
+                    if _under(imported, banned) and not _under(module, banned):
+                        found.append(f"{path.relative_to(root)}:{line} {module} imports {imported}")
+    return found
+
+
+def test_the_codebase_respects_the_one_way_layering() -> None:
+    assert violations(ROOT) == []
+
+
+@pytest.mark.parametrize(
+    ("package", "source"),
+    [
+        ("terminal_client", "import sqlmodel\n"),
+        ("terminal_client", "from agent_api.services.auth import AuthService\n"),
+        ("agent_api", "from reconciliation import close\n"),
+        ("agent_api/protocol", "import starlette\n"),
+        ("agent_api/domain", "from agent_api.persistence.tables import User\n"),
+        ("agent_api/services", "from agent_api.http.io import parse_body\n"),
+    ],
+)
+def test_a_forbidden_import_is_caught(tmp_path: Path, package: str, source: str) -> None:
+    target = tmp_path / package
+    target.mkdir(parents=True)
+    (target / "bad.py").write_text(source)
+    assert len(violations(tmp_path)) == 1
+
+
+def test_the_terminal_client_may_use_the_protocol_and_httpx(tmp_path: Path) -> None:
+    target = tmp_path / "terminal_client"
+    target.mkdir()
+    (target / "ok.py").write_text("import httpx\nfrom agent_api.protocol import keys\n")
+    assert violations(tmp_path) == []
