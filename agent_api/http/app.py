@@ -8,7 +8,6 @@ from collections.abc import AsyncIterator, Sequence
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.routing import Route
 
 from agent_api.clock import Clock, utc_now
 from agent_api.http import admin, openapi, system
@@ -45,13 +44,7 @@ def create_app(
             engine.dispose()
 
     app = Starlette(
-        routes=[
-            Route("/healthz", system.healthz, methods=["GET"]),
-            Route("/readyz", system.readyz, methods=["GET"]),
-            Route("/metrics", system.metrics_endpoint, methods=["GET"]),
-            Route("/openapi.json", system.openapi, methods=["GET"]),
-            *routes(endpoints),
-        ],
+        routes=[*system.ROUTES, *routes(endpoints)],
         middleware=[
             Middleware(RequestContextMiddleware),
             Middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes),

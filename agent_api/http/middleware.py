@@ -74,6 +74,7 @@ class RequestContextMiddleware:
             logger.info(
                 "http_request",
                 extra={
+                    "request_id": request_id,
                     "method": scope["method"],
                     "route": route,
                     "status": status,

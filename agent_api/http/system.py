@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
 
 from agent_api import metrics
 from agent_api.errors import Unavailable
+from agent_api.http.middleware import ROUTE_KEY
 from agent_api.persistence.db import is_reachable
 
 
@@ -30,3 +34,19 @@ async def metrics_endpoint(_request: Request) -> Response:
 
 async def openapi(request: Request) -> Response:
     return JSONResponse(request.app.state.openapi)
+
+
+def _route(path: str, endpoint: Callable[[Request], Awaitable[Response]]) -> Route:
+    async def labelled(request: Request) -> Response:
+        request.scope[ROUTE_KEY] = path
+        return await endpoint(request)
+
+    return Route(path, labelled, methods=["GET"])
+
+
+ROUTES = [
+    _route("/healthz", healthz),
+    _route("/readyz", readyz),
+    _route("/metrics", metrics_endpoint),
+    _route("/openapi.json", openapi),
+]

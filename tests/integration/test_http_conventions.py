@@ -3,6 +3,8 @@ input, the operational endpoints, and an OpenAPI document that describes every e
 
 from __future__ import annotations
 
+import json
+import logging
 from dataclasses import replace
 
 import pytest
@@ -10,8 +12,9 @@ from httpx2 import Response
 from starlette.testclient import TestClient
 
 from agent_api.http.app import create_app
+from agent_api.observability import JsonFormatter
 from agent_api.settings import Settings
-from tests.integration.conftest import World
+from tests.integration.conftest import PASSWORD, World
 
 NETWORK = {
     "code": "DAMANE",
@@ -179,3 +182,22 @@ def test_openapi_describes_every_endpoint_with_its_schemas(world: World) -> None
             assert ref.rsplit("/", 1)[1] in document["components"]["schemas"]
     network_in = document["components"]["schemas"]["NetworkIn"]
     assert network_in["additionalProperties"] is False
+
+
+def test_log_lines_carry_the_request_id_and_never_the_password(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    formatter = JsonFormatter()
+    response = world.client.post(
+        "/v1/admin/sessions",
+        json={"username": "cnss.admin", "password": PASSWORD},
+        headers={"X-Request-ID": "trace-me-0001"},
+    )
+    assert response.status_code == 201
+    lines = [formatter.format(record) for record in caplog.records]
+    access = [json.loads(line) for line in lines if '"http_request"' in line]
+    assert access[-1]["request_id"] == "trace-me-0001"
+    assert access[-1]["route"] == "/v1/admin/sessions"
+    assert all(PASSWORD not in line for line in lines)
+    assert all(response.json()["token"] not in line for line in lines)

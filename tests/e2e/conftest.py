@@ -1,0 +1,90 @@
+"""End-to-end fixtures: the real ``qurb-api serve`` in a subprocess on 127.0.0.1."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+import httpx
+import pytest
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass
+class Server:
+    url: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+
+def server_env(database_url: str, key_dir: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("QURB_", "PROMETHEUS_"))}
+    env.update(
+        QURB_ENV="test",
+        QURB_DATABASE_URL=database_url,
+        QURB_KEY_DIR=str(key_dir),
+        QURB_PASSWORD_TIME_COST="1",
+        QURB_PASSWORD_MEMORY_KIB="1024",
+    )
+    return env
+
+
+@pytest.fixture
+def start_server(database_url: str, key_dir: Path, tmp_path: Path) -> Iterator[object]:
+    started: list[Server] = []
+    handles: list[BinaryIO] = []
+
+    def start(workers: int = 1) -> Server:
+        port = free_port()
+        log = tmp_path / f"server-{port}.log"
+        handle = log.open("wb")
+        handles.append(handle)
+        process = subprocess.Popen(  # noqa: S603 - our own command, fixed argv
+            [
+                sys.executable,
+                "-m",
+                "qurb.cli",
+                "serve",
+                "--port",
+                str(port),
+                "--workers",
+                str(workers),
+            ],
+            env=server_env(database_url, key_dir),
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+        )
+        server = Server(f"http://127.0.0.1:{port}", process, log)
+        started.append(server)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(server.url + "/healthz", timeout=1).status_code == 200:
+                    return server
+            except httpx.TransportError:
+                time.sleep(0.2)
+        raise AssertionError(f"server did not start:\n{log.read_text()}")
+
+    yield start
+    for server in started:
+        server.process.terminate()
+        try:
+            server.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.process.kill()
+            server.process.wait()
+    for handle in handles:
+        handle.close()
