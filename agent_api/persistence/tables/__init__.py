@@ -3,5 +3,16 @@
 from agent_api.persistence.tables.base import metadata
 from agent_api.persistence.tables.registry import Network, Office, Terminal, TerminalKey, User
 from agent_api.persistence.tables.sessions import UserSession
+from agent_api.persistence.tables.terminal_security import IdempotencyRecord, SecurityEvent
 
-__all__ = ["Network", "Office", "Terminal", "TerminalKey", "User", "UserSession", "metadata"]
+__all__ = [
+    "IdempotencyRecord",
+    "Network",
+    "Office",
+    "SecurityEvent",
+    "Terminal",
+    "TerminalKey",
+    "User",
+    "UserSession",
+    "metadata",
+]

@@ -73,6 +73,7 @@ class Terminal(SQLModel, table=True):
             _in("status", ("pending", "active", "suspended", "revoked")), name="status"
         ),
         CheckConstraint("activation_attempts >= 0", name="activation_attempts_non_negative"),
+        CheckConstraint("login_failures >= 0", name="login_failures_non_negative"),
         # Labels name a counter inside its office; unique, so a retried "create terminal"
         # cannot silently make a second one.
         UniqueConstraint("office_id", "label"),
@@ -90,6 +91,12 @@ class Terminal(SQLModel, table=True):
     activation_attempts: int = Field(sa_column=Column(Integer, nullable=False))
     created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     activated_at: datetime | None = Field(sa_column=Column(UTCDateTime, nullable=True))
+    # Failed operator sign-ins from this terminal in the current window: a terminal trying
+    # passwords is throttled whichever accounts it tries.
+    login_failures: int = Field(default=0, sa_column=Column(Integer, nullable=False))
+    login_window_started_at: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime, nullable=True)
+    )
 
 
 class TerminalKey(SQLModel, table=True):
