@@ -14,6 +14,7 @@
     │   └── AccountLocked          too many failed logins; retry later              423
     ├── Forbidden                  authenticated, but the role may not do this      403
     ├── PayloadTooLarge            the body exceeds the configured cap              413
+    ├── RateLimited                too many attempts from one terminal; wait        429
     └── Unavailable                the database cannot be reached                   503
 
 Messages name the field or the reason and never carry a secret, a password, a token or a CIN.
@@ -108,6 +109,13 @@ class PayloadTooLarge(QurbError):
 
     code = "payload_too_large"
     status = 413
+
+
+class RateLimited(QurbError):
+    """Raised when a terminal has failed too many sign-ins within the throttling window."""
+
+    code = "rate_limited"
+    status = 429
 
 
 class Unavailable(QurbError):

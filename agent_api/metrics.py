@@ -35,6 +35,15 @@ REFUSALS = Counter(
     "Requests refused, by stable error code.",
     ["code"],
 )
+SECURITY_EVENTS = Counter(
+    "qurb_security_events_total",
+    "Security events recorded for auditors, by kind.",
+    ["kind"],
+)
+IDEMPOTENT_REPLAYS = Counter(
+    "qurb_idempotent_replays_total",
+    "Writes answered from the stored original response (a retried sequence number).",
+)
 LOGINS = Counter(
     "qurb_logins_total",
     "Sign-in attempts, by kind (admin, operator) and outcome.",

@@ -38,6 +38,10 @@ KEY_KINDS: dict[str, Literal["ed25519", "symmetric"]] = {
 }
 
 
+# An operator token outliving a working day is a stolen-token window with no benefit.
+MAX_OPERATOR_TOKEN_TTL = 12 * 3600
+
+
 @dataclass(frozen=True)
 class Settings:
     environment: Environment = "development"
@@ -56,6 +60,18 @@ class Settings:
     lockout_seconds: int = 15 * 60
 
     activation_code_ttl_seconds: int = 72 * 3600
+    max_activation_attempts: int = 5
+    # A terminal that fails this many operator sign-ins within the window is throttled.
+    terminal_login_failures: int = 10
+    terminal_login_window_seconds: int = 15 * 60
+
+    # RFC 9421 "created" must be within ±window of server time; a write marked Qurb-Offline
+    # may be up to offline_window old (store-and-forward through a network outage).
+    signature_window_seconds: int = 300
+    offline_window_seconds: int = 72 * 3600
+    # How long a retried write waits for the first one still in flight before getting 409.
+    idempotency_wait_ms: int = 2000
+
     max_body_bytes: int = 64 * 1024
     db_pool_size: int = 10
     log_level: str = "INFO"
@@ -84,10 +100,18 @@ class Settings:
             max_failed_logins=_int(source, "MAX_FAILED_LOGINS", 5),
             lockout_seconds=_int(source, "LOCKOUT_SECONDS", 15 * 60),
             activation_code_ttl_seconds=_int(source, "ACTIVATION_CODE_TTL_SECONDS", 72 * 3600),
+            max_activation_attempts=_int(source, "MAX_ACTIVATION_ATTEMPTS", 5),
+            terminal_login_failures=_int(source, "TERMINAL_LOGIN_FAILURES", 10),
+            terminal_login_window_seconds=_int(source, "TERMINAL_LOGIN_WINDOW_SECONDS", 900),
+            signature_window_seconds=_int(source, "SIGNATURE_WINDOW_SECONDS", 300),
+            offline_window_seconds=_int(source, "OFFLINE_WINDOW_SECONDS", 72 * 3600),
+            idempotency_wait_ms=_int(source, "IDEMPOTENCY_WAIT_MS", 2000),
             max_body_bytes=_int(source, "MAX_BODY_BYTES", 64 * 1024),
             db_pool_size=_int(source, "DB_POOL_SIZE", 10),
             log_level=source.get("QURB_LOG_LEVEL", "INFO"),
         )
+        if base.operator_token_ttl_seconds > MAX_OPERATOR_TOKEN_TTL:
+            raise ConfigurationError("QURB_OPERATOR_TOKEN_TTL_SECONDS must be at most 43200 (12 h)")
         keys = {name: s for name in KEY_KINDS if (s := read_secret(source, name)) is not None}
         return base.with_keys(keys)
 

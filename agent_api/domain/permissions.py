@@ -12,6 +12,8 @@ MANAGE_OFFICES = frozenset({Role.CNSS_ADMIN, Role.NETWORK_ADMIN})
 MANAGE_TERMINALS = frozenset({Role.CNSS_ADMIN, Role.NETWORK_ADMIN})
 MANAGE_USERS = frozenset({Role.CNSS_ADMIN, Role.NETWORK_ADMIN})
 READ_REGISTRY = frozenset({Role.CNSS_ADMIN, Role.NETWORK_ADMIN, Role.FINANCE, Role.AUDITOR})
+READ_SECURITY_EVENTS = frozenset({Role.CNSS_ADMIN, Role.NETWORK_ADMIN, Role.AUDITOR})
+COUNTER_STAFF = frozenset({Role.OPERATOR, Role.SUPERVISOR})
 BACK_OFFICE_SESSION = frozenset({Role.CNSS_ADMIN, Role.NETWORK_ADMIN, Role.FINANCE, Role.AUDITOR})
 
 # The identity the operator's command line acts as: it already holds the database.

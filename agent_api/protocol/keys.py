@@ -179,3 +179,9 @@ def public_jwk(public_raw: bytes, kid: str, use: str = "sig") -> dict[str, str]:
         "use": use,
         "alg": "EdDSA",
     }
+
+
+def rotation_proof_message(terminal_id: int, old_keyid: str, new_keyid: str) -> bytes:
+    """What a terminal's next key signs to prove its possession when the terminal rotates to
+    it (docs/protocol.md §8): four LF-separated lines, no final LF."""
+    return f"qurb-key-rotation\n{terminal_id}\n{old_keyid}\n{new_keyid}".encode()

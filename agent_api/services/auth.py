@@ -19,7 +19,7 @@ from agent_api.errors import AccountLocked, AuthenticationFailed, Forbidden
 from agent_api.persistence.tables import Network, Office, User, UserSession
 from agent_api.persistence.unit_of_work import UnitOfWorkFactory
 from agent_api.services.passwords import PasswordHasher
-from agent_api.services.tokens import ADMIN_AUDIENCE, TokenSigner
+from agent_api.services.tokens import ADMIN_AUDIENCE, TERMINAL_AUDIENCE, TokenSigner
 
 
 @dataclass(frozen=True)
@@ -130,9 +130,17 @@ class AuthService:
             uow.commit()
         return SignedIn(issued.token, issued.expires_at, user.username, role)
 
-    def authenticate(self, token: str, *, audience: str) -> Actor:
+    def authenticate(self, token: str, *, audience: str, bound_keyid: str | None = None) -> Actor:
+        """The caller behind a token. A terminal token is valid only on requests signed by
+        the terminal key it was issued to (``cnf.jkt``, RFC 7800)."""
         now = self._clock()
         claims = self._signer.decode(token, audience=audience, now=now)
+        if audience == TERMINAL_AUDIENCE:
+            cnf = claims.get("cnf")
+            if not isinstance(cnf, dict) or cnf.get("jkt") != bound_keyid:
+                raise AuthenticationFailed(
+                    "the token belongs to another terminal", code="token_wrong_terminal"
+                )
         with self._uow() as uow:
             row = uow.session.exec(
                 select(UserSession, User)
@@ -142,6 +150,10 @@ class AuthService:
             if row is None:
                 raise AuthenticationFailed("the session is unknown", code="token_invalid")
             session, user = row
+            if session.terminal_keyid != bound_keyid:
+                raise AuthenticationFailed(
+                    "the token belongs to another terminal", code="token_wrong_terminal"
+                )
             if session.ended_at is not None or session.expires_at <= now:
                 raise AuthenticationFailed("the session has ended", code="token_expired")
             if user.status != UserStatus.ACTIVE or user.username != claims["sub"]:
@@ -163,10 +175,15 @@ class AuthService:
 
     def end_session(self, actor: Actor) -> None:
         with self._uow() as uow:
-            uow.session.execute(
-                update(UserSession)
-                .where(UserSession.jti == actor.session_id)  # type: ignore[arg-type]
-                .where(UserSession.ended_at.is_(None))  # type: ignore[union-attr]
-                .values(ended_at=self._clock())
-            )
+            end_session_in(uow.session, actor, self._clock())
             uow.commit()
+
+
+def end_session_in(session: Session, actor: Actor, now: datetime) -> None:
+    """End the caller's session inside the caller's transaction."""
+    session.execute(
+        update(UserSession)
+        .where(UserSession.jti == actor.session_id)  # type: ignore[arg-type]
+        .where(UserSession.ended_at.is_(None))  # type: ignore[union-attr]
+        .values(ended_at=now)
+    )

@@ -1,0 +1,375 @@
+"""Terminals as signers: resolving a request's key, activation with a one-time code, key
+rotation, and operator sign-in on a terminal.
+
+Steps that must leave a trace even when the request fails (a wrong activation code, a wrong
+password) commit in their own short transaction before the idempotent write opens; the
+write itself (registering the key, opening the session) runs inside the caller's unit of
+work, claimed by the terminal's sequence number.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from cryptography.exceptions import InvalidSignature
+from sqlalchemy import case, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from agent_api.clock import Clock
+from agent_api.domain import activation
+from agent_api.domain.registry import NetworkStatus, OfficeStatus, TerminalStatus
+from agent_api.domain.roles import OFFICE_ROLES, Actor, Role
+from agent_api.errors import (
+    AlreadyExists,
+    AuthenticationFailed,
+    Conflict,
+    Forbidden,
+    RateLimited,
+    ValidationFailed,
+)
+from agent_api.persistence.tables import Network, Office, Terminal, TerminalKey, User, UserSession
+from agent_api.persistence.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from agent_api.protocol.keys import keyid as keyid_of
+from agent_api.protocol.keys import (
+    public_key_from_raw,
+    public_raw_from_b64url,
+    public_raw_to_b64url,
+    rotation_proof_message,
+)
+from agent_api.services.auth import AuthService
+from agent_api.services.security_events import SecurityEventService, record_event
+from agent_api.services.tokens import TERMINAL_AUDIENCE, TokenSigner
+
+
+@dataclass(frozen=True)
+class TerminalContext:
+    """The terminal behind a verified key."""
+
+    terminal_id: int
+    keyid: str
+    key_status: str  # active, or retired (good only to replay a stored response)
+    public_key: bytes
+    office_id: int
+    office_code: str
+    network_id: int
+    network_code: str
+
+
+@dataclass(frozen=True)
+class ActivatedTerminal:
+    terminal_id: int
+    label: str
+    keyid: str
+    office_code: str
+    office_name: str
+    office_city: str
+    network_code: str
+    network_name: str
+
+
+@dataclass(frozen=True)
+class RotatedKey:
+    terminal_id: int
+    keyid: str
+    previous_keyid: str
+
+
+@dataclass(frozen=True)
+class OperatorSession:
+    token: str
+    expires_at: datetime
+    username: str
+    full_name: str
+    role: str
+    office: str
+    network: str
+
+
+class TerminalAuthService:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        auth: AuthService,
+        signer: TokenSigner,
+        events: SecurityEventService,
+        *,
+        operator_ttl_seconds: int,
+        max_activation_attempts: int,
+        login_failures: int,
+        login_window_seconds: int,
+    ) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._auth = auth
+        self._signer = signer
+        self._events = events
+        self._operator_ttl = operator_ttl_seconds
+        self._max_attempts = max_activation_attempts
+        self._login_failures = login_failures
+        self._login_window = timedelta(seconds=login_window_seconds)
+
+    # -- every signed request -------------------------------------------------------------
+    def resolve(self, keyid: str) -> TerminalContext:
+        """The terminal that owns ``keyid``, refusing revoked keys and suspended terminals."""
+        with self._uow() as uow:
+            row = uow.session.exec(
+                select(TerminalKey, Terminal, Office, Network)
+                .join(Terminal, Terminal.id == TerminalKey.terminal_id)  # type: ignore[arg-type]
+                .join(Office, Office.id == Terminal.office_id)  # type: ignore[arg-type]
+                .join(Network, Network.id == Office.network_id)  # type: ignore[arg-type]
+                .where(TerminalKey.keyid == keyid)
+            ).first()
+        if row is None:
+            raise AuthenticationFailed("the signing key is not registered", code="unknown_key")
+        key, terminal, office, network = row
+        assert terminal.id is not None and office.id is not None and network.id is not None  # noqa: PT018
+        if key.status == "revoked" or terminal.status == TerminalStatus.REVOKED:
+            self._events.record("revoked_key_used", terminal_id=terminal.id, keyid=keyid)
+            raise AuthenticationFailed("the signing key is revoked", code="key_revoked")
+        if terminal.status != TerminalStatus.ACTIVE:
+            raise Forbidden("this terminal is suspended", code="terminal_suspended")
+        if network.status != NetworkStatus.ACTIVE:
+            raise Forbidden(f"network {network.code} is suspended", code="network_suspended")
+        if office.status != OfficeStatus.ACTIVE:
+            raise Forbidden(f"office {office.code} is suspended", code="office_suspended")
+        return TerminalContext(
+            terminal_id=terminal.id,
+            keyid=keyid,
+            key_status=key.status,
+            public_key=public_raw_from_b64url(key.public_key),
+            office_id=office.id,
+            office_code=office.code,
+            network_id=network.id,
+            network_code=network.code,
+        )
+
+    def authenticate_operator(self, token: str, terminal: TerminalContext) -> Actor:
+        actor = self._auth.authenticate(
+            token, audience=TERMINAL_AUDIENCE, bound_keyid=terminal.keyid
+        )
+        if actor.office_id != terminal.office_id:
+            raise Forbidden("the operator does not belong to this office", code="wrong_office")
+        return actor
+
+    # -- activation -----------------------------------------------------------------------
+    def check_activation_code(self, code: str) -> tuple[int, str]:
+        """(terminal id, secret) of a code that may activate now; counts wrong attempts."""
+        parsed = activation.parse_code(code)
+        if parsed is None:
+            raise ValidationFailed(
+                "activation_code: is not of the form <id>-XXXX-XXXX-XXXX", field="activation_code"
+            )
+        terminal_id, secret = parsed
+        now = self._clock()
+        with self._uow() as uow:
+            terminal = uow.session.get(Terminal, terminal_id)
+            if terminal is None or terminal.activation_secret_hash is None:
+                raise AuthenticationFailed(
+                    "the activation code is not valid", code="activation_code_invalid"
+                )
+            if terminal.activation_attempts >= self._max_attempts:
+                raise AuthenticationFailed(
+                    "too many wrong attempts: ask the network admin for a new code",
+                    code="activation_code_exhausted",
+                )
+            if not activation.secret_matches(secret, terminal.activation_secret_hash):
+                uow.session.execute(
+                    update(Terminal)
+                    .where(Terminal.id == terminal_id)  # type: ignore[arg-type]
+                    .values(activation_attempts=Terminal.activation_attempts + 1)
+                )
+                record_event(uow.session, at=now, kind="activation_failed", terminal_id=terminal_id)
+                uow.commit()
+                raise AuthenticationFailed(
+                    "the activation code is not valid", code="activation_code_invalid"
+                )
+            _check_activatable(terminal, now)
+        return terminal_id, secret
+
+    def activate(
+        self, uow: UnitOfWork, terminal_id: int, secret: str, public_raw: bytes
+    ) -> ActivatedTerminal:
+        now = self._clock()
+        session = uow.session
+        terminal = session.exec(
+            select(Terminal).where(Terminal.id == terminal_id).with_for_update()
+        ).one()
+        # Checked again under the row lock: two activations racing with one code.
+        if terminal.activation_secret_hash is None or not activation.secret_matches(
+            secret, terminal.activation_secret_hash
+        ):
+            raise Conflict("this code was used meanwhile", code="terminal_not_pending")
+        _check_activatable(terminal, now)
+        office = session.get(Office, terminal.office_id)
+        assert office is not None
+        network = session.get(Network, office.network_id)
+        assert network is not None
+        if network.status != NetworkStatus.ACTIVE or office.status != OfficeStatus.ACTIVE:
+            raise Forbidden("the office or its network is suspended", code="office_suspended")
+        keyid = keyid_of(public_raw)
+        _add_key(session, terminal_id, keyid, public_raw, now)
+        terminal.status = TerminalStatus.ACTIVE
+        terminal.activated_at = now
+        terminal.activation_secret_hash = None
+        terminal.activation_expires_at = None
+        session.add(terminal)
+        return ActivatedTerminal(
+            terminal_id=terminal_id,
+            label=terminal.label,
+            keyid=keyid,
+            office_code=office.code,
+            office_name=office.name,
+            office_city=office.city,
+            network_code=network.code,
+            network_name=network.name,
+        )
+
+    # -- rotation -------------------------------------------------------------------------
+    def rotate(
+        self, uow: UnitOfWork, terminal: TerminalContext, new_raw: bytes, proof: bytes
+    ) -> RotatedKey:
+        new_keyid = keyid_of(new_raw)
+        message = rotation_proof_message(terminal.terminal_id, terminal.keyid, new_keyid)
+        try:
+            public_key_from_raw(new_raw).verify(proof, message)
+        except InvalidSignature:
+            raise ValidationFailed(
+                "proof: is not the new key's signature of the rotation message", field="proof"
+            ) from None
+        now = self._clock()
+        session = uow.session
+        retired = session.execute(
+            update(TerminalKey)
+            .where(TerminalKey.keyid == terminal.keyid)  # type: ignore[arg-type]
+            .where(TerminalKey.status == "active")  # type: ignore[arg-type]
+            .values(status="retired", retired_at=now)
+        )
+        if retired.rowcount != 1:  # type: ignore[attr-defined]
+            raise Conflict("this key was rotated meanwhile", code="key_already_rotated")
+        session.flush()
+        _add_key(session, terminal.terminal_id, new_keyid, new_raw, now)
+        # Tokens are bound to the old key: its sessions end, operators sign in again.
+        session.execute(
+            update(UserSession)
+            .where(UserSession.terminal_keyid == terminal.keyid)  # type: ignore[arg-type]
+            .where(UserSession.ended_at.is_(None))  # type: ignore[union-attr]
+            .values(ended_at=now)
+        )
+        return RotatedKey(terminal.terminal_id, new_keyid, terminal.keyid)
+
+    # -- operator sign-in -----------------------------------------------------------------
+    def check_operator(self, terminal: TerminalContext, username: str, password: str) -> User:
+        """The operator signing in on this terminal; throttles the terminal on failures."""
+        now = self._clock()
+        window_start = now - self._login_window
+        with self._uow() as uow:
+            row = uow.session.get(Terminal, terminal.terminal_id)
+            assert row is not None
+            if (
+                row.login_failures >= self._login_failures
+                and row.login_window_started_at is not None
+                and row.login_window_started_at > window_start
+            ):
+                raise RateLimited("too many failed sign-ins on this terminal; wait and retry")
+        try:
+            user = self._auth.check_password(username, password)
+        except AuthenticationFailed:
+            self._count_login_failure(terminal, now, window_start)
+            raise
+        role = Role(user.role)
+        if role not in OFFICE_ROLES:
+            raise Forbidden(
+                "back-office users sign in at /v1/admin/sessions", code="wrong_sign_in_path"
+            )
+        if user.office_id != terminal.office_id:
+            raise Forbidden("the operator does not belong to this office", code="wrong_office")
+        return user
+
+    def _count_login_failure(
+        self, terminal: TerminalContext, now: datetime, window_start: datetime
+    ) -> None:
+        stale = (Terminal.login_window_started_at.is_(None)) | (  # type: ignore[union-attr]
+            Terminal.login_window_started_at < window_start  # type: ignore[operator]
+        )
+        with self._uow() as uow:
+            # One atomic statement: concurrent failures all count, and an old window restarts.
+            uow.session.execute(
+                update(Terminal)
+                .where(Terminal.id == terminal.terminal_id)  # type: ignore[arg-type]
+                .values(
+                    login_failures=case((stale, 1), else_=Terminal.login_failures + 1),
+                    login_window_started_at=case(
+                        (stale, now), else_=Terminal.login_window_started_at
+                    ),
+                )
+            )
+            uow.commit()
+
+    def open_session(
+        self, uow: UnitOfWork, terminal: TerminalContext, user: User
+    ) -> OperatorSession:
+        now = self._clock()
+        issued = self._signer.issue(
+            subject=user.username,
+            audience=TERMINAL_AUDIENCE,
+            role=user.role,
+            now=now,
+            ttl_seconds=self._operator_ttl,
+            extra={
+                "office": terminal.office_code,
+                "network": terminal.network_code,
+                "cnf": {"jkt": terminal.keyid},
+            },
+        )
+        assert user.id is not None
+        uow.session.add(
+            UserSession(
+                jti=issued.jti,
+                user_id=user.id,
+                audience=TERMINAL_AUDIENCE,
+                terminal_keyid=terminal.keyid,
+                issued_at=now,
+                expires_at=issued.expires_at,
+                ended_at=None,
+            )
+        )
+        return OperatorSession(
+            token=issued.token,
+            expires_at=issued.expires_at,
+            username=user.username,
+            full_name=user.full_name,
+            role=user.role,
+            office=terminal.office_code,
+            network=terminal.network_code,
+        )
+
+
+def _check_activatable(terminal: Terminal, now: datetime) -> None:
+    if terminal.status != TerminalStatus.PENDING:
+        raise Conflict(f"terminal {terminal.id} is {terminal.status}", code="terminal_not_pending")
+    if terminal.activation_expires_at is None or terminal.activation_expires_at <= now:
+        raise AuthenticationFailed(
+            "the activation code has expired: ask the network admin for a new one",
+            code="activation_code_expired",
+        )
+
+
+def _add_key(session: Session, terminal_id: int, keyid: str, raw: bytes, now: datetime) -> None:
+    session.add(
+        TerminalKey(
+            terminal_id=terminal_id,
+            keyid=keyid,
+            public_key=public_raw_to_b64url(raw),
+            status="active",
+            created_at=now,
+            retired_at=None,
+        )
+    )
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError:
+        raise AlreadyExists("this public key is already registered", field="public_key") from None
