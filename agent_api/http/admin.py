@@ -12,6 +12,7 @@ from agent_api.domain.permissions import (
     MANAGE_TERMINALS,
     MANAGE_USERS,
     READ_REGISTRY,
+    READ_SECURITY_EVENTS,
 )
 from agent_api.domain.registry import NetworkStatus, OfficeStatus, UserStatus
 from agent_api.http.endpoints import Call, Endpoint, Handler
@@ -196,6 +197,18 @@ async def set_password(call: Call) -> Response:
         users.set_password, call.who(), call.path("username"), body.password
     )
     return json_response(s.UserOut.model_validate(view))
+
+
+async def list_security_events(call: Call) -> Response:
+    q = call.query(s.SecurityEventQuery)
+    views = await run_in_threadpool(
+        lambda: call.services.events.list(
+            call.who(), kind=q.kind, terminal_id=q.terminal_id, limit=q.limit, offset=q.offset
+        )
+    )
+    return json_response(
+        s.SecurityEventList(items=[s.SecurityEventOut.model_validate(v) for v in views])
+    )
 
 
 _N = "/v1/admin/networks"
@@ -479,5 +492,16 @@ ENDPOINTS: list[Endpoint] = [
         body=s.PasswordIn,
         response=s.UserOut,
         tags=("users",),
+    ),
+    Endpoint(
+        "GET",
+        "/v1/admin/security-events",
+        list_security_events,
+        "List security events (reused sequence numbers, gaps, revoked keys used)",
+        "admin",
+        READ_SECURITY_EVENTS,
+        query=s.SecurityEventQuery,
+        response=s.SecurityEventList,
+        tags=("security",),
     ),
 ]

@@ -3,6 +3,17 @@ the authentication and role check, the parsing of its body and query, and its Op
 
 Keeping all of that in one value is what lets a test enumerate every endpoint with its roles
 and prove the authorization matrix, and lets ``/openapi.json`` describe every endpoint.
+
+Authentication modes:
+
+- ``public``: nothing.
+- ``admin``: a back-office bearer token.
+- ``activation``: an RFC 9421 signature by the public key the body registers.
+- ``terminal``: a signature by a registered terminal key (operator sign-in).
+- ``operator``: a terminal signature and an operator token bound to that terminal key.
+
+On signed writes, a request whose sequence number already holds a stored response is
+answered from it right after the signature check, before anything else runs.
 """
 
 from __future__ import annotations
@@ -15,18 +26,23 @@ from typing import Any, Literal, TypeVar
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from agent_api.domain.roles import Actor, Role
 from agent_api.errors import AuthenticationFailed, Forbidden
 from agent_api.http.io import parse_body, parse_query
 from agent_api.http.middleware import ROUTE_KEY
+from agent_api.http.signing import CheckedSignature, check_signature, signed_request
+from agent_api.protocol import signatures as sig
 from agent_api.services.container import Services
+from agent_api.services.idempotency import StoredResponse, WriteContext
+from agent_api.services.terminal_auth import TerminalContext
 from agent_api.services.tokens import ADMIN_AUDIENCE
 
 M = TypeVar("M", bound=BaseModel)
-Auth = Literal["public", "admin"]
+Auth = Literal["public", "admin", "activation", "terminal", "operator"]
+SIGNED: frozenset[str] = frozenset({"activation", "terminal", "operator"})
 
 
 @dataclass
@@ -39,6 +55,8 @@ class Call:
     raw_body: bytes
     parsed_body: BaseModel | None
     parsed_query: BaseModel | None
+    signature: CheckedSignature | None = None
+    terminal: TerminalContext | None = None
 
     def body(self, model: type[M]) -> M:
         assert isinstance(self.parsed_body, model)
@@ -51,6 +69,15 @@ class Call:
     def who(self) -> Actor:
         assert self.actor is not None
         return self.actor
+
+    def at_terminal(self) -> TerminalContext:
+        assert self.terminal is not None
+        return self.terminal
+
+    def write(self, terminal_id: int | None = None) -> WriteContext:
+        assert self.signature is not None
+        owner = terminal_id if terminal_id is not None else self.at_terminal().terminal_id
+        return self.signature.write_context(owner, self.services.clock())
 
     def path(self, name: str) -> Any:
         return self.request.path_params[name]
@@ -79,30 +106,68 @@ class Endpoint:
         """The path without Starlette's convertors: ``/x/{id:int}`` → ``/x/{id}``."""
         return re.sub(r"\{(\w+):\w+\}", r"{\1}", self.path)
 
+    @property
+    def signed(self) -> bool:
+        return self.auth in SIGNED
+
     def route(self) -> Route:
         async def endpoint(request: Request) -> Response:
             request.scope[ROUTE_KEY] = self.template
             services: Services = request.app.state.services
-            actor = await self._authenticate(request, services)
             raw = await request.body()
-            parsed_body = parse_body(raw, self.body) if self.body is not None else None
-            parsed_query = (
-                parse_query(request.query_params, self.query) if self.query is not None else None
-            )
-            return await self.handler(
-                Call(request, services, actor, raw, parsed_body, parsed_query)
-            )
+            call = Call(request, services, None, raw, None, None)
+            if self.auth == "admin":
+                call.actor = await self._authenticate_admin(request, services)
+            elif self.signed:
+                replay = await self._verify_signed(call)
+                if replay is not None:
+                    return stored_response(replay)
+            if self.body is not None:
+                call.parsed_body = parse_body(raw, self.body)
+            if self.query is not None:
+                call.parsed_query = parse_query(request.query_params, self.query)
+            return await self.handler(call)
 
         return Route(self.path, endpoint, methods=[self.method], name=self.summary)
 
-    async def _authenticate(self, request: Request, services: Services) -> Actor | None:
-        if self.auth == "public":
-            return None
+    async def _authenticate_admin(self, request: Request, services: Services) -> Actor:
         token = bearer_token(request)
         actor = await run_in_threadpool(services.auth.authenticate, token, audience=ADMIN_AUDIENCE)
+        self._check_role(actor)
+        return actor
+
+    def _check_role(self, actor: Actor) -> None:
         if actor.role not in self.roles:
             raise Forbidden(f"the {actor.role.value} role may not call this endpoint")
-        return actor
+
+    async def _verify_signed(self, call: Call) -> StoredResponse | None:
+        services = call.services
+        request = signed_request(call.request, call.raw_body)
+        checked = check_signature(request, services.settings, services.clock())
+        call.signature = checked
+        if self.auth == "activation":
+            # The new key proves possession by signing its own activation; the handler
+            # verifies it against the key in the body (docs/protocol.md).
+            return None
+        terminal = await run_in_threadpool(services.terminal_auth.resolve, checked.keyid)
+        sig.verify_signature(checked.parsed, request, terminal.public_key)
+        call.terminal = terminal
+        if checked.sequence is not None:
+            stored = await run_in_threadpool(services.writes.stored, call.write())
+            if stored is not None:
+                return stored
+        if terminal.key_status != "active":
+            raise AuthenticationFailed(
+                "this key was rotated out; sign with the terminal's current key",
+                code="key_revoked",
+            )
+        if self.auth == "operator":
+            token = bearer_token(call.request)
+            call.actor = await run_in_threadpool(
+                services.terminal_auth.authenticate_operator, token, terminal
+            )
+            self._check_role(call.actor)
+        return None
 
 
 def bearer_token(request: Request) -> str:
@@ -111,6 +176,14 @@ def bearer_token(request: Request) -> str:
     if scheme.lower() != "bearer" or not token.strip():
         raise AuthenticationFailed("a bearer token is required", code="token_missing")
     return token.strip()
+
+
+def stored_response(outcome: StoredResponse) -> Response:
+    """The response of a signed write, marked when it is the stored original."""
+    headers = {"Idempotent-Replayed": "true"} if outcome.replayed else {}
+    if outcome.body is None:
+        return Response(status_code=outcome.status, headers=headers)
+    return JSONResponse(outcome.body, status_code=outcome.status, headers=headers)
 
 
 def routes(endpoints: Sequence[Endpoint]) -> list[Route]:

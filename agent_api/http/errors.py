@@ -15,6 +15,7 @@ from starlette.responses import JSONResponse, Response
 
 from agent_api import metrics
 from agent_api.errors import QurbError
+from agent_api.protocol.errors import ProtocolError
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +39,24 @@ async def on_qurb_error(_request: Request, exc: Exception) -> Response:
     return response
 
 
+# Signature problems are authentication failures; a body whose digest does not match, or an
+# unparsable header, is a malformed request.
+_PROTOCOL_STATUS = {
+    "signature_missing": 401,
+    "signature_invalid": 401,
+    "signature_coverage": 401,
+    "signature_stale": 401,
+    "malformed_signature": 400,
+    "digest_mismatch": 400,
+    "digest_missing": 400,
+}
+
+
+async def on_protocol_error(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ProtocolError)
+    return error_response(_PROTOCOL_STATUS.get(exc.code, 400), exc.code, exc.message, None)
+
+
 async def on_http_exception(_request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     codes = {404: "not_found", 405: "method_not_allowed"}
@@ -47,5 +66,6 @@ async def on_http_exception(_request: Request, exc: Exception) -> Response:
 
 EXCEPTION_HANDLERS = {
     QurbError: on_qurb_error,
+    ProtocolError: on_protocol_error,
     HTTPException: on_http_exception,
 }

@@ -13,13 +13,15 @@ from agent_api.http.endpoints import Endpoint
 from agent_api.http.schemas.common import ErrorBody
 
 _ERRORS = {
-    400: "Malformed request (not JSON, not an object)",
+    400: "Malformed request (not JSON, bad signature header, digest mismatch)",
     401: "Missing, invalid or expired credentials",
     403: "The caller's role may not do this",
     404: "Not found, or outside the caller's scope",
-    409: "Conflicts with the stored state",
+    409: "Conflicts with the stored state, or the same sequence number is in flight",
     413: "Body too large",
-    422: "A field is invalid (the error names it)",
+    422: "A field is invalid (the error names it), or a sequence number was reused",
+    423: "Account locked after repeated failed sign-ins",
+    429: "Too many failed attempts from this terminal",
     503: "Database unavailable; safe to retry",
 }
 
@@ -51,10 +53,11 @@ def build(endpoints: Sequence[Endpoint], *, title: str, version: str) -> dict[st
             "parameters": _path_parameters(e) + _query_parameters(e),
             "responses": {},
         }
-        if e.auth != "public":
+        operation["description"] = _describe(e)
+        if e.auth in ("admin", "operator"):
             operation["security"] = [{"bearer": []}]
-            roles = ", ".join(sorted(r.value for r in e.roles))
-            operation["description"] = f"Roles: {roles}. Scope-limited to the caller's own."
+        if e.signed:
+            operation["parameters"] += _signature_headers(e)
         if e.body is not None:
             operation["requestBody"] = {
                 "required": True,
@@ -81,6 +84,40 @@ def build(endpoints: Sequence[Endpoint], *, title: str, version: str) -> dict[st
             },
         },
     }
+
+
+def _describe(e: Endpoint) -> str:
+    parts = []
+    if e.signed:
+        parts.append(
+            "Signed by a terminal key (RFC 9421, label qurb; see docs/protocol.md)"
+            + (": the key registered by this very request." if e.auth == "activation" else ".")
+        )
+    if e.auth in ("admin", "operator"):
+        roles = ", ".join(sorted(r.value for r in e.roles))
+        parts.append(f"Roles: {roles}. Limited to the caller's own office or network.")
+    return " ".join(parts)
+
+
+def _signature_headers(e: Endpoint) -> list[dict[str, Any]]:
+    headers = [
+        ("Signature-Input", "RFC 9421 signature parameters (label qurb)"),
+        ("Signature", "RFC 9421 signature (label qurb)"),
+    ]
+    if e.body is not None:
+        headers.append(("Content-Digest", "RFC 9530 sha-256 digest of the body"))
+    if e.method in ("POST", "PUT", "PATCH", "DELETE"):
+        headers.append(("Idempotency-Key", "the terminal's sequence number (positive integer)"))
+    return [
+        {
+            "name": name,
+            "in": "header",
+            "required": True,
+            "description": text,
+            "schema": {"type": "string"},
+        }
+        for name, text in headers
+    ]
 
 
 def _is_input(model: type[BaseModel], endpoints: Sequence[Endpoint]) -> bool:
@@ -118,6 +155,10 @@ def _error_statuses(e: Endpoint) -> list[int]:
         statuses.add(422)
     if e.auth != "public":
         statuses |= {401, 403}
+    if e.signed:
+        statuses |= {400, 401}
+        if e.method in ("POST", "PUT", "PATCH", "DELETE"):
+            statuses |= {409, 422}
     if "{" in e.path:
         statuses.add(404)
     if e.method in ("POST", "PUT", "PATCH", "DELETE") and e.auth != "public":

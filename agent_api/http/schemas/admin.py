@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field, StringConstraints
 
@@ -182,3 +182,23 @@ class SessionOut(Output):
     expires_at: datetime
     username: str
     role: str
+
+
+class SecurityEventOut(Output):
+    id: int
+    occurred_at: datetime
+    kind: str
+    terminal_id: int | None
+    office: str | None
+    network: str | None
+    keyid: str | None
+    detail: dict[str, Any]
+
+
+class SecurityEventList(Output):
+    items: list[SecurityEventOut]
+
+
+class SecurityEventQuery(Paging):
+    kind: str | None = None
+    terminal_id: int | None = None

@@ -1,0 +1,123 @@
+"""Verifying terminal-signed requests (docs/protocol.md) before any handler runs.
+
+The signature base is built from the request as received: the raw path and query string
+from the ASGI scope and the exact body bytes, whose digest is recomputed here, never from
+re-serialized JSON.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from starlette.requests import Request
+
+from agent_api.errors import MalformedRequest, ValidationFailed
+from agent_api.protocol import signatures as sig
+from agent_api.protocol.errors import MalformedSignatureError, SignatureInvalidError
+from agent_api.services.idempotency import WriteContext
+from agent_api.settings import Settings
+
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+MAX_SEQUENCE = 2**63 - 1  # a BIGINT
+
+
+@dataclass(frozen=True)
+class CheckedSignature:
+    """A request whose signature parameters, coverage, freshness and digest passed."""
+
+    request: sig.SignedRequest
+    parsed: sig.ParsedSignature
+    keyid: str
+    offline: bool
+    sequence: int | None  # the Idempotency-Key, on writes
+
+    def write_context(self, terminal_id: int, received_at: datetime) -> WriteContext:
+        assert self.sequence is not None
+        created = self.parsed.created
+        assert created is not None
+        return WriteContext(
+            terminal_id=terminal_id,
+            key=self.sequence,
+            request_digest=request_digest(self.request),
+            keyid=self.keyid,
+            signed_at=datetime.fromtimestamp(created, UTC),
+            received_at=received_at,
+            offline=self.offline,
+        )
+
+
+def signed_request(request: Request, raw_body: bytes) -> sig.SignedRequest:
+    scope = request.scope
+    raw_path: bytes = scope.get("raw_path") or scope["path"].encode()
+    path = raw_path.decode("latin-1").split("?", 1)[0]
+    headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
+    return sig.SignedRequest(
+        method=scope["method"],
+        path=path,
+        query=scope.get("query_string", b"").decode("latin-1"),
+        headers=sig.Headers(headers),
+        body=raw_body,
+    )
+
+
+def request_digest(request: sig.SignedRequest) -> str:
+    """What makes two writes "the same request" for idempotency."""
+    digest = hashlib.sha256()
+    for part in (request.method.encode(), request.path.encode(), request.query.encode()):
+        digest.update(part)
+        digest.update(b"\n")
+    digest.update(request.body)
+    return digest.hexdigest()
+
+
+def check_signature(
+    request: sig.SignedRequest, settings: Settings, now: datetime
+) -> CheckedSignature:
+    """Every check that needs no database: raises ProtocolError or a request error."""
+    parsed = sig.parse_signature(request.headers)
+    if parsed.alg != "ed25519":
+        raise SignatureInvalidError('the profile requires alg="ed25519"')
+    keyid = parsed.keyid
+    if not keyid:
+        raise MalformedSignatureError("the keyid parameter is required")
+    sig.check_coverage(parsed, request)
+    is_write = request.method in WRITE_METHODS
+    offline = _offline_flag(request, is_write)
+    sig.check_created(
+        parsed,
+        int(now.timestamp()),
+        settings.signature_window_seconds,
+        settings.offline_window_seconds if offline else None,
+    )
+    sig.verify_body_digest(request)
+    sequence = _sequence(request) if is_write else None
+    return CheckedSignature(request, parsed, keyid, offline, sequence)
+
+
+def _offline_flag(request: sig.SignedRequest, is_write: bool) -> bool:
+    value = request.headers.get("qurb-offline")
+    if value is None:
+        return False
+    if value.strip() != "1":
+        raise ValidationFailed("Qurb-Offline: must be 1 when present", field="Qurb-Offline")
+    if not is_write:
+        raise ValidationFailed("Qurb-Offline: only writes are queued offline", field="Qurb-Offline")
+    return True
+
+
+def _sequence(request: sig.SignedRequest) -> int:
+    value = request.headers.get("idempotency-key")
+    if value is None:
+        raise MalformedRequest(
+            "every write needs an Idempotency-Key: the terminal's sequence number",
+            code="idempotency_key_missing",
+        )
+    text = value.strip()
+    if not text.isdigit() or not 0 < int(text) <= MAX_SEQUENCE or text != str(int(text)):
+        raise ValidationFailed(
+            "Idempotency-Key: must be a positive whole number without leading zeros",
+            field="Idempotency-Key",
+        )
+    return int(text)

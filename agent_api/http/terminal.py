@@ -1,0 +1,172 @@
+"""The terminal API: activation, key rotation, operator sessions, and the published keys."""
+
+from __future__ import annotations
+
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import JSONResponse, Response
+
+from agent_api.domain import activation
+from agent_api.domain.permissions import COUNTER_STAFF
+from agent_api.errors import ValidationFailed
+from agent_api.http.endpoints import Call, Endpoint, stored_response
+from agent_api.http.schemas import terminal as s
+from agent_api.protocol import signatures as sig
+from agent_api.protocol.encoding import b64url_decode
+from agent_api.protocol.errors import SignatureInvalidError
+from agent_api.protocol.keys import keyid as keyid_of
+from agent_api.services.auth import end_session_in
+from agent_api.services.terminal_auth import ActivatedTerminal, OperatorSession, RotatedKey
+
+
+async def activate(call: Call) -> Response:
+    body = call.body(s.ActivationIn)
+    checked = call.signature
+    assert checked is not None
+    public_raw = b64url_decode(body.public_key)
+    if checked.keyid != keyid_of(public_raw):
+        raise SignatureInvalidError("keyid is not the thumbprint of the key being activated")
+    sig.verify_signature(checked.parsed, checked.request, public_raw)
+    parsed_code = activation.parse_code(body.activation_code)
+    if parsed_code is None:
+        raise ValidationFailed(
+            "activation_code: is not of the form <id>-XXXX-XXXX-XXXX", field="activation_code"
+        )
+    services = call.services
+    write = call.write(parsed_code[0])
+    stored = await run_in_threadpool(lambda: services.writes.stored(write, same_key_only=True))
+    if stored is not None:
+        return stored_response(stored)
+    terminal_id, secret = await run_in_threadpool(
+        services.terminal_auth.check_activation_code, body.activation_code
+    )
+
+    def render(done: ActivatedTerminal) -> tuple[int, object]:
+        out = s.ActivationOut(
+            terminal_id=done.terminal_id,
+            label=done.label,
+            keyid=done.keyid,
+            office=s.OfficeRef(code=done.office_code, name=done.office_name, city=done.office_city),
+            network=s.NetworkRef(code=done.network_code, name=done.network_name),
+            server_keys=s.Jwks.model_validate(services.jwks),
+        )
+        return 201, out.model_dump(mode="json")
+
+    outcome = await run_in_threadpool(
+        services.writes.execute,
+        write,
+        lambda uow: services.terminal_auth.activate(uow, terminal_id, secret, public_raw),
+        render,
+    )
+    return stored_response(outcome)
+
+
+async def rotate_key(call: Call) -> Response:
+    body = call.body(s.RotationIn)
+    services = call.services
+    terminal = call.at_terminal()
+    new_raw = b64url_decode(body.public_key)
+    proof = b64url_decode(body.proof)
+
+    def render(done: RotatedKey) -> tuple[int, object]:
+        return 201, s.RotationOut.model_validate(done).model_dump(mode="json")
+
+    outcome = await run_in_threadpool(
+        services.writes.execute,
+        call.write(),
+        lambda uow: services.terminal_auth.rotate(uow, terminal, new_raw, proof),
+        render,
+    )
+    return stored_response(outcome)
+
+
+async def sign_in(call: Call) -> Response:
+    body = call.body(s.OperatorSignInIn)
+    services = call.services
+    terminal = call.at_terminal()
+    user = await run_in_threadpool(
+        services.terminal_auth.check_operator, terminal, body.username, body.password
+    )
+
+    def render(done: OperatorSession) -> tuple[int, object]:
+        return 201, s.OperatorSessionOut.model_validate(done).model_dump(mode="json")
+
+    outcome = await run_in_threadpool(
+        services.writes.execute,
+        call.write(),
+        lambda uow: services.terminal_auth.open_session(uow, terminal, user),
+        render,
+    )
+    return stored_response(outcome)
+
+
+async def sign_out(call: Call) -> Response:
+    services = call.services
+    actor = call.who()
+    outcome = await run_in_threadpool(
+        services.writes.execute,
+        call.write(),
+        lambda uow: end_session_in(uow.session, actor, services.clock()),
+        lambda _: (204, None),
+    )
+    return stored_response(outcome)
+
+
+async def keys(call: Call) -> Response:
+    return JSONResponse(call.services.jwks)
+
+
+ENDPOINTS: list[Endpoint] = [
+    Endpoint(
+        "POST",
+        "/v1/terminals/activate",
+        activate,
+        "Activate a terminal: register its key with the one-time code",
+        "activation",
+        body=s.ActivationIn,
+        response=s.ActivationOut,
+        status=201,
+        tags=("terminals",),
+    ),
+    Endpoint(
+        "POST",
+        "/v1/terminals/current/keys",
+        rotate_key,
+        "Rotate the terminal's key (signed with the current key)",
+        "operator",
+        COUNTER_STAFF,
+        body=s.RotationIn,
+        response=s.RotationOut,
+        status=201,
+        tags=("terminals",),
+    ),
+    Endpoint(
+        "POST",
+        "/v1/sessions",
+        sign_in,
+        "Operator sign-in on a terminal",
+        "terminal",
+        body=s.OperatorSignInIn,
+        response=s.OperatorSessionOut,
+        status=201,
+        tags=("sessions",),
+    ),
+    Endpoint(
+        "DELETE",
+        "/v1/sessions/current",
+        sign_out,
+        "Operator sign-out",
+        "operator",
+        COUNTER_STAFF,
+        status=204,
+        tags=("sessions",),
+    ),
+    Endpoint(
+        "GET",
+        "/v1/keys",
+        keys,
+        "The service's public keys (JWKS)",
+        "public",
+        response=s.Jwks,
+        tags=("keys",),
+    ),
+]
