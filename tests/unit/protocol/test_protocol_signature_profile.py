@@ -1,7 +1,7 @@
 """The Qurb request-signing profile: headers, parsing, coverage and freshness policy.
 
-The worked example here is the one printed in docs/protocol-signatures-draft.md; if this
-test changes, the document must change with it.
+The worked examples here are the ones printed in docs/protocol.md §11 (which
+tests/unit/test_protocol_doc.py regenerates from the document itself).
 """
 
 from __future__ import annotations
@@ -32,43 +32,46 @@ EXAMPLE_KEY = load_private_key_pem(
 )
 EXAMPLE_PUBLIC = public_key_raw(EXAMPLE_KEY)
 EXAMPLE_KEYID = "sWwtG-rRJiY5dk_bDuTTd0WZM2vUk0BM2ksRNsWfIGI"
-EXAMPLE_BODY = b'{"amount":"150.00","period":"2026-01"}'
+EXAMPLE_BODY = b'{"registration_number":"1234567897","amount_centimes":21800}'
 EXAMPLE_CREATED = 1767225600
 TOKEN = "Bearer example-token-not-real"
 EXAMPLE_HEADERS = {
-    "Content-Digest": "sha-256=:7z+6p+EUsuCjYgkUhDcprXd4GgNpoo0f42PiqBzaElM=:",
-    "Idempotency-Key": "5f0c6d1e-8d1b-4b8e-9a43-2f6f3c1a7e10",
+    "Content-Digest": "sha-256=:fttLqj+4VMqYqew0jQ7FP1Dppx8dWSV79JYpnfTRhSQ=:",
+    "Idempotency-Key": "42",
     "Authorization": TOKEN,
     "Signature-Input": (
         'qurb=("@method" "@path" "@query" "content-digest" "idempotency-key" "authorization")'
         ';created=1767225600;keyid="sWwtG-rRJiY5dk_bDuTTd0WZM2vUk0BM2ksRNsWfIGI";alg="ed25519"'
     ),
     "Signature": (
-        "qurb=:mp8v7jv0Edyst4cQ9YXy3BtHupVJntI//BBC9xWXao7YfToGlOtaYG+eVyoIAKVwlAhF1sQQBUXTK/Jer"
-        "khLAg==:"
+        "qurb=:ciBC1lhtmwHXAyYmfqvhopnZxvI4vvPhoPHtrMurCFwwjcacPgILasc7IHKHaVRHGDlOSIi1l6wJucXCKC"
+        "m2AA==:"
     ),
 }
 EXAMPLE_BASE = (
     '"@method": POST\n'
     '"@path": /v1/contributions\n'
-    '"@query": ?office=RBT-01\n'
-    '"content-digest": sha-256=:7z+6p+EUsuCjYgkUhDcprXd4GgNpoo0f42PiqBzaElM=:\n'
-    '"idempotency-key": 5f0c6d1e-8d1b-4b8e-9a43-2f6f3c1a7e10\n'
+    '"@query": ?\n'
+    '"content-digest": sha-256=:fttLqj+4VMqYqew0jQ7FP1Dppx8dWSV79JYpnfTRhSQ=:\n'
+    '"idempotency-key": 42\n'
     '"authorization": Bearer example-token-not-real\n'
     '"@signature-params": ("@method" "@path" "@query" "content-digest" "idempotency-key" '
     '"authorization");created=1767225600;keyid="sWwtG-rRJiY5dk_bDuTTd0WZM2vUk0BM2ksRNsWfIGI"'
     ';alg="ed25519"'
 ).encode("ascii")
 OFFLINE_HEADERS = {
+    "Content-Digest": "sha-256=:fttLqj+4VMqYqew0jQ7FP1Dppx8dWSV79JYpnfTRhSQ=:",
+    "Idempotency-Key": "43",
     "Authorization": TOKEN,
     "Qurb-Offline": "1",
     "Signature-Input": (
-        'qurb=("@method" "@path" "@query" "authorization" "qurb-offline");created=1767225660'
+        'qurb=("@method" "@path" "@query" "content-digest" "idempotency-key" "authorization"'
+        ' "qurb-offline");created=1767225660'
         ';keyid="sWwtG-rRJiY5dk_bDuTTd0WZM2vUk0BM2ksRNsWfIGI";alg="ed25519"'
     ),
     "Signature": (
-        "qurb=:HajWId48C3GqrCS12kXs5rHKpMKc5UNkw6ejRBHoySqjQLAAHLFfkk/y8wQZrPvzIQ86AmhxqwTXUSSV+"
-        "UYxBA==:"
+        "qurb=:Y5yAqfiiMXyO2Y5ErrwGXcmFNbkakF4AeWCC0KKSWN8knk+CC7dTXSEHGd/zFJn7lZKYSMzq6plcBJjv"
+        "MJPNBA==:"
     ),
 }
 WINDOW = 300
@@ -83,7 +86,7 @@ def _example_request(headers: Headers | None = None, body: bytes = EXAMPLE_BODY)
     return SignedRequest(
         method="POST",
         path="/v1/contributions",
-        query="office=RBT-01",
+        query="",
         headers=headers if headers is not None else Headers(EXAMPLE_HEADERS),
         body=body,
     )
@@ -105,8 +108,8 @@ def _code(action: Callable[[], object]) -> str:
     message = str(caught.value)
     # Messages go to logs: never a token, a body or a signature.
     assert "example-token-not-real" not in message
-    assert "150.00" not in message
-    assert "mp8v7jv0" not in message
+    assert "1234567897" not in message
+    assert "ciBC1lhtmwHX" not in message
     return caught.value.code
 
 
@@ -118,12 +121,12 @@ def test_the_documented_worked_example_is_reproduced_byte_for_byte() -> None:
     headers = prepare_signed_headers(
         method="POST",
         path="/v1/contributions",
-        query="office=RBT-01",
+        query="",
         body=EXAMPLE_BODY,
         private_key=EXAMPLE_KEY,
         keyid=EXAMPLE_KEYID,
         created=EXAMPLE_CREATED,
-        idempotency_key="5f0c6d1e-8d1b-4b8e-9a43-2f6f3c1a7e10",
+        idempotency_key="42",
         authorization=TOKEN,
     )
     assert headers == EXAMPLE_HEADERS
@@ -136,16 +139,20 @@ def test_the_documented_worked_example_is_reproduced_byte_for_byte() -> None:
 
 def test_the_documented_offline_example_is_reproduced_and_accepted_late() -> None:
     headers = prepare_signed_headers(
-        method="GET",
-        path="/v1/receipts/42",
+        method="POST",
+        path="/v1/contributions",
+        body=EXAMPLE_BODY,
         private_key=EXAMPLE_KEY,
         keyid=EXAMPLE_KEYID,
         created=1767225660,
+        idempotency_key="43",
         authorization=TOKEN,
         offline="1",
     )
     assert headers == OFFLINE_HEADERS
-    request = SignedRequest(method="GET", path="/v1/receipts/42", headers=Headers(headers))
+    request = SignedRequest(
+        method="POST", path="/v1/contributions", headers=Headers(headers), body=EXAMPLE_BODY
+    )
     _verify(request, now=1767225660 + 48 * 3600)
     assert _code(lambda: _verify(request, now=1767225660 + 73 * 3600)) == "signature_stale"
 
@@ -241,7 +248,7 @@ def test_coverage_requires_every_profile_header_that_is_present() -> None:
     signed = prepare_signed_headers(
         method="POST",
         path="/v1/contributions",
-        query="office=RBT-01",
+        query="",
         body=EXAMPLE_BODY,
         private_key=EXAMPLE_KEY,
         keyid=EXAMPLE_KEYID,
@@ -263,7 +270,7 @@ def test_a_body_without_content_digest_is_refused() -> None:
     signed = prepare_signed_headers(
         method="POST",
         path="/v1/contributions",
-        query="office=RBT-01",
+        query="",
         private_key=EXAMPLE_KEY,
         keyid=EXAMPLE_KEYID,
         created=EXAMPLE_CREATED,
@@ -273,7 +280,7 @@ def test_a_body_without_content_digest_is_refused() -> None:
 
 
 def test_a_body_that_does_not_match_its_digest_is_refused() -> None:
-    request = _example_request(body=EXAMPLE_BODY.replace(b"150", b"950"))
+    request = _example_request(body=EXAMPLE_BODY.replace(b"21800", b"91800"))
     assert _code(lambda: _verify(request)) == "digest_mismatch"
 
 
