@@ -17,6 +17,7 @@ from agent_api.services.container import Services
 from agent_api.services.demo import demo_rib
 from agent_api.settings import Settings
 from tests.conftest import FakeClock
+from tests.support.terminal import TestTerminal
 
 PASSWORD = "correct horse battery"
 
@@ -130,3 +131,18 @@ def world(services: Services, app_client: TestClient) -> World:
 @pytest.fixture
 def db(services: Services) -> Engine:
     return services.engine
+
+
+@pytest.fixture
+def terminal(world: World, clock: FakeClock) -> TestTerminal:
+    """The activated terminal of office CA-01 (CASHPLUS), its operator signed in."""
+    counter = TestTerminal(world.client, clock)
+    assert counter.activate(world.activation_codes["CA-01"]).status_code == 201
+    assert counter.login("op.ca-01", PASSWORD).status_code == 201
+    return counter
+
+
+def activated(world: World, clock: FakeClock, office: str) -> TestTerminal:
+    counter = TestTerminal(world.client, clock)
+    assert counter.activate(world.activation_codes[office]).status_code == 201
+    return counter

@@ -16,6 +16,7 @@ import pytest
 from agent_api.domain.roles import Role
 from agent_api.http.admin import ENDPOINTS
 from tests.integration.conftest import World
+from tests.support.terminal import TestTerminal
 
 Own = bool
 Request = tuple[str, dict[str, Any] | None]
@@ -38,6 +39,16 @@ def _user(own: Own) -> str:
 
 
 T = "/v1/admin/terminals"
+
+
+def _security_events(world: World, own: Own) -> Request:
+    """A failed activation on each network's terminal gives each network an event."""
+    for office in ("CA-01", "WA-01"):
+        wrong = f"{world.terminal_ids[office]}-0000-0000-0000"
+        TestTerminal(world.client).activate(wrong)
+    return (f"/v1/admin/security-events?terminal_id={_terminal(world, own)}", None)
+
+
 ROWS: dict[tuple[str, str], Callable[[World, Own], Request]] = {
     ("DELETE", "/v1/admin/sessions/current"): lambda w, o: ("/v1/admin/sessions/current", None),
     ("POST", "/v1/admin/networks"): lambda w, o: (
@@ -111,6 +122,7 @@ ROWS: dict[tuple[str, str], Callable[[World, Own], Request]] = {
         f"/v1/admin/users/{_user(o)}/unlock",
         None,
     ),
+    ("GET", "/v1/admin/security-events"): _security_events,
     ("PUT", "/v1/admin/users/{username}/password"): lambda w, o: (
         f"/v1/admin/users/{_user(o)}/password",
         {"password": "another long password"},
