@@ -7,6 +7,7 @@ left to the service, which knows which field they concern.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from types import TracebackType
 
@@ -15,6 +16,8 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlmodel import Session
 
 from agent_api.errors import Unavailable
+
+_open = threading.local()
 
 
 class UnitOfWork:
@@ -29,6 +32,11 @@ class UnitOfWork:
         return self._session
 
     def __enter__(self) -> UnitOfWork:
+        # One unit of work per thread at a time: a nested one would wait on the outer one's
+        # SQLite write lock (a silent 30 s stall) or see other data than it (PostgreSQL).
+        if getattr(_open, "unit", None) is not None:
+            raise RuntimeError("a unit of work is already open in this thread")
+        _open.unit = self
         self._session = Session(self._engine, expire_on_commit=False)
         return self
 
@@ -42,6 +50,7 @@ class UnitOfWork:
         # expiring them, so values read inside the unit stay readable after it.
         self.session.close()
         self._session = None
+        _open.unit = None
         if isinstance(exc, DBAPIError) and (
             exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError)
         ):

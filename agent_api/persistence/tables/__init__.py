@@ -4,15 +4,35 @@ from agent_api.persistence.tables.base import metadata
 from agent_api.persistence.tables.registry import Network, Office, Terminal, TerminalKey, User
 from agent_api.persistence.tables.sessions import UserSession
 from agent_api.persistence.tables.terminal_security import IdempotencyRecord, SecurityEvent
+from agent_api.persistence.tables.workers import (
+    Category,
+    CategoryBracket,
+    LiaisonEntry,
+    Receipt,
+    TariffRate,
+    Worker,
+    WorkerAmendment,
+    WorkerCategoryPeriod,
+    WorkerDependent,
+)
 
 __all__ = [
+    "Category",
+    "CategoryBracket",
     "IdempotencyRecord",
+    "LiaisonEntry",
     "Network",
     "Office",
+    "Receipt",
     "SecurityEvent",
+    "TariffRate",
     "Terminal",
     "TerminalKey",
     "User",
     "UserSession",
+    "Worker",
+    "WorkerAmendment",
+    "WorkerCategoryPeriod",
+    "WorkerDependent",
     "metadata",
 ]
