@@ -29,12 +29,22 @@ class QurbError(Exception):
     code = "error"
     status = 500
 
-    def __init__(self, message: str, *, code: str | None = None, field: str | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        field: str | None = None,
+        details: dict[str, str] | None = None,
+    ):
         super().__init__(message)
         self.message = message
         if code is not None:
             self.code = code
         self.field = field
+        # Extra machine-readable facts for the client (e.g. the existing registration
+        # number); never personal data beyond what the caller may see.
+        self.details = details or {}
 
 
 class ConfigurationError(QurbError):

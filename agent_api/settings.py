@@ -72,6 +72,18 @@ class Settings:
     # How long a retried write waits for the first one still in flight before getting 409.
     idempotency_wait_ms: int = 2000
 
+    # Enrollment rules (docs/enrollment.md): configuration, not constants.
+    worker_min_age: int = 18
+    spouse_min_age: int = 18
+    max_spouses: int = 4
+    child_max_age: int = 21
+    student_max_age: int = 26
+    # A person covered as someone's dependent may not also enroll as a principal worker
+    # unless this explicit rule allows it.
+    allow_dependent_as_principal: bool = False
+    coverage_start_max_past_months: int = 12
+    coverage_start_max_future_months: int = 3
+
     max_body_bytes: int = 64 * 1024
     db_pool_size: int = 10
     log_level: str = "INFO"
@@ -106,6 +118,15 @@ class Settings:
             signature_window_seconds=_int(source, "SIGNATURE_WINDOW_SECONDS", 300),
             offline_window_seconds=_int(source, "OFFLINE_WINDOW_SECONDS", 72 * 3600),
             idempotency_wait_ms=_int(source, "IDEMPOTENCY_WAIT_MS", 2000),
+            worker_min_age=_int(source, "WORKER_MIN_AGE", 18),
+            spouse_min_age=_int(source, "SPOUSE_MIN_AGE", 18),
+            max_spouses=_int(source, "MAX_SPOUSES", 4),
+            child_max_age=_int(source, "CHILD_MAX_AGE", 21),
+            student_max_age=_int(source, "STUDENT_MAX_AGE", 26),
+            allow_dependent_as_principal=source.get("QURB_ALLOW_DEPENDENT_AS_PRINCIPAL", "0")
+            in ("1", "true", "yes"),
+            coverage_start_max_past_months=_int(source, "COVERAGE_START_MAX_PAST_MONTHS", 12),
+            coverage_start_max_future_months=_int(source, "COVERAGE_START_MAX_FUTURE_MONTHS", 3),
             max_body_bytes=_int(source, "MAX_BODY_BYTES", 64 * 1024),
             db_pool_size=_int(source, "DB_POOL_SIZE", 10),
             log_level=source.get("QURB_LOG_LEVEL", "INFO"),

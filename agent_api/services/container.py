@@ -7,18 +7,25 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 
 from agent_api.clock import Clock, utc_now
+from agent_api.domain.dependents import DependentRules
 from agent_api.persistence.unit_of_work import UnitOfWork
-from agent_api.protocol.keys import jwk_thumbprint_okp, public_jwk, public_key_raw
-from agent_api.secrets import parse_ed25519_private_key
+from agent_api.protocol.keys import public_jwk
+from agent_api.secrets import parse_ed25519_private_key, parse_symmetric_key
 from agent_api.services.auth import AuthService
+from agent_api.services.enrollment import EnrollmentService
 from agent_api.services.idempotency import IdempotentWrites
+from agent_api.services.identity import CinVault
+from agent_api.services.liaison import LiaisonService
 from agent_api.services.passwords import PasswordHasher
+from agent_api.services.receipts import ReceiptSigner
 from agent_api.services.registry import RegistryService
 from agent_api.services.security_events import SecurityEventService
+from agent_api.services.tariff import TariffService
 from agent_api.services.terminal_auth import TerminalAuthService
 from agent_api.services.terminals import TerminalAdminService
 from agent_api.services.tokens import TokenSigner
 from agent_api.services.users import UserService
+from agent_api.services.workers import WorkerService
 from agent_api.settings import Settings
 
 
@@ -36,6 +43,12 @@ class Services:
     events: SecurityEventService
     writes: IdempotentWrites
     terminal_auth: TerminalAuthService
+    vault: CinVault
+    receipts: ReceiptSigner
+    tariff: TariffService
+    enrollment: EnrollmentService
+    workers: WorkerService
+    liaison: LiaisonService
     jwks: dict[str, list[dict[str, str]]]
 
     def new_uow(self) -> UnitOfWork:
@@ -53,8 +66,19 @@ class Services:
             parse_ed25519_private_key(settings.key_text("TOKEN_SIGNING_KEY").reveal()),
             issuer=settings.token_issuer,
         )
-        receipt_raw = public_key_raw(
+        receipts = ReceiptSigner(
             parse_ed25519_private_key(settings.key_text("RECEIPT_SIGNING_KEY").reveal())
+        )
+        vault = CinVault(
+            parse_symmetric_key(settings.key_text("CIN_ENCRYPTION_KEY").reveal()),
+            parse_symmetric_key(settings.key_text("CIN_INDEX_KEY").reveal()),
+        )
+        rules = DependentRules(
+            spouse_min_age=settings.spouse_min_age,
+            max_spouses=settings.max_spouses,
+            child_max_age=settings.child_max_age,
+            student_max_age=settings.student_max_age,
+            worker_min_age=settings.worker_min_age,
         )
         events = SecurityEventService(uow, clock)
         auth = AuthService(
@@ -91,11 +115,32 @@ class Services:
                 login_failures=settings.terminal_login_failures,
                 login_window_seconds=settings.terminal_login_window_seconds,
             ),
+            vault=vault,
+            receipts=receipts,
+            tariff=TariffService(uow, clock),
+            enrollment=EnrollmentService(
+                uow,
+                clock,
+                vault,
+                receipts,
+                rules=rules,
+                allow_dependent_as_principal=settings.allow_dependent_as_principal,
+                max_past_months=settings.coverage_start_max_past_months,
+                max_future_months=settings.coverage_start_max_future_months,
+            ),
+            workers=WorkerService(
+                uow,
+                clock,
+                vault,
+                rules=rules,
+                allow_dependent_as_principal=settings.allow_dependent_as_principal,
+            ),
+            liaison=LiaisonService(uow, clock, vault),
             # Published at GET /v1/keys so tokens and receipts verify with standard JOSE tools.
             jwks={
                 "keys": [
                     public_jwk(signer.public_raw, signer.kid),
-                    public_jwk(receipt_raw, jwk_thumbprint_okp(receipt_raw)),
+                    public_jwk(receipts.public_raw, receipts.kid),
                 ]
             },
         )

@@ -98,6 +98,7 @@ class IdempotentWrites:
         render: Callable[[T], tuple[int, Any]],
     ) -> StoredResponse:
         """Claim the key, do the work and store its response, all in one transaction."""
+        existing: IdempotencyRecord | None = None
         with self._uow() as uow:
             session = uow.session
             if session.get_bind().dialect.name == "postgresql":
@@ -120,21 +121,25 @@ class IdempotentWrites:
             except IntegrityError:
                 existing = _find(session, write)
                 assert existing is not None, "a unique violation implies the row exists"
-                return self._replay_or_refuse(existing, write)
             except DBAPIError as exc:
                 if getattr(exc.orig, "sqlstate", None) == LOCK_NOT_AVAILABLE:
                     raise IdempotencyInFlight(
                         f"sequence number {write.key} is still being processed; retry shortly"
                     ) from None
                 raise
-            self._note_gap(session, write)
-            result = work(uow)
-            status, body = render(result)
-            record.response_status = status
-            record.response_body = "" if body is None else json.dumps(body, ensure_ascii=False)
-            session.add(record)
-            uow.commit()
-            return StoredResponse(status, body, replayed=False)
+            if existing is None:
+                self._note_gap(session, write)
+                result = work(uow)
+                status, body = render(result)
+                record.response_status = status
+                record.response_body = "" if body is None else json.dumps(body, ensure_ascii=False)
+                session.add(record)
+                uow.commit()
+                return StoredResponse(status, body, replayed=False)
+        # Outside the transaction: refusing a reused key records a security event in a unit
+        # of work of its own.
+        assert existing is not None
+        return self._replay_or_refuse(existing, write)
 
     def _replay_or_refuse(self, record: IdempotencyRecord, write: WriteContext) -> StoredResponse:
         if record.request_digest != write.request_digest:

@@ -1,0 +1,83 @@
+"""Signed receipts: compact JWS (EdDSA) under the CNSS receipt key.
+
+A receipt verifies offline with the public key published at ``GET /v1/keys`` by any JOSE
+library: header ``{"alg": "EdDSA", "kid": <RFC 7638 thumbprint>, "typ": "qurb-receipt+jwt"}``.
+Receipt numbers are ``R-<NETWORK>-<8 digits>``: unique (a constraint), never reused, and
+short enough to read over the phone and for the CNSS ledger to quote.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlmodel import Session
+
+from agent_api.persistence.tables import Receipt
+from agent_api.protocol.keys import jwk_thumbprint_okp, public_key_raw
+
+RECEIPT_TYPE = "qurb-receipt+jwt"
+
+
+@dataclass(frozen=True)
+class IssuedReceipt:
+    number: str
+    jws: str
+    payload: dict[str, Any]
+
+
+class ReceiptSigner:
+    def __init__(self, private_key: Ed25519PrivateKey) -> None:
+        self._key = private_key
+        self.public_raw = public_key_raw(private_key)
+        self.kid = jwk_thumbprint_okp(self.public_raw)
+
+    def sign(self, payload: dict[str, Any]) -> str:
+        return jwt.encode(
+            payload, self._key, algorithm="EdDSA", headers={"kid": self.kid, "typ": RECEIPT_TYPE}
+        )
+
+    def issue(
+        self,
+        session: Session,
+        *,
+        kind: str,
+        worker_id: int,
+        network_id: int,
+        network_code: str,
+        office_id: int,
+        terminal_id: int,
+        amount_centimes: int | None,
+        issued_at: datetime,
+        claims: dict[str, Any],
+    ) -> IssuedReceipt:
+        """Number, sign and store a receipt inside the caller's transaction."""
+        row = Receipt(
+            number=None,
+            kind=kind,
+            worker_id=worker_id,
+            network_id=network_id,
+            office_id=office_id,
+            terminal_id=terminal_id,
+            amount_centimes=amount_centimes,
+            issued_at=issued_at,
+            jws="",
+        )
+        session.add(row)
+        session.flush()
+        assert row.id is not None
+        number = f"R-{network_code}-{row.id:08d}"
+        payload = {
+            "receipt_number": number,
+            "kind": kind,
+            "iat": int(issued_at.timestamp()),
+            **claims,
+        }
+        jws = self.sign(payload)
+        row.number = number
+        row.jws = jws
+        session.add(row)
+        return IssuedReceipt(number, jws, payload)
