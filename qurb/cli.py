@@ -88,6 +88,13 @@ def _parser() -> argparse.ArgumentParser:
     terminal.add_argument("--label", required=True)
     terminal.set_defaults(run=_create_terminal)
 
+    liaison = sub.add_parser(
+        "import-liaison",
+        help="load a liaison body's CSV of people CNSS expects to register (docs/enrollment.md)",
+    )
+    liaison.add_argument("file", type=Path)
+    liaison.set_defaults(run=_import_liaison)
+
     user = sub.add_parser("create-user", help="create a user; the password is prompted for")
     user.add_argument("--username", required=True)
     user.add_argument("--full-name", required=True)
@@ -236,6 +243,24 @@ def _create_terminal(args: argparse.Namespace) -> int:
         created = services.terminals.create(SYSTEM_ACTOR, **fields)
         _print(schemas.TerminalCreated.model_validate(created).model_dump(mode="json"))
     return 0
+
+
+def _import_liaison(args: argparse.Namespace) -> int:
+    try:
+        content = args.file.read_bytes()
+    except OSError as exc:
+        raise QurbError(
+            f"cannot read {args.file}: {exc.strerror}", code="file_unreadable"
+        ) from None
+    with _services() as services:
+        report = services.liaison.import_csv(content)
+    for error in report.errors:
+        print(f"line {error.line}: {error.field}: {error.message}", file=sys.stderr)
+    print(
+        f"{report.loaded} loaded, {report.already_listed} already listed, "
+        f"{report.already_enrolled} already enrolled, {len(report.errors)} refused"
+    )
+    return 1 if report.errors else 0
 
 
 def _read_password(prompt: Callable[[str], str] = getpass.getpass) -> str:

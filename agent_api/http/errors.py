@@ -20,8 +20,14 @@ from agent_api.protocol.errors import ProtocolError
 logger = logging.getLogger(__name__)
 
 
-def error_response(status: int, code: str, message: str, field: str | None = None) -> JSONResponse:
-    body: dict[str, str] = {"code": code, "message": message}
+def error_response(
+    status: int,
+    code: str,
+    message: str,
+    field: str | None = None,
+    details: dict[str, str] | None = None,
+) -> JSONResponse:
+    body: dict[str, str] = {**(details or {}), "code": code, "message": message}
     if field is not None:
         body["field"] = field
     if status >= 400:
@@ -33,7 +39,7 @@ async def on_qurb_error(_request: Request, exc: Exception) -> Response:
     assert isinstance(exc, QurbError)
     if exc.status >= 500:
         logger.warning("request_failed", extra={"code": exc.code})
-    response = error_response(exc.status, exc.code, exc.message, exc.field)
+    response = error_response(exc.status, exc.code, exc.message, exc.field, exc.details)
     if exc.status == 503:
         response.headers["Retry-After"] = "2"
     return response

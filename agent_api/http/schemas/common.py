@@ -27,6 +27,9 @@ class ErrorDetail(Output):
     code: str = Field(description="stable, machine-readable error code")
     message: str = Field(description="what is wrong, for a person")
     field: str | None = Field(default=None, description="the input field at fault, if any")
+    registration_number: str | None = Field(
+        default=None, description="with worker_already_enrolled: the existing registration"
+    )
 
 
 class ErrorBody(Output):

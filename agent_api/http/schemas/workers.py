@@ -1,0 +1,270 @@
+"""Schemas of enrollment, worker lookup and amendment, receipts and the tariff."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
+
+from agent_api.domain.identity import (
+    check_arabic_name,
+    check_latin_name,
+    normalize_cin,
+    normalize_phone,
+)
+from agent_api.domain.months import parse_month
+from agent_api.http.schemas.common import Input, Output, Paging
+
+
+def _month(value: object) -> object:
+    """``YYYY-MM`` to the first day of that month (strict input still sees a date)."""
+    if isinstance(value, str):
+        try:
+            return parse_month(value)
+        except ValueError:
+            raise ValueError("must be a month written YYYY-MM") from None
+    return value
+
+
+def _checked(check: object) -> AfterValidator:
+    assert callable(check)
+
+    def run(value: str) -> str:
+        result = check(value)
+        assert isinstance(result, str)
+        return result
+
+    return AfterValidator(run)
+
+
+Cin = Annotated[str, _checked(normalize_cin)]
+Phone = Annotated[str, _checked(normalize_phone)]
+LatinName = Annotated[str, _checked(check_latin_name)]
+ArabicName = Annotated[str, _checked(check_arabic_name)]
+Month = Annotated[date, BeforeValidator(_month)]
+Code = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9_]{1,23}$")]
+Sex = Literal["F", "M"]
+Text200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+City = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+Document = Annotated[
+    str, StringConstraints(strip_whitespace=True, to_upper=True, min_length=1, max_length=40)
+]
+
+
+class DependentIn(Input):
+    relation: Literal["spouse", "child"]
+    cin: Cin | None = Field(default=None, description="required for a spouse")
+    last_name: LatinName
+    first_name: LatinName
+    birth_date: date
+    sex: Sex
+    student: bool = False
+    disabled: bool = False
+
+
+class WorkerIn(Input):
+    """A new worker. Every field but ``cin`` may be left out when the worker is on a
+    liaison body's list that provides it; otherwise it is required."""
+
+    cin: Cin
+    last_name: LatinName | None = None
+    first_name: LatinName | None = None
+    last_name_ar: ArabicName | None = None
+    first_name_ar: ArabicName | None = None
+    birth_date: date | None = None
+    sex: Sex | None = None
+    phone: Phone | None = None
+    address: Text200 | None = None
+    city: City | None = None
+    category: Code | None = None
+    bracket: Code | None = None
+    document_number: Document | None = None
+    coverage_start: Month | None = Field(default=None, description="YYYY-MM")
+    dependents: list[DependentIn] = Field(default_factory=list, max_length=20)
+
+
+class LookupIn(Input):
+    cin: Cin
+
+
+class AmendIn(Input):
+    phone: Phone | None = None
+    address: Text200 | None = None
+    city: City | None = None
+    category: Code | None = None
+    bracket: Code | None = None
+    document_number: Document | None = None
+    add_dependents: list[DependentIn] = Field(default_factory=list, max_length=20)
+    remove_dependents: list[int] = Field(default_factory=list, max_length=20)
+
+
+class DependentOut(Output):
+    id: int
+    relation: str
+    cin_masked: str | None
+    last_name: str
+    first_name: str
+    birth_date: date
+    sex: str
+    student: bool
+    disabled: bool
+
+
+class PeriodOut(Output):
+    category: str
+    bracket: str
+    effective_from: date
+
+
+class DuesOut(Output):
+    first_month: date
+    through_month: date
+    months: int
+    due_centimes: int
+    collected_at_counter: bool
+
+
+class WorkerOut(Output):
+    registration_number: str
+    cin_masked: str
+    last_name: str
+    first_name: str
+    last_name_ar: str | None
+    first_name_ar: str | None
+    birth_date: date
+    sex: str
+    phone: str
+    address: str
+    city: str
+    category: str
+    bracket: str
+    document_number: str | None
+    coverage_start: date
+    status: str
+    enrolled_at: datetime
+    enrolled_office: str
+    categories: list[PeriodOut]
+    dependents: list[DependentOut]
+    dues: DuesOut
+
+
+class ReceiptRef(Output):
+    number: str
+    receipt: str = Field(description="compact JWS (EdDSA), verifiable with GET /v1/keys")
+
+
+class EnrolledOut(Output):
+    registration_number: str
+    dues_start: date
+    worker: WorkerOut
+    receipt: ReceiptRef
+
+
+class PreRegistrationOut(Output):
+    cin_masked: str
+    last_name: str
+    first_name: str
+    birth_date: date | None
+    category: str
+    bracket: str | None
+    document_number: str | None
+    phone: str | None
+    city: str | None
+    source: str | None
+    missing: list[str]
+
+
+class LookupOut(Output):
+    status: Literal["enrolled", "pre_registered"]
+    worker: WorkerOut | None
+    pre_registration: PreRegistrationOut | None
+
+
+class HistoryEntryOut(Output):
+    changed_at: datetime
+    field: str
+    old_value: str | None
+    new_value: str | None
+    effective_from: date | None
+    office: str
+    terminal_id: int
+    operator: str
+
+
+class HistoryOut(Output):
+    items: list[HistoryEntryOut]
+
+
+class StoredReceiptOut(Output):
+    number: str
+    kind: str
+    issued_at: datetime
+    amount_centimes: int | None
+    receipt: str
+
+
+# -- tariff ------------------------------------------------------------------------------
+
+
+class RateOut(Output):
+    category: str
+    bracket: str
+    effective_from: date
+    base_centimes: int
+    rate_bps: int
+    monthly_due_centimes: int
+    created_at: datetime
+    created_by: str
+
+
+class BracketOut(Output):
+    code: str
+    label: str
+    current: RateOut | None
+    upcoming: list[RateOut]
+
+
+class CategoryOut(Output):
+    code: str
+    label_fr: str
+    label_ar: str
+    document_label: str | None
+    collected_at_counter: bool
+    daily_declaration: bool
+    brackets: list[BracketOut]
+
+
+class TariffOut(Output):
+    categories: list[CategoryOut]
+
+
+class RateList(Output):
+    items: list[RateOut]
+
+
+class RateQuery(Paging):
+    category: str | None = None
+
+
+class RateIn(Input):
+    category: Code
+    bracket: Code
+    effective_from: Month = Field(description="YYYY-MM, a future month")
+    base_centimes: int = Field(gt=0, le=10_000_000_00)
+    rate_bps: int = Field(gt=0, le=10_000)
+
+
+class CategoryIn(Input):
+    code: Code
+    label_fr: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+    label_ar: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+    document_label: Annotated[str, StringConstraints(max_length=80)] | None = None
+    document_pattern: Annotated[str, StringConstraints(max_length=120)] | None = None
+    collected_at_counter: bool = True
+    daily_declaration: bool = False
+
+
+class BracketIn(Input):
+    code: Code
+    label: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]

@@ -1,0 +1,263 @@
+"""The counter's worker API: enroll, look up by CIN, read, amend, history, receipts; and
+the tariff, read by everyone and edited by CNSS admins."""
+
+from __future__ import annotations
+
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import JSONResponse, Response
+
+from agent_api.domain.permissions import COUNTER_STAFF, MANAGE_TARIFF, READ_REGISTRY
+from agent_api.http.endpoints import Call, Endpoint, stored_response
+from agent_api.http.io import json_response
+from agent_api.http.schemas import workers as s
+from agent_api.services.enrollment import Enrolled, NewDependent, NewWorker
+from agent_api.services.worker_views import WorkerView
+from agent_api.services.workers import Amendment
+
+_RN = "/v1/workers/{registration_number}"
+
+
+def _dependents(items: list[s.DependentIn]) -> tuple[NewDependent, ...]:
+    return tuple(NewDependent(**d.model_dump()) for d in items)
+
+
+async def enroll(call: Call) -> Response:
+    body = call.body(s.WorkerIn)
+    services = call.services
+    fields = body.model_dump(exclude={"dependents"})
+    new = NewWorker(**fields, dependents=_dependents(body.dependents))
+    actor, terminal = call.who(), call.at_terminal()
+
+    def render(done: Enrolled) -> tuple[int, object]:
+        out = s.EnrolledOut(
+            registration_number=done.worker.registration_number,
+            dues_start=done.worker.coverage_start,
+            worker=s.WorkerOut.model_validate(done.worker),
+            receipt=s.ReceiptRef(number=done.receipt_number, receipt=done.receipt),
+        )
+        return 201, out.model_dump(mode="json")
+
+    outcome = await run_in_threadpool(
+        services.writes.execute,
+        call.write(),
+        lambda uow: services.enrollment.enroll(uow, actor, terminal, new),
+        render,
+    )
+    return stored_response(outcome)
+
+
+async def lookup(call: Call) -> Response:
+    body = call.body(s.LookupIn)
+    services = call.services
+
+    def render(found: object) -> tuple[int, object]:
+        return 200, s.LookupOut.model_validate(found).model_dump(mode="json")
+
+    # A read, but a POST so the CIN travels in the signed body, never in a URL or a log.
+    outcome = await run_in_threadpool(
+        services.writes.execute,
+        call.write(),
+        lambda uow: services.enrollment.lookup(uow, body.cin),
+        render,
+    )
+    return stored_response(outcome)
+
+
+async def read_worker(call: Call) -> Response:
+    view = await run_in_threadpool(call.services.workers.get, call.path("registration_number"))
+    return json_response(s.WorkerOut.model_validate(view))
+
+
+async def amend(call: Call) -> Response:
+    body = call.body(s.AmendIn)
+    services = call.services
+    change = Amendment(
+        **body.model_dump(exclude={"add_dependents", "remove_dependents"}),
+        add_dependents=_dependents(body.add_dependents),
+        remove_dependents=tuple(body.remove_dependents),
+    )
+    actor, terminal, write = call.who(), call.at_terminal(), call.write()
+    rn = call.path("registration_number")
+
+    def render(view: WorkerView) -> tuple[int, object]:
+        return 200, s.WorkerOut.model_validate(view).model_dump(mode="json")
+
+    outcome = await run_in_threadpool(
+        services.writes.execute,
+        write,
+        lambda uow: services.workers.amend(uow, actor, terminal, rn, change, sequence=write.key),
+        render,
+    )
+    return stored_response(outcome)
+
+
+async def history(call: Call) -> Response:
+    items = await run_in_threadpool(call.services.workers.history, call.path("registration_number"))
+    return json_response(s.HistoryOut(items=[s.HistoryEntryOut.model_validate(i) for i in items]))
+
+
+async def read_receipt(call: Call) -> Response:
+    found = await run_in_threadpool(call.services.workers.receipt, call.who(), call.path("number"))
+    return json_response(s.StoredReceiptOut.model_validate(found))
+
+
+async def tariff(call: Call) -> Response:
+    views = await run_in_threadpool(call.services.tariff.catalogue)
+    return json_response(s.TariffOut(categories=[s.CategoryOut.model_validate(v) for v in views]))
+
+
+async def list_rates(call: Call) -> Response:
+    q = call.query(s.RateQuery)
+    views = await run_in_threadpool(
+        lambda: call.services.tariff.rates(call.who(), category=q.category)
+    )
+    page = views[q.offset : q.offset + q.limit]
+    return json_response(s.RateList(items=[s.RateOut.model_validate(v) for v in page]))
+
+
+async def add_rate(call: Call) -> Response:
+    body = call.body(s.RateIn)
+    view = await run_in_threadpool(
+        lambda: call.services.tariff.add_rate(call.who(), **body.model_dump())
+    )
+    return json_response(s.RateOut.model_validate(view), 201)
+
+
+async def add_category(call: Call) -> Response:
+    body = call.body(s.CategoryIn)
+    await run_in_threadpool(
+        lambda: call.services.tariff.add_category(call.who(), **body.model_dump())
+    )
+    return JSONResponse(body.model_dump(mode="json"), status_code=201)
+
+
+async def add_bracket(call: Call) -> Response:
+    body = call.body(s.BracketIn)
+    category = call.path("category")
+    await run_in_threadpool(
+        lambda: call.services.tariff.add_bracket(call.who(), category=category, **body.model_dump())
+    )
+    return JSONResponse({"category": category, **body.model_dump(mode="json")}, status_code=201)
+
+
+ENDPOINTS: list[Endpoint] = [
+    Endpoint(
+        "POST",
+        "/v1/workers",
+        enroll,
+        "Enroll a worker",
+        "operator",
+        COUNTER_STAFF,
+        body=s.WorkerIn,
+        response=s.EnrolledOut,
+        status=201,
+        tags=("workers",),
+    ),
+    Endpoint(
+        "POST",
+        "/v1/workers/lookup",
+        lookup,
+        "Find a worker or a pre-registration by CIN (the CIN goes in the body)",
+        "operator",
+        COUNTER_STAFF,
+        body=s.LookupIn,
+        response=s.LookupOut,
+        tags=("workers",),
+    ),
+    Endpoint(
+        "GET",
+        _RN,
+        read_worker,
+        "Read a worker (identity masked)",
+        "operator",
+        COUNTER_STAFF,
+        response=s.WorkerOut,
+        tags=("workers",),
+    ),
+    Endpoint(
+        "PATCH",
+        _RN,
+        amend,
+        "Amend a worker (category changes from next month)",
+        "operator",
+        COUNTER_STAFF,
+        body=s.AmendIn,
+        response=s.WorkerOut,
+        tags=("workers",),
+    ),
+    Endpoint(
+        "GET",
+        _RN + "/history",
+        history,
+        "A worker's amendment history",
+        "operator",
+        COUNTER_STAFF,
+        response=s.HistoryOut,
+        tags=("workers",),
+    ),
+    Endpoint(
+        "GET",
+        "/v1/receipts/{number}",
+        read_receipt,
+        "Fetch again a receipt this office issued",
+        "operator",
+        COUNTER_STAFF,
+        response=s.StoredReceiptOut,
+        tags=("receipts",),
+    ),
+    Endpoint(
+        "GET",
+        "/v1/tariff",
+        tariff,
+        "Categories, brackets and the rates in force",
+        "public",
+        response=s.TariffOut,
+        tags=("tariff",),
+    ),
+    Endpoint(
+        "GET",
+        "/v1/admin/tariff/rates",
+        list_rates,
+        "Every tariff rate, past and future",
+        "admin",
+        READ_REGISTRY,
+        query=s.RateQuery,
+        response=s.RateList,
+        tags=("tariff",),
+    ),
+    Endpoint(
+        "POST",
+        "/v1/admin/tariff/rates",
+        add_rate,
+        "Announce a rate effective from a future month",
+        "admin",
+        MANAGE_TARIFF,
+        body=s.RateIn,
+        response=s.RateOut,
+        status=201,
+        tags=("tariff",),
+    ),
+    Endpoint(
+        "POST",
+        "/v1/admin/tariff/categories",
+        add_category,
+        "Add a category",
+        "admin",
+        MANAGE_TARIFF,
+        body=s.CategoryIn,
+        response=None,
+        status=201,
+        tags=("tariff",),
+    ),
+    Endpoint(
+        "POST",
+        "/v1/admin/tariff/categories/{category}/brackets",
+        add_bracket,
+        "Add a bracket to a category",
+        "admin",
+        MANAGE_TARIFF,
+        body=s.BracketIn,
+        status=201,
+        tags=("tariff",),
+    ),
+]
