@@ -15,9 +15,10 @@ import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, Table, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
@@ -27,6 +28,8 @@ from qurb import migrate
 from qurb.schema import metadata
 
 PG_ENV = "QURB_TEST_DATABASE_URL"
+# Rows the migrations insert (the seed tariff), restored after each PostgreSQL test.
+_SEEDED: list[tuple[Table, list[dict[str, Any]]]] = []
 
 
 class FakeClock:
@@ -74,6 +77,16 @@ def postgres_url() -> Iterator[str]:
     url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
     rendered = url.render_as_string(hide_password=False)
     migrate.upgrade(rendered)
+    _SEEDED.clear()
+    engine = build_engine(rendered, pool_size=1)
+    with engine.connect() as connection:
+        for table in metadata().sorted_tables:
+            rows = connection.execute(table.select()).mappings().all()
+            if rows:
+                # Without their ids: the identity sequences restart, and must hand out
+                # fresh ids after the restored rows.
+                _SEEDED.append((table, [{k: v for k, v in r.items() if k != "id"} for r in rows]))
+    engine.dispose()
     yield rendered
     with admin.begin() as connection:
         connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
@@ -95,6 +108,9 @@ def database_url(
     tables = ", ".join(f'"{t.name}"' for t in metadata().sorted_tables)
     with engine.begin() as connection:
         connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        # Put back what the migrations seeded (the tariff), as a fresh database has it.
+        for table, rows in _SEEDED:
+            connection.execute(table.insert(), rows)
     engine.dispose()
 
 

@@ -3,6 +3,7 @@ with a small registry of two networks to test scope against."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -13,10 +14,12 @@ from starlette.testclient import TestClient
 from agent_api.domain.permissions import SYSTEM_ACTOR
 from agent_api.domain.roles import Role
 from agent_api.http.app import create_app
+from agent_api.observability import JsonFormatter
 from agent_api.services.container import Services
 from agent_api.services.demo import demo_rib
 from agent_api.settings import Settings
 from tests.conftest import FakeClock
+from tests.support.privacy import cins_in, cins_in_database
 from tests.support.terminal import TestTerminal
 
 PASSWORD = "correct horse battery"
@@ -108,6 +111,22 @@ def build_world(services: Services, client: TestClient) -> World:
                     network=None,
                 )
     return world
+
+
+@pytest.fixture(autouse=True)
+def no_clear_cin_escapes(
+    request: pytest.FixtureRequest, caplog: pytest.LogCaptureFixture
+) -> Iterator[None]:
+    """Law 09-08: after every integration test, no clear CIN in any log line (formatted as
+    production formats it) nor in any text column of the database."""
+    caplog.set_level(logging.DEBUG)
+    engine = request.getfixturevalue("engine") if "database_url" in request.fixturenames else None
+    yield
+    formatter = JsonFormatter()
+    leaked = [m for r in caplog.records for m in cins_in(formatter.format(r))]
+    assert leaked == [], f"clear CIN in the logs: {leaked}"
+    if engine is not None:
+        assert cins_in_database(engine) == [], "clear CIN stored in the database"
 
 
 @pytest.fixture

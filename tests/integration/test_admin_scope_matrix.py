@@ -14,9 +14,10 @@ from typing import Any
 import pytest
 
 from agent_api.domain.roles import Role
-from agent_api.http.admin import ENDPOINTS
+from agent_api.http.app import agent_endpoints
 from tests.integration.conftest import World
 from tests.support.terminal import TestTerminal
+from tests.support.workers import month_offset
 
 Own = bool
 Request = tuple[str, dict[str, Any] | None]
@@ -123,13 +124,32 @@ ROWS: dict[tuple[str, str], Callable[[World, Own], Request]] = {
         None,
     ),
     ("GET", "/v1/admin/security-events"): _security_events,
+    ("GET", "/v1/admin/tariff/rates"): lambda w, o: ("/v1/admin/tariff/rates", None),
+    ("POST", "/v1/admin/tariff/rates"): lambda w, o: (
+        "/v1/admin/tariff/rates",
+        {
+            "category": "ARTISAN",
+            "bracket": "REGISTERED",
+            "effective_from": month_offset(3),
+            "base_centimes": 250000,
+            "rate_bps": 637,
+        },
+    ),
+    ("POST", "/v1/admin/tariff/categories"): lambda w, o: (
+        "/v1/admin/tariff/categories",
+        {"code": "GUIDE", "label_fr": "Guides", "label_ar": "المرشدون"},
+    ),
+    ("POST", "/v1/admin/tariff/categories/{category}/brackets"): lambda w, o: (
+        "/v1/admin/tariff/categories/ARTISAN/brackets",
+        {"code": "APPRENTICE", "label": "Apprenti"},
+    ),
     ("PUT", "/v1/admin/users/{username}/password"): lambda w, o: (
         f"/v1/admin/users/{_user(o)}/password",
         {"password": "another long password"},
     ),
 }
 
-ADMIN_ENDPOINTS = [e for e in ENDPOINTS if e.auth == "admin"]
+ADMIN_ENDPOINTS = [e for e in agent_endpoints() if e.auth == "admin"]
 USERNAMES = {
     Role.CNSS_ADMIN: "cnss.admin",
     Role.FINANCE: "cnss.finance",
@@ -137,7 +157,14 @@ USERNAMES = {
     Role.NETWORK_ADMIN: "admin.cashplus",
 }
 # Endpoints about the caller itself: there is no other network's object to reach for.
-UNSCOPED = {("DELETE", "/v1/admin/sessions/current")}
+UNSCOPED = {
+    ("DELETE", "/v1/admin/sessions/current"),
+    # The tariff is national data: the same for every network.
+    ("GET", "/v1/admin/tariff/rates"),
+    ("POST", "/v1/admin/tariff/rates"),
+    ("POST", "/v1/admin/tariff/categories"),
+    ("POST", "/v1/admin/tariff/categories/{category}/brackets"),
+}
 CASES = [
     pytest.param(
         e, role, own, id=f"{e.method} {e.template} {role.value} {'own' if own else 'other'}"
@@ -171,6 +198,9 @@ def test_admin_endpoint_respects_role_and_scope(
     if role not in endpoint.roles:
         assert response.status_code == 403, response.text
         assert response.json()["error"]["code"] == "forbidden"
+        return
+    if (endpoint.method, endpoint.template) in UNSCOPED:
+        assert 200 <= response.status_code < 300, response.text
         return
     if endpoint.method == "GET" and "{" not in endpoint.path:
         assert response.status_code == 200, response.text

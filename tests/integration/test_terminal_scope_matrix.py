@@ -18,16 +18,51 @@ from agent_api.http.app import agent_endpoints
 from tests.conftest import FakeClock
 from tests.integration.conftest import PASSWORD, World, activated
 from tests.support.terminal import TestTerminal
+from tests.support.workers import worker_payload
 
 Request = tuple[str, dict[str, Any] | None]
 
 
-ROWS: dict[tuple[str, str], Callable[[TestTerminal], Request]] = {
-    ("POST", "/v1/terminals/current/keys"): lambda t: (
+def _enrolled(home: TestTerminal) -> dict[str, Any]:
+    response = home.send("POST", "/v1/workers", worker_payload(cin="HH445566"))
+    assert response.status_code == 201, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def _rn(home: TestTerminal) -> str:
+    number: str = _enrolled(home)["registration_number"]
+    return number
+
+
+# Each row gets the signed-in home terminal (for set-up) and the terminal that calls.
+ROWS: dict[tuple[str, str], Callable[[TestTerminal, TestTerminal], Request]] = {
+    ("POST", "/v1/terminals/current/keys"): lambda home, t: (
         "/v1/terminals/current/keys",
         t.rotation_body()[1],
     ),
-    ("DELETE", "/v1/sessions/current"): lambda t: ("/v1/sessions/current", None),
+    ("DELETE", "/v1/sessions/current"): lambda home, t: ("/v1/sessions/current", None),
+    ("POST", "/v1/workers"): lambda home, t: ("/v1/workers", worker_payload()),
+    ("POST", "/v1/workers/lookup"): lambda home, t: (
+        "/v1/workers/lookup",
+        {"cin": _enrolled(home) and "HH445566"},
+    ),
+    ("GET", "/v1/workers/{registration_number}"): lambda home, t: (
+        f"/v1/workers/{_rn(home)}",
+        None,
+    ),
+    ("PATCH", "/v1/workers/{registration_number}"): lambda home, t: (
+        f"/v1/workers/{_rn(home)}",
+        {"city": "Tanger"},
+    ),
+    ("GET", "/v1/workers/{registration_number}/history"): lambda home, t: (
+        f"/v1/workers/{_rn(home)}/history",
+        None,
+    ),
+    ("GET", "/v1/receipts/{number}"): lambda home, t: (
+        f"/v1/receipts/{_enrolled(home)['receipt']['number']}",
+        None,
+    ),
 }
 OPERATOR_ENDPOINTS = [e for e in agent_endpoints() if e.auth == "operator"]
 USERS = {Role.OPERATOR: "op", Role.SUPERVISOR: "sup"}
@@ -52,7 +87,7 @@ def test_operator_endpoint_respects_role_and_terminal(
     assert home.login(f"{USERS[role]}.ca-01", PASSWORD).status_code == 201
     caller = home if place == "own" else activated(world, clock, PLACES[place])
     caller.token = home.token
-    path, body = ROWS[(endpoint.method, endpoint.template)](caller)
+    path, body = ROWS[(endpoint.method, endpoint.template)](home, caller)
     response = caller.send(endpoint.method, path, body)
     if role not in endpoint.roles:
         assert response.status_code == 403, response.text

@@ -23,7 +23,7 @@ from agent_api.protocol.signatures import (
 )
 
 DOC = (Path(__file__).resolve().parents[2] / "docs" / "protocol.md").read_text(encoding="utf-8")
-BODY = b'{"registration_number":"1234567897","amount_centimes":21800}'
+BODY = b'{"registration_number":"1234567894","amount_centimes":21800}'
 
 
 def _example_key_pem() -> bytes:

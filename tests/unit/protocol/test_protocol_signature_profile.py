@@ -32,11 +32,11 @@ EXAMPLE_KEY = load_private_key_pem(
 )
 EXAMPLE_PUBLIC = public_key_raw(EXAMPLE_KEY)
 EXAMPLE_KEYID = "sWwtG-rRJiY5dk_bDuTTd0WZM2vUk0BM2ksRNsWfIGI"
-EXAMPLE_BODY = b'{"registration_number":"1234567897","amount_centimes":21800}'
+EXAMPLE_BODY = b'{"registration_number":"1234567894","amount_centimes":21800}'
 EXAMPLE_CREATED = 1767225600
 TOKEN = "Bearer example-token-not-real"
 EXAMPLE_HEADERS = {
-    "Content-Digest": "sha-256=:fttLqj+4VMqYqew0jQ7FP1Dppx8dWSV79JYpnfTRhSQ=:",
+    "Content-Digest": "sha-256=:EtQ+HIldUVJUn3gSmixQPJ5IOQJZdrawMzZHrR+Z8Xg=:",
     "Idempotency-Key": "42",
     "Authorization": TOKEN,
     "Signature-Input": (
@@ -44,15 +44,15 @@ EXAMPLE_HEADERS = {
         ';created=1767225600;keyid="sWwtG-rRJiY5dk_bDuTTd0WZM2vUk0BM2ksRNsWfIGI";alg="ed25519"'
     ),
     "Signature": (
-        "qurb=:ciBC1lhtmwHXAyYmfqvhopnZxvI4vvPhoPHtrMurCFwwjcacPgILasc7IHKHaVRHGDlOSIi1l6wJucXCKC"
-        "m2AA==:"
+        "qurb=:1SeI1YVYoon9+mW3hEeYPPbaCHtkSgX2ZRv569lHeGLPdOh9cCbqnjytJmZ2iDp3GZqLxJ8NQJS7u1hzS9"
+        "9sCg==:"
     ),
 }
 EXAMPLE_BASE = (
     '"@method": POST\n'
     '"@path": /v1/contributions\n'
     '"@query": ?\n'
-    '"content-digest": sha-256=:fttLqj+4VMqYqew0jQ7FP1Dppx8dWSV79JYpnfTRhSQ=:\n'
+    '"content-digest": sha-256=:EtQ+HIldUVJUn3gSmixQPJ5IOQJZdrawMzZHrR+Z8Xg=:\n'
     '"idempotency-key": 42\n'
     '"authorization": Bearer example-token-not-real\n'
     '"@signature-params": ("@method" "@path" "@query" "content-digest" "idempotency-key" '
@@ -60,7 +60,7 @@ EXAMPLE_BASE = (
     ';alg="ed25519"'
 ).encode("ascii")
 OFFLINE_HEADERS = {
-    "Content-Digest": "sha-256=:fttLqj+4VMqYqew0jQ7FP1Dppx8dWSV79JYpnfTRhSQ=:",
+    "Content-Digest": "sha-256=:EtQ+HIldUVJUn3gSmixQPJ5IOQJZdrawMzZHrR+Z8Xg=:",
     "Idempotency-Key": "43",
     "Authorization": TOKEN,
     "Qurb-Offline": "1",
@@ -70,8 +70,8 @@ OFFLINE_HEADERS = {
         ';keyid="sWwtG-rRJiY5dk_bDuTTd0WZM2vUk0BM2ksRNsWfIGI";alg="ed25519"'
     ),
     "Signature": (
-        "qurb=:Y5yAqfiiMXyO2Y5ErrwGXcmFNbkakF4AeWCC0KKSWN8knk+CC7dTXSEHGd/zFJn7lZKYSMzq6plcBJjv"
-        "MJPNBA==:"
+        "qurb=:isdIcli39mVjBK98yIj4KFKqlbsgaLk7qiIgzBhlnv5rQ1/IToy5cTcfhF/7PqeBKYR/0I1PNXX9pO5fr"
+        "5PyAg==:"
     ),
 }
 WINDOW = 300
@@ -108,8 +108,8 @@ def _code(action: Callable[[], object]) -> str:
     message = str(caught.value)
     # Messages go to logs: never a token, a body or a signature.
     assert "example-token-not-real" not in message
-    assert "1234567897" not in message
-    assert "ciBC1lhtmwHX" not in message
+    assert "1234567894" not in message
+    assert "1SeI1YVYoon9" not in message
     return caught.value.code
 
 
