@@ -48,6 +48,9 @@ class Settings:
     database_url: str = "sqlite:///./qurb.db"
     key_dir: Path = Path(".qurb/keys")
     keys: Mapping[str, Secret] = field(default_factory=dict)
+    # Retired CIN encryption keys (base64, comma-separated): rows sealed under them still open
+    # after QURB_CIN_ENCRYPTION_KEY rotates; new rows are sealed with the current key.
+    previous_cin_keys: Secret = field(default_factory=lambda: Secret(""))
 
     token_issuer: str = "qurb"  # noqa: S105 - the JWT iss claim, not a secret
     admin_token_ttl_seconds: int = 30 * 60
@@ -134,7 +137,15 @@ class Settings:
         if base.operator_token_ttl_seconds > MAX_OPERATOR_TOKEN_TTL:
             raise ConfigurationError("QURB_OPERATOR_TOKEN_TTL_SECONDS must be at most 43200 (12 h)")
         keys = {name: s for name in KEY_KINDS if (s := read_secret(source, name)) is not None}
-        return base.with_keys(keys)
+        previous = read_secret(source, "CIN_PREVIOUS_ENCRYPTION_KEYS") or Secret("")
+        for part in filter(None, (p.strip() for p in previous.reveal().split(","))):
+            try:
+                parse_symmetric_key(part)
+            except ValueError as exc:
+                raise ConfigurationError(
+                    f"QURB_CIN_PREVIOUS_ENCRYPTION_KEYS holds an invalid key: {exc}"
+                ) from None
+        return replace(base, previous_cin_keys=previous).with_keys(keys)
 
     def with_keys(self, keys: Mapping[str, Secret]) -> Settings:
         """Validate the given keys; complete the missing ones (development/test only)."""

@@ -14,7 +14,7 @@ from agent_api.secrets import parse_ed25519_private_key, parse_symmetric_key
 from agent_api.services.auth import AuthService
 from agent_api.services.enrollment import EnrollmentService
 from agent_api.services.idempotency import IdempotentWrites
-from agent_api.services.identity import CinVault
+from agent_api.services.identity import CinVault, key_id
 from agent_api.services.liaison import LiaisonService
 from agent_api.services.passwords import PasswordHasher
 from agent_api.services.receipts import ReceiptSigner
@@ -69,9 +69,15 @@ class Services:
         receipts = ReceiptSigner(
             parse_ed25519_private_key(settings.key_text("RECEIPT_SIGNING_KEY").reveal())
         )
+        previous = [
+            parse_symmetric_key(part)
+            for part in settings.previous_cin_keys.reveal().split(",")
+            if part.strip()
+        ]
         vault = CinVault(
             parse_symmetric_key(settings.key_text("CIN_ENCRYPTION_KEY").reveal()),
             parse_symmetric_key(settings.key_text("CIN_INDEX_KEY").reveal()),
+            {key_id(k): k for k in previous},
         )
         rules = DependentRules(
             spouse_min_age=settings.spouse_min_age,
