@@ -1,6 +1,13 @@
 """Every table of the agent API. Importing this package registers them on the metadata."""
 
 from agent_api.persistence.tables.base import metadata
+from agent_api.persistence.tables.contributions import (
+    AccountAllocation,
+    Contribution,
+    DailyDeclaration,
+    Reversal,
+    SurchargeWaiver,
+)
 from agent_api.persistence.tables.registry import Network, Office, Terminal, TerminalKey, User
 from agent_api.persistence.tables.sessions import UserSession
 from agent_api.persistence.tables.terminal_security import IdempotencyRecord, SecurityEvent
@@ -17,14 +24,19 @@ from agent_api.persistence.tables.workers import (
 )
 
 __all__ = [
+    "AccountAllocation",
     "Category",
     "CategoryBracket",
+    "Contribution",
+    "DailyDeclaration",
     "IdempotencyRecord",
     "LiaisonEntry",
     "Network",
     "Office",
     "Receipt",
+    "Reversal",
     "SecurityEvent",
+    "SurchargeWaiver",
     "TariffRate",
     "Terminal",
     "TerminalKey",
