@@ -12,9 +12,11 @@ import contextlib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from datetime import time
 from pathlib import Path
 from typing import Literal
 
+from agent_api.domain.business_day import parse_cutoff
 from agent_api.errors import ConfigurationError
 from agent_api.secrets import (
     Secret,
@@ -87,6 +89,16 @@ class Settings:
     coverage_start_max_past_months: int = 12
     coverage_start_max_future_months: int = 3
 
+    # Collections (docs in README): a ceiling per collection, how far ahead a surplus may
+    # prepay, the late surcharge (off by default), the health-rights grace and waiting.
+    max_collection_centimes: int = 5_000_000
+    prepay_horizon_months: int = 12
+    surcharge_bps_per_month: int = 0
+    surcharge_after_months: int = 1
+    rights_grace_months: int = 3
+    rights_waiting_months: int = 3
+    business_day_cutoff: time = time(0, 0)
+
     max_body_bytes: int = 64 * 1024
     db_pool_size: int = 10
     log_level: str = "INFO"
@@ -121,6 +133,13 @@ class Settings:
             signature_window_seconds=_int(source, "SIGNATURE_WINDOW_SECONDS", 300),
             offline_window_seconds=_int(source, "OFFLINE_WINDOW_SECONDS", 72 * 3600),
             idempotency_wait_ms=_int(source, "IDEMPOTENCY_WAIT_MS", 2000),
+            max_collection_centimes=_int(source, "MAX_COLLECTION_CENTIMES", 5_000_000),
+            prepay_horizon_months=_int(source, "PREPAY_HORIZON_MONTHS", 12),
+            surcharge_bps_per_month=_int(source, "SURCHARGE_BPS_PER_MONTH", 0, minimum=0),
+            surcharge_after_months=_int(source, "SURCHARGE_AFTER_MONTHS", 1, minimum=0),
+            rights_grace_months=_int(source, "RIGHTS_GRACE_MONTHS", 3, minimum=0),
+            rights_waiting_months=_int(source, "RIGHTS_WAITING_MONTHS", 3, minimum=0),
+            business_day_cutoff=_cutoff(source),
             worker_min_age=_int(source, "WORKER_MIN_AGE", 18),
             spouse_min_age=_int(source, "SPOUSE_MIN_AGE", 18),
             max_spouses=_int(source, "MAX_SPOUSES", 4),
@@ -174,7 +193,7 @@ class Settings:
         return Secret(path.read_text(encoding="utf-8"))
 
 
-def _int(source: Mapping[str, str], name: str, default: int) -> int:
+def _int(source: Mapping[str, str], name: str, default: int, *, minimum: int = 1) -> int:
     raw = source.get(f"QURB_{name}")
     if raw is None:
         return default
@@ -182,9 +201,17 @@ def _int(source: Mapping[str, str], name: str, default: int) -> int:
         value = int(raw)
     except ValueError:
         raise ConfigurationError(f"QURB_{name} must be a whole number") from None
-    if value <= 0:
-        raise ConfigurationError(f"QURB_{name} must be positive")
+    if value < minimum:
+        raise ConfigurationError(f"QURB_{name} must be at least {minimum}")
     return value
+
+
+def _cutoff(source: Mapping[str, str]) -> time:
+    raw = source.get("QURB_BUSINESS_DAY_CUTOFF", "00:00")
+    try:
+        return parse_cutoff(raw)
+    except ValueError:
+        raise ConfigurationError("QURB_BUSINESS_DAY_CUTOFF must be HH:MM") from None
 
 
 def _check_key(name: str, kind: str, secret: Secret) -> None:

@@ -7,20 +7,25 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 
 from agent_api.clock import Clock, utc_now
+from agent_api.domain.account import SurchargeRule
 from agent_api.domain.dependents import DependentRules
+from agent_api.domain.rights import RightsRules
 from agent_api.persistence.unit_of_work import UnitOfWork
 from agent_api.protocol.keys import public_jwk
 from agent_api.secrets import parse_ed25519_private_key, parse_symmetric_key
+from agent_api.services.accounts import AccountService, AccountSettings
 from agent_api.services.auth import AuthService
+from agent_api.services.declarations import DeclarationService
 from agent_api.services.enrollment import EnrollmentService
 from agent_api.services.idempotency import IdempotentWrites
 from agent_api.services.identity import CinVault, key_id
 from agent_api.services.liaison import LiaisonService
+from agent_api.services.office_day import OfficeDayService
 from agent_api.services.passwords import PasswordHasher
 from agent_api.services.receipts import ReceiptSigner
 from agent_api.services.registry import RegistryService
 from agent_api.services.security_events import SecurityEventService
-from agent_api.services.tariff import TariffService
+from agent_api.services.tariff import AmnestyService, TariffService
 from agent_api.services.terminal_auth import TerminalAuthService
 from agent_api.services.terminals import TerminalAdminService
 from agent_api.services.tokens import TokenSigner
@@ -49,6 +54,10 @@ class Services:
     enrollment: EnrollmentService
     workers: WorkerService
     liaison: LiaisonService
+    accounts: AccountService
+    declarations: DeclarationService
+    office_day: OfficeDayService
+    amnesties: AmnestyService
     jwks: dict[str, list[dict[str, str]]]
 
     def new_uow(self) -> UnitOfWork:
@@ -142,6 +151,25 @@ class Services:
                 allow_dependent_as_principal=settings.allow_dependent_as_principal,
             ),
             liaison=LiaisonService(uow, clock, vault),
+            accounts=AccountService(
+                uow,
+                clock,
+                receipts,
+                AccountSettings(
+                    max_collection_centimes=settings.max_collection_centimes,
+                    horizon_months=settings.prepay_horizon_months,
+                    surcharge=SurchargeRule(
+                        settings.surcharge_bps_per_month, settings.surcharge_after_months
+                    ),
+                    rights=RightsRules(
+                        settings.rights_grace_months, settings.rights_waiting_months
+                    ),
+                    cutoff=settings.business_day_cutoff,
+                ),
+            ),
+            declarations=DeclarationService(clock),
+            office_day=OfficeDayService(uow),
+            amnesties=AmnestyService(uow, clock),
             # Published at GET /v1/keys so tokens and receipts verify with standard JOSE tools.
             jwks={
                 "keys": [

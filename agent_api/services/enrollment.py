@@ -144,7 +144,13 @@ class EnrollmentService:
 
     # -- enroll ---------------------------------------------------------------------------
     def enroll(
-        self, uow: UnitOfWork, actor: Actor, terminal: TerminalContext, new: NewWorker
+        self,
+        uow: UnitOfWork,
+        actor: Actor,
+        terminal: TerminalContext,
+        new: NewWorker,
+        *,
+        signed_at: datetime,
     ) -> Enrolled:
         session = uow.session
         now = self._clock()
@@ -232,22 +238,15 @@ class EnrollmentService:
             session,
             kind="enrollment",
             worker_id=worker.id,
-            network_id=terminal.network_id,
-            network_code=terminal.network_code,
-            office_id=terminal.office_id,
-            terminal_id=terminal.terminal_id,
-            amount_centimes=None,
+            terminal=terminal,
+            operator=actor.username,
+            signed_at=signed_at,
             issued_at=now,
             claims={
                 "registration_number": worker.registration_number,
                 "category": data.category,
                 "bracket": data.bracket,
                 "coverage_start": format_month(data.coverage_start),
-                "network": terminal.network_code,
-                "office": terminal.office_code,
-                "terminal": terminal.terminal_id,
-                "operator": actor.username,
-                "recorded_at": now.isoformat(),
             },
         )
         session.flush()

@@ -18,12 +18,14 @@ from sqlmodel import Session
 
 from agent_api.persistence.tables import Receipt
 from agent_api.protocol.keys import jwk_thumbprint_okp, public_key_raw
+from agent_api.services.terminal_auth import TerminalContext
 
 RECEIPT_TYPE = "qurb-receipt+jwt"
 
 
 @dataclass(frozen=True)
 class IssuedReceipt:
+    id: int
     number: str
     jws: str
     payload: dict[str, Any]
@@ -46,22 +48,25 @@ class ReceiptSigner:
         *,
         kind: str,
         worker_id: int,
-        network_id: int,
-        network_code: str,
-        office_id: int,
-        terminal_id: int,
-        amount_centimes: int | None,
+        terminal: TerminalContext,
+        operator: str,
+        signed_at: datetime | None,
         issued_at: datetime,
+        amount_centimes: int | None = None,
         claims: dict[str, Any],
     ) -> IssuedReceipt:
-        """Number, sign and store a receipt inside the caller's transaction."""
+        """Number, sign and store a receipt inside the caller's transaction.
+
+        Every receipt says where and when it was issued (network, office, terminal,
+        operator, the signed and the recorded time) and carries its audit-log index.
+        """
         row = Receipt(
             number=None,
             kind=kind,
             worker_id=worker_id,
-            network_id=network_id,
-            office_id=office_id,
-            terminal_id=terminal_id,
+            network_id=terminal.network_id,
+            office_id=terminal.office_id,
+            terminal_id=terminal.terminal_id,
             amount_centimes=amount_centimes,
             issued_at=issued_at,
             jws="",
@@ -69,15 +74,23 @@ class ReceiptSigner:
         session.add(row)
         session.flush()
         assert row.id is not None
-        number = f"R-{network_code}-{row.id:08d}"
+        number = f"R-{terminal.network_code}-{row.id:08d}"
         payload = {
             "receipt_number": number,
             "kind": kind,
             "iat": int(issued_at.timestamp()),
             **claims,
+            "network": terminal.network_code,
+            "office": terminal.office_code,
+            "terminal": terminal.terminal_id,
+            "operator": operator,
+            "signed_at": signed_at.isoformat() if signed_at is not None else None,
+            "recorded_at": issued_at.isoformat(),
+            # The audit-log leaf index; filled once the log is in place (issue 8).
+            "log_index": None,
         }
         jws = self.sign(payload)
         row.number = number
         row.jws = jws
         session.add(row)
-        return IssuedReceipt(number, jws, payload)
+        return IssuedReceipt(row.id, number, jws, payload)

@@ -19,7 +19,7 @@ from agent_api.domain.permissions import MANAGE_TARIFF, READ_REGISTRY, require
 from agent_api.domain.roles import Actor
 from agent_api.domain.tariff import Rate, monthly_contribution, rate_for
 from agent_api.errors import AlreadyExists, ValidationFailed
-from agent_api.persistence.tables import Category, CategoryBracket, TariffRate
+from agent_api.persistence.tables import Category, CategoryBracket, SurchargeWaiver, TariffRate
 from agent_api.persistence.unit_of_work import UnitOfWorkFactory
 
 
@@ -219,3 +219,67 @@ def _require_bracket(session: Session, category: str, bracket: str) -> None:
         raise ValidationFailed("category: is not a known category", field="category")
     if session.get(CategoryBracket, (category, bracket)) is None:
         raise ValidationFailed(f"bracket: is not a bracket of category {category}", field="bracket")
+
+
+@dataclass(frozen=True)
+class WaiverView:
+    id: int
+    starts_on: date
+    ends_on: date
+    categories: list[str]
+    reason: str
+    created_at: datetime
+    created_by: str
+
+
+def _waiver_view(row: SurchargeWaiver) -> WaiverView:
+    return WaiverView(
+        id=row.id or 0,
+        starts_on=row.starts_on,
+        ends_on=row.ends_on,
+        categories=[c for c in row.categories.split(",") if c],
+        reason=row.reason,
+        created_at=row.created_at,
+        created_by=row.created_by,
+    )
+
+
+class AmnestyService:
+    """Campaign windows during which late surcharges are waived (all categories, or some)."""
+
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
+        self._uow = uow
+        self._clock = clock
+
+    def create(
+        self, actor: Actor, *, starts_on: date, ends_on: date, categories: list[str], reason: str
+    ) -> WaiverView:
+        require(actor, MANAGE_TARIFF)
+        if ends_on < starts_on:
+            raise ValidationFailed("ends_on: must not be before starts_on", field="ends_on")
+        with self._uow() as uow:
+            for i, code in enumerate(categories):
+                if uow.session.get(Category, code) is None:
+                    raise ValidationFailed(
+                        f"categories[{i}]: is not a known category", field=f"categories[{i}]"
+                    )
+            row = SurchargeWaiver(
+                starts_on=starts_on,
+                ends_on=ends_on,
+                categories=",".join(sorted(set(categories))),
+                reason=reason,
+                created_at=self._clock(),
+                created_by=actor.username,
+            )
+            uow.session.add(row)
+            uow.session.flush()
+            uow.commit()
+            return _waiver_view(row)
+
+    def list(self, actor: Actor) -> list[WaiverView]:
+        require(actor, READ_REGISTRY)
+        with self._uow() as uow:
+            rows = uow.session.exec(
+                select(SurchargeWaiver).order_by(col(SurchargeWaiver.starts_on))
+            ).all()
+            return [_waiver_view(r) for r in rows]
