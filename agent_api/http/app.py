@@ -10,7 +10,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
 from agent_api.clock import Clock, utc_now
-from agent_api.http import admin, openapi, system, terminal, workers
+from agent_api.http import admin, contributions, openapi, system, terminal, workers
 from agent_api.http.endpoints import Endpoint, routes
 from agent_api.http.errors import EXCEPTION_HANDLERS
 from agent_api.http.middleware import BodyLimitMiddleware, RequestContextMiddleware
@@ -23,7 +23,7 @@ VERSION = "0.1.0"
 
 def agent_endpoints() -> list[Endpoint]:
     """Every endpoint of the agent API, in one list."""
-    return [*terminal.ENDPOINTS, *workers.ENDPOINTS, *admin.ENDPOINTS]
+    return [*terminal.ENDPOINTS, *workers.ENDPOINTS, *contributions.ENDPOINTS, *admin.ENDPOINTS]
 
 
 def create_app(

@@ -26,7 +26,7 @@ async def enroll(call: Call) -> Response:
     services = call.services
     fields = body.model_dump(exclude={"dependents"})
     new = NewWorker(**fields, dependents=_dependents(body.dependents))
-    actor, terminal = call.who(), call.at_terminal()
+    actor, terminal, write = call.who(), call.at_terminal(), call.write()
 
     def render(done: Enrolled) -> tuple[int, object]:
         out = s.EnrolledOut(
@@ -39,8 +39,10 @@ async def enroll(call: Call) -> Response:
 
     outcome = await run_in_threadpool(
         services.writes.execute,
-        call.write(),
-        lambda uow: services.enrollment.enroll(uow, actor, terminal, new),
+        write,
+        lambda uow: services.enrollment.enroll(
+            uow, actor, terminal, new, signed_at=write.signed_at
+        ),
         render,
     )
     return stored_response(outcome)
@@ -138,6 +140,19 @@ async def add_bracket(call: Call) -> Response:
         lambda: call.services.tariff.add_bracket(call.who(), category=category, **body.model_dump())
     )
     return JSONResponse({"category": category, **body.model_dump(mode="json")}, status_code=201)
+
+
+async def add_waiver(call: Call) -> Response:
+    body = call.body(s.WaiverIn)
+    view = await run_in_threadpool(
+        lambda: call.services.amnesties.create(call.who(), **body.model_dump())
+    )
+    return json_response(s.WaiverOut.model_validate(view), 201)
+
+
+async def list_waivers(call: Call) -> Response:
+    views = await run_in_threadpool(call.services.amnesties.list, call.who())
+    return json_response(s.WaiverList(items=[s.WaiverOut.model_validate(v) for v in views]))
 
 
 ENDPOINTS: list[Endpoint] = [
@@ -258,6 +273,28 @@ ENDPOINTS: list[Endpoint] = [
         MANAGE_TARIFF,
         body=s.BracketIn,
         status=201,
+        tags=("tariff",),
+    ),
+    Endpoint(
+        "POST",
+        "/v1/admin/surcharge-waivers",
+        add_waiver,
+        "Waive late surcharges for a campaign window (amnesty)",
+        "admin",
+        MANAGE_TARIFF,
+        body=s.WaiverIn,
+        response=s.WaiverOut,
+        status=201,
+        tags=("tariff",),
+    ),
+    Endpoint(
+        "GET",
+        "/v1/admin/surcharge-waivers",
+        list_waivers,
+        "List amnesty windows",
+        "admin",
+        READ_REGISTRY,
+        response=s.WaiverList,
         tags=("tariff",),
     ),
 ]

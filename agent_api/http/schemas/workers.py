@@ -268,3 +268,24 @@ class CategoryIn(Input):
 class BracketIn(Input):
     code: Code
     label: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+
+
+class WaiverIn(Input):
+    starts_on: date
+    ends_on: date
+    categories: list[Code] = Field(default_factory=list, description="empty: every category")
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=500)]
+
+
+class WaiverOut(Output):
+    id: int
+    starts_on: date
+    ends_on: date
+    categories: list[str]
+    reason: str
+    created_at: datetime
+    created_by: str
+
+
+class WaiverList(Output):
+    items: list[WaiverOut]
