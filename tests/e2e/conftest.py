@@ -6,14 +6,17 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, TypeVar
 
 import httpx
 import pytest
+
+T = TypeVar("T")
 
 
 def free_port() -> int:
@@ -88,3 +91,22 @@ def start_server(database_url: str, key_dir: Path, tmp_path: Path) -> Iterator[o
             server.process.wait()
     for handle in handles:
         handle.close()
+
+
+def at_once(actions: Sequence[Callable[[], T]]) -> list[T]:
+    """Run every action in its own thread, all released by one barrier at the same instant;
+    the results in the actions' order."""
+    barrier = threading.Barrier(len(actions))
+    results: list[T | None] = [None] * len(actions)
+
+    def run(index: int, action: Callable[[], T]) -> None:
+        barrier.wait()
+        results[index] = action()
+
+    threads = [threading.Thread(target=run, args=(i, a)) for i, a in enumerate(actions)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert all(r is not None for r in results), "an action failed in its thread"
+    return [r for r in results if r is not None]

@@ -3,7 +3,7 @@ exactly one succeeds, the other is told the registration number."""
 
 from __future__ import annotations
 
-import threading
+import functools
 from collections.abc import Callable
 from pathlib import Path
 
@@ -17,7 +17,7 @@ from agent_api.persistence.db import build_engine
 from agent_api.persistence.tables import Worker
 from agent_api.services.container import Services
 from agent_api.settings import Settings
-from tests.e2e.conftest import Server
+from tests.e2e.conftest import Server, at_once
 from tests.support.terminal import TestTerminal
 from tests.support.workers import worker_payload
 
@@ -75,24 +75,16 @@ def test_the_same_cin_enrolled_at_two_offices_at_once_makes_one_worker(
             assert terminal.activate(code).status_code == 201
             assert terminal.login(f"op.{office.lower()}", PASSWORD).status_code == 201
             prepared.append(terminal)
-    barrier = threading.Barrier(len(prepared))
-    results: list[httpx.Response] = []
-    lock = threading.Lock()
 
-    def enroll(terminal: TestTerminal) -> None:
+    def enroll(terminal: TestTerminal) -> httpx.Response:
         with httpx.Client(base_url=server.url, timeout=20) as own:
             terminal.client = own
-            raw_payload = worker_payload(cin="QQ778899")
-            barrier.wait()
-            response = terminal.send("POST", "/v1/workers", raw_payload)
-        with lock:
-            results.append(response)
+            response: httpx.Response = terminal.send(
+                "POST", "/v1/workers", worker_payload(cin="QQ778899")
+            )
+            return response
 
-    threads = [threading.Thread(target=enroll, args=(t,)) for t in prepared]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = at_once([functools.partial(enroll, t) for t in prepared])
     statuses = sorted(r.status_code for r in results)
     assert statuses == [201, 409], [r.text for r in results]
     winner = next(r for r in results if r.status_code == 201).json()
@@ -103,3 +95,52 @@ def test_the_same_cin_enrolled_at_two_offices_at_once_makes_one_worker(
     with Session(engine) as session:
         assert session.exec(select(func.count()).select_from(Worker)).one() == 1
     engine.dispose()
+
+
+def test_two_offices_paying_for_one_worker_at_once_are_both_allocated(
+    start_server: Callable[..., Server], database_url: str, key_dir: Path
+) -> None:
+    codes = _seed_two_offices(database_url, key_dir)
+    server = start_server(workers=2)
+    prepared = []
+    with httpx.Client(base_url=server.url, timeout=20) as client:
+        for office, code in codes.items():
+            terminal = TestTerminal(client)
+            assert terminal.activate(code).status_code == 201
+            assert terminal.login(f"op.{office.lower()}", PASSWORD).status_code == 201
+            prepared.append(terminal)
+        enrolled = prepared[0].send("POST", "/v1/workers", worker_payload(cin="PP101010"))
+        assert enrolled.status_code == 201, enrolled.text
+        number = enrolled.json()["registration_number"]
+    amount = 25_000  # more than one month: the two payments must not pick the same months
+
+    def pay(terminal: TestTerminal) -> httpx.Response:
+        with httpx.Client(base_url=server.url, timeout=20) as own:
+            terminal.client = own
+            response: httpx.Response = terminal.send(
+                "POST",
+                "/v1/contributions",
+                {"registration_number": number, "amount_centimes": amount},
+            )
+            return response
+
+    results = at_once([functools.partial(pay, t) for t in prepared])
+    assert [r.status_code for r in results] == [201, 201], [r.text for r in results]
+    credited: dict[str, int] = {}
+    for response in results:
+        for allocation in response.json()["allocations"]:
+            credited[allocation["month"]] = (
+                credited.get(allocation["month"], 0) + allocation["amount_centimes"]
+            )
+    assert sum(credited.values()) == 2 * amount
+    with httpx.Client(base_url=server.url, timeout=20) as client:
+        prepared[0].client = client
+        quote = (
+            prepared[0]
+            .send("GET", f"/v1/workers/{number}/quote?through=" + max(credited)[:7])
+            .json()
+        )
+    for line in quote["lines"]:
+        # No month was paid twice: what each received never exceeds its due.
+        assert line["paid_centimes"] <= line["due_centimes"]
+    assert sum(line["paid_centimes"] for line in quote["lines"]) == 2 * amount

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from agent_api.persistence.db import build_engine
 from agent_api.persistence.tables import UserSession
 from agent_api.services.container import Services
 from agent_api.settings import Settings
-from tests.e2e.conftest import Server
+from tests.e2e.conftest import Server, at_once
 from tests.support.terminal import TestTerminal
 
 PASSWORD = "correct horse battery"
@@ -68,22 +67,12 @@ def test_identical_concurrent_sign_ins_make_one_session(
         assert terminal.activate(code).status_code == 201
         raw = json.dumps({"username": "op.cp-01", "password": PASSWORD}).encode()
         headers = terminal.signed_headers("POST", "/v1/sessions", raw, sequence=2)
-    barrier = threading.Barrier(8)
-    results: list[httpx.Response] = []
-    lock = threading.Lock()
 
-    def send() -> None:
+    def send() -> httpx.Response:
         with httpx.Client(base_url=server.url, timeout=20) as own:
-            barrier.wait()
-            response = own.post("/v1/sessions", content=raw, headers=headers)
-        with lock:
-            results.append(response)
+            return own.post("/v1/sessions", content=raw, headers=headers)
 
-    threads = [threading.Thread(target=send) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = at_once([send] * 8)
     statuses = sorted(r.status_code for r in results)
     assert set(statuses) <= {201, 409}, [r.text for r in results]
     tokens = {r.json()["token"] for r in results if r.status_code == 201}

@@ -100,7 +100,10 @@ def build_world(services: Services, client: TestClient) -> World:
             created = services.terminals.create(actor, office=office, label="Guichet 1")
             world.terminal_ids[office] = created.terminal.id
             world.activation_codes[office] = created.activation_code
-            for role, prefix in ((Role.OPERATOR, "op"), (Role.SUPERVISOR, "sup")):
+            staff = [(Role.OPERATOR, "op"), (Role.SUPERVISOR, "sup")]
+            if office == "CA-01":
+                staff.append((Role.SUPERVISOR, "sup2"))  # a second pair of eyes
+            for role, prefix in staff:
                 services.users.create(
                     actor,
                     username=f"{prefix}.{office.lower()}",

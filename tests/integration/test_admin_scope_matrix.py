@@ -125,6 +125,16 @@ ROWS: dict[tuple[str, str], Callable[[World, Own], Request]] = {
     ),
     ("GET", "/v1/admin/security-events"): _security_events,
     ("GET", "/v1/admin/tariff/rates"): lambda w, o: ("/v1/admin/tariff/rates", None),
+    ("GET", "/v1/admin/surcharge-waivers"): lambda w, o: ("/v1/admin/surcharge-waivers", None),
+    ("POST", "/v1/admin/surcharge-waivers"): lambda w, o: (
+        "/v1/admin/surcharge-waivers",
+        {
+            "starts_on": "2026-12-01",
+            "ends_on": "2027-01-31",
+            "categories": ["ARTISAN"],
+            "reason": "Campagne de régularisation",
+        },
+    ),
     ("POST", "/v1/admin/tariff/rates"): lambda w, o: (
         "/v1/admin/tariff/rates",
         {
@@ -162,6 +172,8 @@ UNSCOPED = {
     # The tariff is national data: the same for every network.
     ("GET", "/v1/admin/tariff/rates"),
     ("POST", "/v1/admin/tariff/rates"),
+    ("GET", "/v1/admin/surcharge-waivers"),
+    ("POST", "/v1/admin/surcharge-waivers"),
     ("POST", "/v1/admin/tariff/categories"),
     ("POST", "/v1/admin/tariff/categories/{category}/brackets"),
 }

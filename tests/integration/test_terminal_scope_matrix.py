@@ -18,7 +18,7 @@ from agent_api.http.app import agent_endpoints
 from tests.conftest import FakeClock
 from tests.integration.conftest import PASSWORD, World, activated
 from tests.support.terminal import TestTerminal
-from tests.support.workers import worker_payload
+from tests.support.workers import month_offset, today, worker_payload
 
 Request = tuple[str, dict[str, Any] | None]
 
@@ -33,6 +33,36 @@ def _enrolled(home: TestTerminal) -> dict[str, Any]:
 def _rn(home: TestTerminal) -> str:
     number: str = _enrolled(home)["registration_number"]
     return number
+
+
+def _receipt(home: TestTerminal) -> str:
+    number = _rn(home)
+    paid = home.send(
+        "POST", "/v1/contributions", {"registration_number": number, "amount_centimes": 1000}
+    )
+    assert paid.status_code == 201, paid.text
+    receipt: str = paid.json()["receipt"]["number"]
+    return receipt
+
+
+def _fisher(home: TestTerminal) -> str:
+    response = home.send(
+        "POST",
+        "/v1/workers",
+        worker_payload(
+            cin="FF112233",
+            category="FISHING_WORKER",
+            bracket="SEAFARER",
+            document_number="LM-1234",
+            coverage_start=month_offset(-1),
+        ),
+    )
+    assert response.status_code == 201, response.text
+    number: str = response.json()["registration_number"]
+    return number
+
+
+APPROVAL = {"reason": "mistake", "supervisor": {"username": "sup2.ca-01", "password": PASSWORD}}
 
 
 # Each row gets the signed-in home terminal (for set-up) and the terminal that calls.
@@ -62,6 +92,42 @@ ROWS: dict[tuple[str, str], Callable[[TestTerminal, TestTerminal], Request]] = {
     ("GET", "/v1/receipts/{number}"): lambda home, t: (
         f"/v1/receipts/{_enrolled(home)['receipt']['number']}",
         None,
+    ),
+    ("GET", "/v1/workers/{registration_number}/quote"): lambda home, t: (
+        f"/v1/workers/{_rn(home)}/quote",
+        None,
+    ),
+    ("POST", "/v1/contributions"): lambda home, t: (
+        "/v1/contributions",
+        {"registration_number": _rn(home), "amount_centimes": 1000},
+    ),
+    ("POST", "/v1/contributions/{receipt_number}/reversal"): lambda home, t: (
+        f"/v1/contributions/{_receipt(home)}/reversal",
+        APPROVAL,
+    ),
+    ("GET", "/v1/contributions"): lambda home, t: (
+        f"/v1/contributions?business_date={today().isoformat()}",
+        None,
+    ),
+    ("GET", "/v1/offices/current/day"): lambda home, t: (
+        f"/v1/offices/current/day?business_date={today().isoformat()}",
+        None,
+    ),
+    ("GET", "/v1/workers/{registration_number}/rights"): lambda home, t: (
+        f"/v1/workers/{_rn(home)}/rights",
+        None,
+    ),
+    ("POST", "/v1/workers/{registration_number}/certificates"): lambda home, t: (
+        f"/v1/workers/{_rn(home)}/certificates",
+        {"kind": "rights"},
+    ),
+    ("POST", "/v1/declarations/daily"): lambda home, t: (
+        "/v1/declarations/daily",
+        {
+            "registration_number": _fisher(home),
+            "declared_by": "Armement Atlas",
+            "days": [{"date": f"{month_offset(-1)}-03", "earnings_centimes": 40000}],
+        },
     ),
 }
 OPERATOR_ENDPOINTS = [e for e in agent_endpoints() if e.auth == "operator"]
