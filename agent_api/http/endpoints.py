@@ -163,8 +163,10 @@ class Endpoint:
             )
         if self.auth == "operator":
             token = bearer_token(call.request)
+            # A write queued offline is judged at the time the terminal signed it.
+            at = call.write().signed_at if checked.offline else None
             call.actor = await run_in_threadpool(
-                services.terminal_auth.authenticate_operator, token, terminal
+                lambda: services.terminal_auth.authenticate_operator(token, terminal, at=at)
             )
             self._check_role(call.actor)
         return None

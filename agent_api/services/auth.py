@@ -130,10 +130,22 @@ class AuthService:
             uow.commit()
         return SignedIn(issued.token, issued.expires_at, user.username, role)
 
-    def authenticate(self, token: str, *, audience: str, bound_keyid: str | None = None) -> Actor:
+    def authenticate(
+        self,
+        token: str,
+        *,
+        audience: str,
+        bound_keyid: str | None = None,
+        at: datetime | None = None,
+    ) -> Actor:
         """The caller behind a token. A terminal token is valid only on requests signed by
-        the terminal key it was issued to (``cnf.jkt``, RFC 7800)."""
-        now = self._clock()
+        the terminal key it was issued to (``cnf.jkt``, RFC 7800).
+
+        ``at`` judges expiry and sign-out at another instant than now: a write queued
+        offline is checked at the time the terminal signed it (within the offline window),
+        so a token that expired while the network was down does not lose the collection.
+        """
+        now = at if at is not None else self._clock()
         claims = self._signer.decode(token, audience=audience, now=now)
         if audience == TERMINAL_AUDIENCE:
             cnf = claims.get("cnf")
@@ -154,7 +166,9 @@ class AuthService:
                 raise AuthenticationFailed(
                     "the token belongs to another terminal", code="token_wrong_terminal"
                 )
-            if session.ended_at is not None or session.expires_at <= now:
+            if (session.ended_at is not None and session.ended_at <= now) or (
+                session.expires_at <= now
+            ):
                 raise AuthenticationFailed("the session has ended", code="token_expired")
             if user.status != UserStatus.ACTIVE or user.username != claims["sub"]:
                 raise AuthenticationFailed("the account is suspended", code="token_invalid")

@@ -146,9 +146,11 @@ class TerminalAuthService:
             network_code=network.code,
         )
 
-    def authenticate_operator(self, token: str, terminal: TerminalContext) -> Actor:
+    def authenticate_operator(
+        self, token: str, terminal: TerminalContext, *, at: datetime | None = None
+    ) -> Actor:
         actor = self._auth.authenticate(
-            token, audience=TERMINAL_AUDIENCE, bound_keyid=terminal.keyid
+            token, audience=TERMINAL_AUDIENCE, bound_keyid=terminal.keyid, at=at
         )
         if actor.office_id != terminal.office_id:
             raise Forbidden("the operator does not belong to this office", code="wrong_office")
