@@ -1,0 +1,178 @@
+"""``qurb-terminal``: the counter operator's tool.
+
+Every write is signed and stored in the outbox before it is sent; when the network is down
+it is queued, the operator gets a provisional ticket, and the next command (or
+``outbox sync``) sends it. Errors are sentences an operator understands, in French or
+Arabic, and each maps to a documented exit code (docs/terminal.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from terminal_client import commands
+from terminal_client.api import NetworkUnreachable, ServiceError, Terminal
+from terminal_client.home import Home, HomeError, default_home
+from terminal_client.i18n import LANGUAGES
+from terminal_client.messages import exit_code, explain
+from terminal_client.ticket import ReceiptInvalid
+
+Runner = Callable[[commands.Context, argparse.Namespace], int]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    home = Home(args.home or default_home())
+    lang = args.lang or _configured_lang(home)
+    context = commands.Context(home=home, lang=lang, out=sys.stdout, err=sys.stderr)
+    run: Runner = args.run
+    try:
+        return run(context, args)
+    except REFUSALS as exc:
+        return _fail(context, *_describe(exc))
+    except BrokenPipeError:
+        # The reader (| head, a closed pager) went away: nothing left to say to it.
+        sys.stderr.close()
+        return 0
+    finally:
+        context.close()
+
+
+REFUSALS = (ServiceError, NetworkUnreachable, HomeError, ReceiptInvalid, commands.BadInput)
+
+
+def _describe(exc: BaseException) -> tuple[str, str | None, str | None]:
+    """(error code, message, field) of a refusal, for the operator's sentence."""
+    if isinstance(exc, ServiceError):
+        return exc.code, exc.message, exc.field
+    if isinstance(exc, NetworkUnreachable):
+        return "network_unreachable", None, None
+    if isinstance(exc, HomeError):
+        return exc.code, exc.message, None
+    if isinstance(exc, ReceiptInvalid):
+        return "receipt_invalid", str(exc), None
+    assert isinstance(exc, commands.BadInput)
+    return "bad_input", str(exc), exc.field
+
+
+def _fail(context: commands.Context, code: str, message: str | None, field: str | None) -> int:
+    print(explain(code, context.lang, server_message=message, field=field), file=context.err)
+    return exit_code(code)
+
+
+def _configured_lang(home: Home) -> str:
+    try:
+        lang = str(home.config().get("lang", "fr"))
+    except HomeError:
+        return "fr"
+    return lang if lang in LANGUAGES else "fr"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="qurb-terminal", description=__doc__)
+    parser.add_argument("--home", type=Path, help="state folder (default ~/.qurb-terminal)")
+    parser.add_argument("--lang", choices=LANGUAGES, help="fr (default) or ar")
+    sub = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    def command(name: str, run: Runner, text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=text, description=text)
+        p.set_defaults(run=run)
+        return p
+
+    _setup_commands(command)
+    _worker_commands(command)
+    _money_commands(command)
+    _receipt_and_outbox_commands(sub)
+    return parser
+
+
+Command = Callable[[str, Runner, str], argparse.ArgumentParser]
+
+
+def _setup_commands(command: Command) -> None:
+    p = command("init", commands.init, "create this terminal's key and local state")
+    p.add_argument("--server", required=True, help="the Qurb service, e.g. http://127.0.0.1:8000")
+    p.add_argument("--encrypt", action="store_true", help="protect the key with a passphrase")
+    p.add_argument("--language", choices=LANGUAGES, default="fr")
+    p = command("activate", commands.activate, "register this terminal with its one-time code")
+    p.add_argument("code")
+    command("rotate-key", commands.rotate_key, "replace this terminal's key")
+    command("status", commands.status, "server, terminal, office, operator and queued writes")
+    p = command("login", commands.login, "operator sign-in (the password is not echoed)")
+    p.add_argument("username", nargs="?")
+    command("logout", commands.logout, "operator sign-out")
+
+
+def _worker_commands(command: Command) -> None:
+    p = command("enroll", commands.enroll, "enroll a worker (prompts, or --from-json)")
+    p.add_argument("--from-json", type=Path)
+    p = command("find", commands.find, "find a worker by registration number or CIN")
+    p.add_argument("registration_number", nargs="?")
+    p.add_argument("--cin", action="store_true", help="type the CIN at a prompt")
+    p = command("amend", commands.amend, "change a worker's phone, address, city or category")
+    p.add_argument("registration_number")
+    for name in ("phone", "address", "city", "category", "bracket", "document"):
+        p.add_argument(f"--{name}")
+    p = command("rights", commands.rights, "a worker's health rights")
+    p.add_argument("registration_number")
+    p = command("certificate", commands.certificate, "print a rights or payment certificate")
+    p.add_argument("registration_number")
+    p.add_argument("--kind", choices=("rights", "payments"), default="rights")
+    p.add_argument("--width", type=int, choices=(58, 80), default=58)
+
+
+def _money_commands(command: Command) -> None:
+    p = command("quote", commands.quote, "what a worker owes, month by month")
+    p.add_argument("registration_number")
+    p.add_argument("--through", help="YYYY-MM")
+    p = command("pay", commands.pay, "collect a contribution and print the receipt")
+    p.add_argument("registration_number")
+    p.add_argument("amount", help="in MAD, e.g. 218,50")
+    p.add_argument("--payer-phone")
+    p.add_argument("--width", type=int, choices=(58, 80), default=58)
+    p = command("declare-day", commands.declare_day, "declare a fishing worker's days")
+    p.add_argument("registration_number")
+    p.add_argument("--declared-by", required=True, help="boat owner or cooperative")
+    p.add_argument("days", nargs="+", help="YYYY-MM-DD=EARNINGS (earnings in MAD)")
+    p = command("reverse", commands.reverse, "reverse today's collection (supervisor approves)")
+    p.add_argument("receipt_number")
+    p.add_argument("--reason", required=True)
+    p = command("day", commands.day, "the office's day: count, totals, by operator")
+    p.add_argument("--date", help="YYYY-MM-DD (default: today)")
+
+
+def _receipt_and_outbox_commands(sub: Any) -> None:
+    receipt = sub.add_parser("receipt", help="show, print or verify a receipt")
+    receipt_sub = receipt.add_subparsers(required=True, metavar="ACTION")
+    for action, run, text in (
+        ("show", commands.receipt_show, "show a receipt as a ticket, with its QR code"),
+        ("print", commands.receipt_print, "write a receipt as PNG and/or PDF to print"),
+        ("verify", commands.receipt_verify, "verify a receipt offline with the CNSS key"),
+    ):
+        p = receipt_sub.add_parser(action, help=text, description=text)
+        p.set_defaults(run=run)
+        p.add_argument("receipt", help="a receipt number, a file holding the JWS, or the JWS")
+        p.add_argument("--width", type=int, choices=(58, 80), default=58)
+        if action == "print":
+            p.add_argument("--png", type=Path)
+            p.add_argument("--pdf", type=Path)
+
+    outbox = sub.add_parser("outbox", help="queued writes")
+    outbox_sub = outbox.add_subparsers(required=True, metavar="ACTION")
+    outbox_sub.add_parser("list", help="what is queued and recently sent").set_defaults(
+        run=commands.outbox_list
+    )
+    outbox_sub.add_parser("sync", help="send what is queued, in order").set_defaults(
+        run=commands.outbox_sync
+    )
+
+
+__all__ = ["Terminal", "main"]
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
