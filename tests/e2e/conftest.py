@@ -16,6 +16,12 @@ from typing import BinaryIO, TypeVar
 import httpx
 import pytest
 
+from agent_api.domain.permissions import SYSTEM_ACTOR
+from agent_api.domain.roles import Role
+from agent_api.persistence.db import build_engine
+from agent_api.services.container import Services
+from agent_api.settings import Settings
+
 T = TypeVar("T")
 
 
@@ -110,3 +116,53 @@ def at_once(actions: Sequence[Callable[[], T]]) -> list[T]:
         thread.join()
     assert all(r is not None for r in results), "an action failed in its thread"
     return [r for r in results if r is not None]
+
+
+E2E_PASSWORD = "correct horse battery"
+
+
+def seed_offices(
+    database_url: str, key_dir: Path, offices: Sequence[tuple[str, str]]
+) -> dict[str, str]:
+    """Networks and offices ``(network, office)``, a pending terminal, an operator and a
+    supervisor per office; the activation code of each office's terminal."""
+    settings = Settings(
+        environment="test",
+        database_url=database_url,
+        key_dir=key_dir,
+        password_time_cost=1,
+        password_memory_kib=1024,
+    ).with_keys({})
+    engine = build_engine(database_url)
+    services = Services.build(settings, engine)
+    codes = {}
+    for network, office in offices:
+        if network not in {
+            n.code for n in services.registry.list_networks(SYSTEM_ACTOR, limit=100, offset=0)
+        }:
+            services.registry.create_network(
+                SYSTEM_ACTOR,
+                code=network,
+                name=network.title(),
+                commission_fixed_centimes=0,
+                commission_bps=0,
+                settlement_account="022780000000000000123458",
+            )
+        services.registry.create_office(
+            SYSTEM_ACTOR, code=office, network=network, name=office, city="Rabat", region="r"
+        )
+        codes[office] = services.terminals.create(
+            SYSTEM_ACTOR, office=office, label="G1"
+        ).activation_code
+        for role, prefix in ((Role.OPERATOR, "op"), (Role.SUPERVISOR, "sup")):
+            services.users.create(
+                SYSTEM_ACTOR,
+                username=f"{prefix}.{office.lower()}",
+                full_name=prefix.title(),
+                role=role,
+                password=E2E_PASSWORD,
+                office=office,
+                network=None,
+            )
+    engine.dispose()
+    return codes

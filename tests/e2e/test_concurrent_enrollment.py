@@ -11,56 +11,16 @@ import httpx
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from agent_api.domain.permissions import SYSTEM_ACTOR
-from agent_api.domain.roles import Role
 from agent_api.persistence.db import build_engine
 from agent_api.persistence.tables import Worker
-from agent_api.services.container import Services
-from agent_api.settings import Settings
-from tests.e2e.conftest import Server, at_once
+from tests.e2e.conftest import E2E_PASSWORD as PASSWORD
+from tests.e2e.conftest import Server, at_once, seed_offices
 from tests.support.terminal import TestTerminal
 from tests.support.workers import worker_payload
 
-PASSWORD = "correct horse battery"
-
 
 def _seed_two_offices(database_url: str, key_dir: Path) -> dict[str, str]:
-    settings = Settings(
-        environment="test",
-        database_url=database_url,
-        key_dir=key_dir,
-        password_time_cost=1,
-        password_memory_kib=1024,
-    ).with_keys({})
-    engine = build_engine(database_url)
-    services = Services.build(settings, engine)
-    codes = {}
-    for network, office in (("CASHPLUS", "CP-01"), ("WAFACASH", "WC-01")):
-        services.registry.create_network(
-            SYSTEM_ACTOR,
-            code=network,
-            name=network,
-            commission_fixed_centimes=0,
-            commission_bps=0,
-            settlement_account="022780000000000000123458",
-        )
-        services.registry.create_office(
-            SYSTEM_ACTOR, code=office, network=network, name=office, city="Rabat", region="r"
-        )
-        codes[office] = services.terminals.create(
-            SYSTEM_ACTOR, office=office, label="G1"
-        ).activation_code
-        services.users.create(
-            SYSTEM_ACTOR,
-            username=f"op.{office.lower()}",
-            full_name="Op",
-            role=Role.OPERATOR,
-            password=PASSWORD,
-            office=office,
-            network=None,
-        )
-    engine.dispose()
-    return codes
+    return seed_offices(database_url, key_dir, [("CASHPLUS", "CP-01"), ("WAFACASH", "WC-01")])
 
 
 def test_the_same_cin_enrolled_at_two_offices_at_once_makes_one_worker(

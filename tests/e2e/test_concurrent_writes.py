@@ -10,51 +10,15 @@ import httpx
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from agent_api.domain.permissions import SYSTEM_ACTOR
-from agent_api.domain.roles import Role
 from agent_api.persistence.db import build_engine
 from agent_api.persistence.tables import UserSession
-from agent_api.services.container import Services
-from agent_api.settings import Settings
-from tests.e2e.conftest import Server, at_once
+from tests.e2e.conftest import E2E_PASSWORD as PASSWORD
+from tests.e2e.conftest import Server, at_once, seed_offices
 from tests.support.terminal import TestTerminal
-
-PASSWORD = "correct horse battery"
 
 
 def _seed(database_url: str, key_dir: Path) -> str:
-    settings = Settings(
-        environment="test",
-        database_url=database_url,
-        key_dir=key_dir,
-        password_time_cost=1,
-        password_memory_kib=1024,
-    ).with_keys({})
-    engine = build_engine(database_url)
-    services = Services.build(settings, engine)
-    services.registry.create_network(
-        SYSTEM_ACTOR,
-        code="CASHPLUS",
-        name="Cash Plus",
-        commission_fixed_centimes=0,
-        commission_bps=0,
-        settlement_account="022780000000000000123458",
-    )
-    services.registry.create_office(
-        SYSTEM_ACTOR, code="CP-01", network="CASHPLUS", name="o", city="Rabat", region="r"
-    )
-    code = services.terminals.create(SYSTEM_ACTOR, office="CP-01", label="G1").activation_code
-    services.users.create(
-        SYSTEM_ACTOR,
-        username="op.cp-01",
-        full_name="Op",
-        role=Role.OPERATOR,
-        password=PASSWORD,
-        office="CP-01",
-        network=None,
-    )
-    engine.dispose()
-    return code
+    return seed_offices(database_url, key_dir, [("CASHPLUS", "CP-01")])["CP-01"]
 
 
 def test_identical_concurrent_sign_ins_make_one_session(

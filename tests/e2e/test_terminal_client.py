@@ -1,0 +1,181 @@
+"""The real terminal client against the real server (uvicorn on 127.0.0.1, a random port),
+on both databases: a counter's day online, through an outage, and through a crash."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from agent_api.persistence.db import build_engine
+from agent_api.persistence.tables import Contribution
+from terminal_client.api import Terminal
+from terminal_client.cli import main
+from terminal_client.home import Home
+from tests.e2e.conftest import E2E_PASSWORD, Server, seed_offices
+from tests.support.workers import worker_payload
+
+
+class Counter:
+    """Runs ``qurb-terminal`` commands in-process against one terminal home."""
+
+    def __init__(
+        self, home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        self.home = home
+        self.capsys = capsys
+        self.monkeypatch = monkeypatch
+
+    def run(self, *args: str, stdin: str = "") -> tuple[int, str, str]:
+        self.monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+        code = main(["--home", str(self.home), *args])
+        captured = self.capsys.readouterr()
+        return code, captured.out, captured.err
+
+
+def _collections(database_url: str) -> int:
+    engine = build_engine(database_url)
+    with Session(engine) as session:
+        count = session.exec(select(func.count()).select_from(Contribution)).one()
+    engine.dispose()
+    return int(count)
+
+
+@pytest.fixture
+def counter(
+    start_server: Callable[..., Server],
+    database_url: str,
+    key_dir: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> tuple[Counter, Server]:
+    codes = seed_offices(database_url, key_dir, [("CASHPLUS", "CP-01")])
+    server = start_server()
+    terminal = Counter(tmp_path / "terminal", capsys, monkeypatch)
+    assert terminal.run("init", "--server", server.url)[0] == 0
+    code, _, err = terminal.run("activate", codes["CP-01"])
+    assert code == 0, err
+    code, _, err = terminal.run("login", "op.cp-01", stdin=E2E_PASSWORD + "\n")
+    assert code == 0, err
+    return terminal, server
+
+
+def _enroll(terminal: Counter, tmp_path: Path, **fields: Any) -> str:
+    payload = tmp_path / "worker.json"
+    payload.write_text(json.dumps(worker_payload(**fields)))
+    code, out, err = terminal.run("enroll", "--from-json", str(payload))
+    assert code == 0, err
+    line = next(x for x in out.splitlines() if x.startswith(("Registration", "Numéro", "N°")))
+    return line.rsplit(" ", 1)[1]
+
+
+def test_activate_login_enroll_quote_pay_and_verify_the_receipt(
+    counter: tuple[Counter, Server], tmp_path: Path, database_url: str
+) -> None:
+    terminal, _ = counter
+    number = _enroll(terminal, tmp_path)
+    code, out, _ = terminal.run("quote", number)
+    assert code == 0
+    assert "MAD" in out
+    code, out, err = terminal.run("pay", number, "155,77")
+    assert code == 0, err
+    assert "155,77 MAD" in out
+    receipt = next(x for x in out.split() if x.startswith("R-CASHPLUS-"))
+    code, _, err = terminal.run("receipt", "verify", receipt)
+    assert code == 0, err
+    assert _collections(database_url) == 1
+    png, pdf = tmp_path / "r.png", tmp_path / "r.pdf"
+    code, _, err = terminal.run("receipt", "print", receipt, "--png", str(png), "--pdf", str(pdf))
+    assert code == 0, err
+    assert png.stat().st_size > 0
+    assert pdf.read_bytes().startswith(b"%PDF")
+
+
+def test_three_payments_during_an_outage_are_collected_once_each_after_sync(
+    counter: tuple[Counter, Server],
+    tmp_path: Path,
+    database_url: str,
+    start_server: Callable[..., Server],
+) -> None:
+    terminal, server = counter
+    number = _enroll(terminal, tmp_path)
+    server.process.terminate()
+    server.process.wait(timeout=10)
+    for amount in ("10,00", "20,00", "30,00"):
+        code, out, _ = terminal.run("pay", number, amount)
+        assert code == 6  # queued: safe in the outbox, a provisional ticket printed
+        assert amount in out
+    code, out, _ = terminal.run("outbox", "list")
+    assert len([line for line in out.splitlines() if line.startswith("#")]) == 3
+    assert _collections(database_url) == 0
+    back = start_server()
+    Home(terminal.home).update_config(server=back.url)
+    code, out, err = terminal.run("outbox", "sync")
+    assert code == 0, err
+    assert out.count("R-CASHPLUS-") >= 3
+    assert _collections(database_url) == 3
+    code, out, _ = terminal.run("outbox", "sync")
+    assert _collections(database_url) == 3
+
+
+class KilledAfterAnswer(BaseException):
+    """Stands for the process dying after the answer arrived, before it was stored."""
+
+
+class DiesAfterSending(httpx.HTTPTransport):
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = super().handle_request(request)
+        response.read()
+        if request.url.path == "/v1/contributions":
+            raise KilledAfterAnswer
+        return response
+
+
+def test_a_client_killed_between_sending_and_storing_collects_once(
+    counter: tuple[Counter, Server], tmp_path: Path, database_url: str
+) -> None:
+    terminal, _ = counter
+    number = _enroll(terminal, tmp_path)
+    home = Home(terminal.home)
+    dying = Terminal(home, http=httpx.Client(transport=DiesAfterSending()))
+    with pytest.raises(KilledAfterAnswer):
+        dying.write(
+            "POST",
+            "/v1/contributions",
+            {"registration_number": number, "amount_centimes": 5_000},
+            label="pay",
+        )
+    dying.close()
+    assert _collections(database_url) == 1  # the service did collect
+    restarted = Terminal(home)
+    [outcome] = restarted.sync()
+    restarted.close()
+    assert outcome.state == "done"
+    assert _collections(database_url) == 1  # and the retry did not collect again
+
+
+def test_the_day_reads_in_arabic_and_a_rotated_key_keeps_working(
+    counter: tuple[Counter, Server], tmp_path: Path, database_url: str
+) -> None:
+    terminal, _ = counter
+    number = _enroll(terminal, tmp_path)
+    assert terminal.run("pay", number, "50")[0] == 0
+    code, arabic, err = terminal.run("--lang", "ar", "day")
+    assert code == 0, err
+    assert any("\u0600" <= ch <= "\u06ff" for ch in arabic)
+    assert "50,00 MAD" in arabic
+    code, _, err = terminal.run("rotate-key")
+    assert code == 0, err
+    # The service ended the session bound to the old key: sign in again, then collect.
+    assert terminal.run("pay", number, "10")[0] == 4
+    assert terminal.run("login", "op.cp-01", stdin=E2E_PASSWORD + "\n")[0] == 0
+    assert terminal.run("pay", number, "10")[0] == 0
+    assert _collections(database_url) == 2
