@@ -117,6 +117,10 @@ def _worker_commands(command: Command) -> None:
     p.add_argument("registration_number")
     for name in ("phone", "address", "city", "category", "bracket", "document"):
         p.add_argument(f"--{name}")
+    p.add_argument(
+        "--add-dependent", metavar="FILE|-", help="a JSON file of dependents, or - for prompts"
+    )
+    p.add_argument("--remove-dependent", type=int, action="append", metavar="ID")
     p = command("rights", commands.rights, "a worker's health rights")
     p.add_argument("registration_number")
     p = command("certificate", commands.certificate, "print a rights or payment certificate")

@@ -19,7 +19,7 @@ from agent_api.protocol.encoding import b64url_encode
 from agent_api.protocol.keys import keyid, public_key_raw, rotation_proof_message
 from terminal_client.api import Outcome, ServiceError, Terminal
 from terminal_client.home import Home, HomeError
-from terminal_client.i18n import translator
+from terminal_client.i18n import N_, translator
 from terminal_client.messages import explain
 from terminal_client.money import format_mad, parse_mad
 from terminal_client.prompts import passphrase_from_environment, read_secret
@@ -278,11 +278,65 @@ def _prompt(ctx: Context, label: str, check: Callable[[str], str | None]) -> str
     raise BadInput(f"{label}: too many invalid answers")
 
 
+# What an operator may type, in French, Arabic or English.
+RELATIONS: dict[str, str] = {
+    "spouse": "spouse",
+    "conjoint": "spouse",
+    "époux": "spouse",
+    "épouse": "spouse",
+    "زوج": "spouse",
+    "زوجة": "spouse",
+    "child": "child",
+    "enfant": "child",
+    "ابن": "child",
+    "ابنة": "child",
+}
+YES = ("y", "yes", "o", "oui", "ن", "نعم")
+
+
+DEPENDENT_FIELDS: list[tuple[str, str, Callable[[str], str | None]]] = [
+    (
+        "relation",
+        N_("Relation (spouse/child)"),
+        lambda v: None if v.strip().lower() in RELATIONS else N_("Relation (spouse/child)"),
+    ),
+    (
+        "cin",
+        N_("CIN (empty for a young child)"),
+        lambda v: None if not v or re.fullmatch(r"[A-Za-z]{1,2} ?[0-9]{3,6}", v) else "CIN",
+    ),
+    ("last_name", "Last name", lambda v: None if v.strip() else "Last name"),
+    ("first_name", "First name", lambda v: None if v.strip() else "First name"),
+    (
+        "birth_date",
+        "Date of birth (YYYY-MM-DD)",
+        lambda v: None if re.fullmatch(r"\d{4}-\d{2}-\d{2}", v) else "YYYY-MM-DD",
+    ),
+    ("sex", "Sex (F/M)", lambda v: None if v.upper() in ("F", "M") else "F/M"),
+]
+
+
+def _ask_dependents(ctx: Context) -> list[dict[str, Any]]:
+    """Spouses and children, one after the other, until the operator answers no."""
+    dependents: list[dict[str, Any]] = []
+    while ctx.ask(f"{ctx._('Add a dependent? (y/n)')}: ").strip().lower() in YES:
+        dependent: dict[str, Any] = {}
+        for name, label, check in DEPENDENT_FIELDS:
+            value = _normalize(name, _prompt(ctx, label, check))
+            if value is not None:
+                dependent[name] = RELATIONS[value.strip().lower()] if name == "relation" else value
+        if dependent.get("relation") == "child":
+            student = ctx.ask(f"{ctx._('Student? (y/n)')}: ").strip().lower()
+            dependent["student"] = student in YES
+        dependents.append(dependent)
+    return dependents
+
+
 def _normalize(name: str, value: str) -> str | None:
     if name == "sex":
         return value.upper()
     if name in ("category", "bracket", "cin"):
-        return value.upper().replace(" ", "")
+        return value.upper().replace(" ", "") or None
     return value or None
 
 
@@ -299,6 +353,7 @@ def enroll(ctx: Context, args: argparse.Namespace) -> int:
         value = _normalize(name, _prompt(ctx, label, check))
         if value is not None:
             answers[name] = value
+    answers["dependents"] = _ask_dependents(ctx)
     return _submit_enrollment(ctx, terminal, answers, interactive=True)
 
 
@@ -327,6 +382,14 @@ def _submit_enrollment(
         value = _normalize(field_name, _prompt(ctx, label, check))
         payload[field_name] = value
     raise BadInput("the enrollment was refused too many times")
+
+
+def _read_json_list(path: Path) -> list[dict[str, Any]]:
+    try:
+        loaded = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise BadInput(f"{path}: not a readable JSON file ({exc})") from None
+    return loaded if isinstance(loaded, list) else [loaded]
 
 
 def find(ctx: Context, args: argparse.Namespace) -> int:
@@ -363,6 +426,12 @@ def _print_worker(ctx: Context, worker: dict[str, Any]) -> None:
     ):
         if worker.get(key) not in (None, ""):
             ctx.say(f"{key:<20} {worker[key]}")
+    for dependent in worker.get("dependents") or []:
+        masked = dependent.get("cin_masked") or ""
+        ctx.say(
+            f"  #{dependent['id']} {dependent['relation']:<7} {dependent['first_name']} "
+            f"{dependent['last_name']} {dependent['birth_date']} {masked}"
+        )
     dues = worker.get("dues")
     if isinstance(dues, dict):
         ctx.say(f"{'dues':<20} {dues['months']} × → {format_mad(dues['due_centimes'])}")
@@ -382,8 +451,19 @@ def amend(ctx: Context, args: argparse.Namespace) -> int:
         )
         if value is not None
     }
+    if args.add_dependent:
+        change["add_dependents"] = (
+            _ask_dependents(ctx)
+            if args.add_dependent == "-"
+            else (_read_json_list(Path(args.add_dependent)))
+        )
+    if args.remove_dependent:
+        change["remove_dependents"] = args.remove_dependent
     if not change:
-        raise BadInput("nothing to change: give --phone, --address, --city or --category")
+        raise BadInput(
+            "nothing to change: give --phone, --address, --city, --category, "
+            "--add-dependent or --remove-dependent"
+        )
     outcome = terminal.write(
         "PATCH", f"/v1/workers/{args.registration_number}", change, label="amendment"
     )

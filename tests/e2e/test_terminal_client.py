@@ -179,3 +179,33 @@ def test_the_day_reads_in_arabic_and_a_rotated_key_keeps_working(
     assert terminal.run("login", "op.cp-01", stdin=E2E_PASSWORD + "\n")[0] == 0
     assert terminal.run("pay", number, "10")[0] == 0
     assert _collections(database_url) == 2
+
+
+def test_dependents_are_added_and_removed_from_the_counter(
+    counter: tuple[Counter, Server], tmp_path: Path
+) -> None:
+    terminal, _ = counter
+    number = _enroll(terminal, tmp_path)
+    spouse = tmp_path / "spouse.json"
+    spouse.write_text(
+        json.dumps(
+            [
+                {
+                    "relation": "spouse",
+                    "cin": "BK998877",
+                    "last_name": "Bennani",
+                    "first_name": "Karim",
+                    "birth_date": "1982-01-20",
+                    "sex": "M",
+                }
+            ]
+        )
+    )
+    code, out, err = terminal.run("amend", number, "--add-dependent", str(spouse))
+    assert code == 0, err
+    assert "Karim" in out
+    assert "BK998877" not in out  # shown masked
+    dependent_id = next(x for x in out.split() if x.startswith("#"))[1:]
+    code, out, err = terminal.run("amend", number, "--remove-dependent", dependent_id)
+    assert code == 0, err
+    assert "Karim" not in out

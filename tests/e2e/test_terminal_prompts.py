@@ -64,6 +64,16 @@ def test_enrollment_prompts_ask_again_for_a_malformed_answer(signed_in_home: Pat
         "REGISTERED",
         "ART-2023-0042",
         this_month(),
+        # One child, typed in French: the relation word and "oui"/"non" are understood.
+        "o",
+        "enfant",
+        "",
+        "El Amrani",
+        "Youssef",
+        "2015-09-01",
+        "M",
+        "n",
+        "n",
     ]
     child.expect(": ")
     child.sendline(answers[0])
