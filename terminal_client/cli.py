@@ -19,7 +19,7 @@ from terminal_client.api import NetworkUnreachable, ServiceError, Terminal
 from terminal_client.home import Home, HomeError, default_home
 from terminal_client.i18n import LANGUAGES
 from terminal_client.messages import exit_code, explain
-from terminal_client.ticket import ReceiptInvalid
+from terminal_client.receipts import ReceiptInvalid
 
 Runner = Callable[[commands.Context, argparse.Namespace], int]
 

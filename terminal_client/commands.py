@@ -22,9 +22,11 @@ from terminal_client.home import Home, HomeError
 from terminal_client.i18n import N_, translator
 from terminal_client.messages import explain
 from terminal_client.money import format_mad, parse_mad
+from terminal_client.printing import qr_png, qr_text, ticket_pdf
 from terminal_client.prompts import passphrase_from_environment, read_secret
-from terminal_client.ticket import decode_unverified, qr_png, qr_text, render_ticket, ticket_pdf
-from terminal_client.ticket import verify_receipt as verify_jws
+from terminal_client.receipts import decode_unverified
+from terminal_client.receipts import verify_receipt as verify_jws
+from terminal_client.ticket import render_ticket
 
 CASABLANCA = ZoneInfo("Africa/Casablanca")  # business dates are Moroccan
 

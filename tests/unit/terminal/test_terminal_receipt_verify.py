@@ -16,7 +16,7 @@ from agent_api.protocol.keys import (
     public_jwk,
     public_key_raw,
 )
-from terminal_client.ticket import ReceiptInvalid, decode_unverified, verify_receipt
+from terminal_client.receipts import ReceiptInvalid, decode_unverified, verify_receipt
 
 CLAIMS: dict[str, Any] = {
     "receipt_number": "R-CAS-00000042",

@@ -9,9 +9,10 @@ from typing import Any, Literal
 import pytest
 from PIL import Image
 
-from terminal_client import ticket
+from terminal_client import printing
 from terminal_client.i18n import LANGUAGES
-from terminal_client.ticket import qr_png, qr_text, render_ticket, ticket_pdf
+from terminal_client.printing import qr_png, qr_text, ticket_pdf
+from terminal_client.ticket import render_ticket
 
 PLACE = {
     "network": "CAS",
@@ -246,7 +247,7 @@ def test_the_pdf_is_one_page_as_wide_as_the_paper(
 def test_without_a_system_font_french_still_prints_with_pillows_font(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(ticket, "_MONOSPACE_FONTS", ())
+    monkeypatch.setattr(printing, "_MONOSPACE_FONTS", ())
     path = tmp_path / "ticket.pdf"
     ticket_pdf(render_ticket(COLLECTION), JWS, path)
     assert path.read_bytes().startswith(b"%PDF-")
