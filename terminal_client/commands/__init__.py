@@ -1,0 +1,48 @@
+"""The ``qurb-terminal`` commands, by area. Output goes to the context's streams, labels
+through the operator's language; refusals are raised and turned into sentences by the CLI."""
+
+from terminal_client.commands.context import BadInput, Context
+from terminal_client.commands.money import (
+    certificate,
+    day,
+    declare_day,
+    pay,
+    quote,
+    reverse,
+    rights,
+)
+from terminal_client.commands.records import (
+    outbox_list,
+    outbox_sync,
+    receipt_print,
+    receipt_show,
+    receipt_verify,
+)
+from terminal_client.commands.setup import activate, init, login, logout, rotate_key, status
+from terminal_client.commands.workers import amend, enroll, find
+
+__all__ = [
+    "BadInput",
+    "Context",
+    "activate",
+    "amend",
+    "certificate",
+    "day",
+    "declare_day",
+    "enroll",
+    "find",
+    "init",
+    "login",
+    "logout",
+    "outbox_list",
+    "outbox_sync",
+    "pay",
+    "quote",
+    "receipt_print",
+    "receipt_show",
+    "receipt_verify",
+    "reverse",
+    "rights",
+    "rotate_key",
+    "status",
+]

@@ -1,0 +1,111 @@
+"""What every command shares: the operator's context (state, language, streams), the
+checks that a terminal is activated and signed in, and sending the queue first."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TextIO
+from zoneinfo import ZoneInfo
+
+from terminal_client.api import Outcome, Terminal
+from terminal_client.home import Home, HomeError
+from terminal_client.i18n import translator
+from terminal_client.printing import qr_text
+from terminal_client.prompts import passphrase_from_environment, read_secret
+from terminal_client.receipts import decode_unverified
+from terminal_client.ticket import render_ticket
+
+CASABLANCA = ZoneInfo("Africa/Casablanca")  # business dates are Moroccan
+
+
+class BadInput(Exception):
+    """What the operator typed cannot be sent."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass
+class Context:
+    home: Home
+    lang: str
+    out: TextIO
+    err: TextIO
+    read_secret: Callable[[str], str] | None = None
+    ask: Callable[[str], str] = input
+    _terminal: Terminal | None = field(default=None, repr=False)
+
+    def _(self, text: str) -> str:
+        return translator(self.lang)(text)
+
+    def say(self, text: str = "") -> None:
+        print(text, file=self.out)
+
+    def terminal(self) -> Terminal:
+        if self._terminal is None:
+            config = self.home.config()
+            passphrase = None
+            if config.get("encrypted"):
+                passphrase = (
+                    passphrase_from_environment()
+                    or (self.read_secret or read_secret)("Passphrase: ").encode()
+                )
+            self._terminal = Terminal(self.home, passphrase=passphrase)
+        return self._terminal
+
+    def close(self) -> None:
+        if self._terminal is not None:
+            self._terminal.close()
+
+    def secret(self, prompt: str) -> str:
+        return (self.read_secret or read_secret)(prompt)
+
+
+def need_activation(ctx: Context) -> Terminal:
+    if "terminal_id" not in ctx.home.config():
+        raise HomeError("not_activated", "this terminal is not activated yet")
+    return ctx.terminal()
+
+
+def need_session(ctx: Context) -> Terminal:
+    terminal = need_activation(ctx)
+    if ctx.home.session() is None:
+        raise HomeError("not_logged_in", "no operator is signed in on this terminal")
+    sync_first(ctx, terminal)
+    return terminal
+
+
+def sync_first(ctx: Context, terminal: Terminal) -> None:
+    """Every command first sends what is queued, and prints the final receipts."""
+    if not terminal.outbox.pending():
+        return
+    for outcome in terminal.sync():
+        report_synced(ctx, outcome)
+
+
+def report_synced(ctx: Context, outcome: Outcome) -> None:
+    if outcome.state == "done":
+        ctx.say(f"✔ #{outcome.seq} {outcome.label}")
+        print_receipt_of(ctx, outcome.body)
+    elif outcome.state == "refused":
+        error = outcome.error()
+        ctx.say(f"✘ #{outcome.seq} {outcome.label}: {error.code} — {error.message}")
+    else:
+        queued = ctx._("Queued: will be sent when the network is back")
+        ctx.say(f"… #{outcome.seq} {outcome.label}: {queued}")
+
+
+def answer_of(outcome: Outcome) -> Any:
+    if outcome.state == "refused":
+        raise outcome.error()
+    return outcome.body
+
+
+def print_receipt_of(ctx: Context, body: Any, width: int = 58) -> None:
+    receipt = body.get("receipt") if isinstance(body, dict) else None
+    if isinstance(receipt, dict) and "receipt" in receipt:
+        claims = decode_unverified(str(receipt["receipt"]))
+        ctx.say(render_ticket(claims, width=width, lang=ctx.lang))  # type: ignore[arg-type]
+        ctx.say(qr_text(str(receipt["receipt"])))

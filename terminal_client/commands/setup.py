@@ -1,0 +1,129 @@
+"""Setting a terminal up and signing operators in and out."""
+
+from __future__ import annotations
+
+import argparse
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from agent_api.protocol.encoding import b64url_encode
+from agent_api.protocol.keys import keyid, public_key_raw, rotation_proof_message
+from terminal_client.commands.context import (
+    BadInput,
+    Context,
+    answer_of,
+    need_activation,
+    need_session,
+    sync_first,
+)
+from terminal_client.prompts import passphrase_from_environment
+
+
+def init(ctx: Context, args: argparse.Namespace) -> int:
+    passphrase = None
+    if args.encrypt:
+        passphrase = passphrase_from_environment()
+        if passphrase is None:
+            first = ctx.secret("Passphrase: ")
+            if ctx.secret("Passphrase again: ") != first or len(first) < 8:
+                raise BadInput("the passphrases differ or are shorter than 8 characters")
+            passphrase = first.encode()
+    kid = ctx.home.initialize(args.server, passphrase=passphrase, lang=args.language)
+    ctx.home.update_config(encrypted=passphrase is not None)
+    ctx.say(f"keyid {kid}")
+    ctx.say(str(ctx.home.path))
+    return 0
+
+
+def activate(ctx: Context, args: argparse.Namespace) -> int:
+    terminal = ctx.terminal()
+    body = {
+        "activation_code": args.code,
+        "public_key": b64url_encode(public_key_raw(terminal.key)),
+    }
+    outcome = terminal.write(
+        "POST",
+        "/v1/terminals/activate",
+        body,
+        label="activation",
+        authenticated=False,
+        queue_offline=False,
+    )
+    done = answer_of(outcome)
+    ctx.home.save_server_keys(done["server_keys"])
+    ctx.home.update_config(
+        terminal_id=done["terminal_id"],
+        keyid=done["keyid"],
+        office=done["office"],
+        network=done["network"],
+    )
+    ctx.say(f"{done['office']['code']} — {done['office']['name']} ({done['network']['name']})")
+    ctx.say(f"{ctx._('Terminal')} {done['terminal_id']}")
+    return 0
+
+
+def rotate_key(ctx: Context, args: argparse.Namespace) -> int:
+    terminal = need_session(ctx)
+    config = ctx.home.config()
+    new_key = Ed25519PrivateKey.generate()
+    new_raw = public_key_raw(new_key)
+    proof = new_key.sign(
+        rotation_proof_message(int(config["terminal_id"]), terminal.keyid, keyid(new_raw))
+    )
+    outcome = terminal.write(
+        "POST",
+        "/v1/terminals/current/keys",
+        {"public_key": b64url_encode(new_raw), "proof": b64url_encode(proof)},
+        label="key rotation",
+        queue_offline=False,
+    )
+    done = answer_of(outcome)
+    ctx.home.replace_key(new_key, terminal._passphrase)
+    terminal.use_key(new_key)
+    ctx.home.update_config(keyid=done["keyid"])
+    # The service ended the sessions bound to the old key.
+    ctx.home.save_session(None)
+    ctx.say(f"keyid {done['keyid']}")
+    return 0
+
+
+def status(ctx: Context, args: argparse.Namespace) -> int:
+    config = ctx.home.config()
+    terminal = ctx.terminal()
+    reachable = terminal.healthy()
+    ctx.say(f"server   {config['server']} ({'online' if reachable else 'OFFLINE'})")
+    ctx.say(f"terminal {config.get('terminal_id', '-')}  keyid {terminal.keyid}")
+    office = config.get("office") or {}
+    ctx.say(f"office   {office.get('code', '-')} {office.get('name', '')}")
+    session = ctx.home.session()
+    ctx.say(f"operator {session['username'] if session else '-'}")
+    ctx.say(f"{ctx._('queued writes')}: {len(terminal.outbox.pending())}")
+    return 0
+
+
+def login(ctx: Context, args: argparse.Namespace) -> int:
+    terminal = need_activation(ctx)
+    username = args.username or ctx.ask("Username: ").strip()
+    password = ctx.secret(f"{ctx._('Password')}: ")
+    outcome = terminal.write(
+        "POST",
+        "/v1/sessions",
+        {"username": username, "password": password},
+        label=f"sign-in {username}",
+        authenticated=False,
+        queue_offline=False,
+    )
+    done = answer_of(outcome)
+    ctx.home.save_session(
+        {k: done[k] for k in ("token", "expires_at", "username", "full_name", "role", "office")}
+    )
+    ctx.say(f"{done['full_name']} ({done['role']}) — {done['office']}")
+    sync_first(ctx, terminal)
+    return 0
+
+
+def logout(ctx: Context, args: argparse.Namespace) -> int:
+    terminal = need_session(ctx)
+    terminal.write("DELETE", "/v1/sessions/current", None, label="sign-out")
+    ctx.home.save_session(None)
+    return 0
