@@ -78,11 +78,27 @@ class Home:
             raise HomeError("not_initialized", f"no terminal key in {self.path}: run init first")
         return load_private_key(self.key_file, passphrase)
 
-    def replace_key(self, key: Ed25519PrivateKey, passphrase: bytes | None) -> None:
-        """Keep the previous key until the new one is in place (a rename is atomic)."""
-        fresh = self.key_file.with_suffix(".new")
-        save_private_key(fresh, key, passphrase)
-        os.replace(fresh, self.key_file)
+    @property
+    def staged_key_file(self) -> Path:
+        return self.key_file.with_suffix(".new")
+
+    def stage_key(self, key: Ed25519PrivateKey, passphrase: bytes | None) -> None:
+        """Write the next key to disk *before* the service hears of it: if the program dies
+        after the service accepted it, the key is not lost (``rotate-key`` picks it up)."""
+        self.staged_key_file.unlink(missing_ok=True)
+        save_private_key(self.staged_key_file, key, passphrase)
+
+    def staged_key(self, passphrase: bytes | None) -> Ed25519PrivateKey | None:
+        if not self.staged_key_file.exists():
+            return None
+        return load_private_key(self.staged_key_file, passphrase)
+
+    def promote_staged_key(self) -> None:
+        """The service accepted the staged key: it becomes the key (a rename is atomic)."""
+        os.replace(self.staged_key_file, self.key_file)
+
+    def drop_staged_key(self) -> None:
+        self.staged_key_file.unlink(missing_ok=True)
 
     # -- json files -----------------------------------------------------------------------
     def config(self) -> dict[str, Any]:

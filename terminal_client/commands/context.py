@@ -83,6 +83,23 @@ def sync_first(ctx: Context, terminal: Terminal) -> None:
         return
     for outcome in terminal.sync():
         report_synced(ctx, outcome)
+        if outcome.state == "done" and outcome.label == ROTATION:
+            adopt_rotated_key(ctx, terminal, outcome.body)
+
+
+ROTATION = "key rotation"
+
+
+def adopt_rotated_key(ctx: Context, terminal: Terminal, answer: dict[str, Any]) -> None:
+    """The service accepted the staged key: it becomes this terminal's key, and the
+    sessions bound to the old one are gone."""
+    staged = ctx.home.staged_key(terminal._passphrase)
+    if staged is None:
+        return
+    ctx.home.promote_staged_key()
+    terminal.use_key(staged)
+    ctx.home.update_config(keyid=answer["keyid"])
+    ctx.home.save_session(None)
 
 
 def report_synced(ctx: Context, outcome: Outcome) -> None:

@@ -9,8 +9,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from agent_api.protocol.encoding import b64url_encode
 from agent_api.protocol.keys import keyid, public_key_raw, rotation_proof_message
 from terminal_client.commands.context import (
+    ROTATION,
     BadInput,
     Context,
+    adopt_rotated_key,
     answer_of,
     need_activation,
     need_session,
@@ -65,7 +67,11 @@ def activate(ctx: Context, args: argparse.Namespace) -> int:
 def rotate_key(ctx: Context, args: argparse.Namespace) -> int:
     terminal = need_session(ctx)
     config = ctx.home.config()
-    new_key = Ed25519PrivateKey.generate()
+    passphrase = terminal._passphrase
+    # A key staged by an interrupted rotation is offered again: if the service accepted it
+    # before the interruption, the same signed request is answered from the stored reply.
+    new_key = ctx.home.staged_key(passphrase) or Ed25519PrivateKey.generate()
+    ctx.home.stage_key(new_key, passphrase)
     new_raw = public_key_raw(new_key)
     proof = new_key.sign(
         rotation_proof_message(int(config["terminal_id"]), terminal.keyid, keyid(new_raw))
@@ -74,16 +80,14 @@ def rotate_key(ctx: Context, args: argparse.Namespace) -> int:
         "POST",
         "/v1/terminals/current/keys",
         {"public_key": b64url_encode(new_raw), "proof": b64url_encode(proof)},
-        label="key rotation",
+        label=ROTATION,
         queue_offline=False,
     )
-    done = answer_of(outcome)
-    ctx.home.replace_key(new_key, terminal._passphrase)
-    terminal.use_key(new_key)
-    ctx.home.update_config(keyid=done["keyid"])
-    # The service ended the sessions bound to the old key.
-    ctx.home.save_session(None)
-    ctx.say(f"keyid {done['keyid']}")
+    if outcome.state == "refused":
+        ctx.home.drop_staged_key()
+    answer = answer_of(outcome)
+    adopt_rotated_key(ctx, terminal, answer)
+    ctx.say(f"keyid {answer['keyid']}")
     return 0
 
 
@@ -103,6 +107,8 @@ def status(ctx: Context, args: argparse.Namespace) -> int:
 
 def login(ctx: Context, args: argparse.Namespace) -> int:
     terminal = need_activation(ctx)
+    # What is queued goes first: it may be a key rotation whose answer was never stored.
+    sync_first(ctx, terminal)
     username = args.username or ctx.ask("Username: ").strip()
     password = ctx.secret(f"{ctx._('Password')}: ")
     outcome = terminal.write(

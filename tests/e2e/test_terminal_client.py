@@ -209,3 +209,33 @@ def test_dependents_are_added_and_removed_from_the_counter(
     code, out, err = terminal.run("amend", number, "--remove-dependent", dependent_id)
     assert code == 0, err
     assert "Karim" not in out
+
+
+class DiesAfterRotating(httpx.HTTPTransport):
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = super().handle_request(request)
+        response.read()
+        if request.url.path == "/v1/terminals/current/keys":
+            raise KilledAfterAnswer
+        return response
+
+
+def test_a_rotation_interrupted_after_the_service_accepted_it_is_recovered(
+    counter: tuple[Counter, Server], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    terminal, _ = counter
+    number = _enroll(terminal, tmp_path)
+    real_client = httpx.Client
+    monkeypatch.setattr(
+        "terminal_client.api.httpx.Client",
+        lambda **kwargs: real_client(transport=DiesAfterRotating(), **kwargs),
+    )
+    with pytest.raises(KilledAfterAnswer):
+        terminal.run("rotate-key")
+    monkeypatch.setattr("terminal_client.api.httpx.Client", real_client)
+    # The next command resends the rotation, learns it was accepted and adopts the new key.
+    code, out, err = terminal.run("login", "op.cp-01", stdin=E2E_PASSWORD + "\n")
+    assert code == 0, err
+    assert "key rotation" in out
+    assert not Home(terminal.home).staged_key_file.exists()
+    assert terminal.run("pay", number, "10")[0] == 0
