@@ -43,6 +43,7 @@ from agent_api.persistence.tables import (
     Worker,
 )
 from agent_api.persistence.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from agent_api.services.business_days import assign_day, is_closed
 from agent_api.services.idempotency import WriteContext
 from agent_api.services.receipts import ReceiptSigner
 from agent_api.services.terminal_auth import TerminalContext
@@ -264,7 +265,14 @@ class AccountService:
                 details={"maximum_centimes": str(exc.maximum)},
             ) from None
         now = self._clock()
-        day = business_date(write.signed_at, self._settings.cutoff)
+        signed_day = business_date(write.signed_at, self._settings.cutoff)
+        assignment = assign_day(session, terminal.network_id, signed_day)
+        day = assignment.business_date
+        lateness = (
+            {"late": True, "signed_business_date": signed_day.isoformat()}
+            if assignment.late
+            else {}
+        )
         receipt = self._receipts.issue(
             session,
             kind="collection",
@@ -286,6 +294,7 @@ class AccountService:
                     for a in allocations
                 ],
                 "business_date": day.isoformat(),
+                **lateness,
             },
         )
         contribution = Contribution(
@@ -301,6 +310,8 @@ class AccountService:
             recorded_at=now,
             business_date=day,
             offline=write.offline,
+            late=assignment.late,
+            signed_business_date=signed_day if assignment.late else None,
             sequence=write.key,
         )
         session.add(contribution)
@@ -367,6 +378,15 @@ class AccountService:
                 f"{contribution.business_date.isoformat()}; only the same day's collections can "
                 "be reversed at the counter. Ask CNSS finance for a correction.",
                 code="reversal_window_closed",
+            )
+        # Hold today's day open while the reversal is recorded (closing waits for it).
+        if assign_day(session, contribution.network_id, today).business_date != today or (
+            is_closed(session, contribution.network_id, contribution.business_date)
+        ):
+            raise Conflict(
+                f"business day {contribution.business_date.isoformat()} is closed; "
+                "ask CNSS finance for a correction",
+                code="day_closed",
             )
         if supervisor.id == contribution.operator_id:
             raise Conflict(

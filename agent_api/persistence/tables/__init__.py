@@ -8,6 +8,7 @@ from agent_api.persistence.tables.contributions import (
     Reversal,
     SurchargeWaiver,
 )
+from agent_api.persistence.tables.days import BusinessDay
 from agent_api.persistence.tables.registry import Network, Office, Terminal, TerminalKey, User
 from agent_api.persistence.tables.sessions import UserSession
 from agent_api.persistence.tables.terminal_security import IdempotencyRecord, SecurityEvent
@@ -25,6 +26,7 @@ from agent_api.persistence.tables.workers import (
 
 __all__ = [
     "AccountAllocation",
+    "BusinessDay",
     "Category",
     "CategoryBracket",
     "Contribution",

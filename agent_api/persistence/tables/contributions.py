@@ -54,6 +54,10 @@ class Contribution(SQLModel, table=True):
     recorded_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     business_date: date = Field(sa_column=Column(Date, nullable=False))
     offline: bool = Field(sa_column=Column(Boolean, nullable=False))
+    # An offline collection signed on a day already closed joins the next open day: late,
+    # and it keeps the day it was really made.
+    late: bool = Field(default=False, sa_column=Column(Boolean, nullable=False))
+    signed_business_date: date | None = Field(default=None, sa_column=Column(Date, nullable=True))
     sequence: int = Field(sa_column=Column(BigInteger, nullable=False))
 
 
