@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
@@ -18,7 +21,8 @@ from agent_api.domain.registry import NetworkStatus, OfficeStatus, UserStatus
 from agent_api.http.endpoints import Call, Endpoint, Handler
 from agent_api.http.io import json_response
 from agent_api.http.schemas import admin as s
-from agent_api.http.schemas.common import Paging
+from agent_api.http.schemas.common import Output, Paging
+from agent_api.services.container import Services
 
 
 async def sign_in(call: Call) -> Response:
@@ -51,23 +55,6 @@ async def list_networks(call: Call) -> Response:
     return json_response(s.NetworkList(items=[s.NetworkOut.model_validate(v) for v in views]))
 
 
-async def get_network(call: Call) -> Response:
-    registry = call.services.registry
-    view = await run_in_threadpool(registry.get_network, call.who(), call.path("code"))
-    return json_response(s.NetworkOut.model_validate(view))
-
-
-def network_status(status: NetworkStatus) -> Handler:
-    async def handler(call: Call) -> Response:
-        registry = call.services.registry
-        view = await run_in_threadpool(
-            registry.set_network_status, call.who(), call.path("code"), status
-        )
-        return json_response(s.NetworkOut.model_validate(view))
-
-    return handler
-
-
 # -- offices ------------------------------------------------------------------------------
 
 
@@ -89,23 +76,6 @@ async def list_offices(call: Call) -> Response:
     return json_response(s.OfficeList(items=[s.OfficeOut.model_validate(v) for v in views]))
 
 
-async def get_office(call: Call) -> Response:
-    registry = call.services.registry
-    view = await run_in_threadpool(registry.get_office, call.who(), call.path("code"))
-    return json_response(s.OfficeOut.model_validate(view))
-
-
-def office_status(status: OfficeStatus) -> Handler:
-    async def handler(call: Call) -> Response:
-        registry = call.services.registry
-        view = await run_in_threadpool(
-            registry.set_office_status, call.who(), call.path("code"), status
-        )
-        return json_response(s.OfficeOut.model_validate(view))
-
-    return handler
-
-
 # -- terminals ----------------------------------------------------------------------------
 
 
@@ -125,21 +95,6 @@ async def list_terminals(call: Call) -> Response:
         )
     )
     return json_response(s.TerminalList(items=[s.TerminalOut.model_validate(v) for v in views]))
-
-
-async def get_terminal(call: Call) -> Response:
-    terminals = call.services.terminals
-    view = await run_in_threadpool(terminals.get, call.who(), call.path("terminal_id"))
-    return json_response(s.TerminalOut.model_validate(view))
-
-
-def terminal_action(action: str) -> Handler:
-    async def handler(call: Call) -> Response:
-        method = getattr(call.services.terminals, action)
-        view = await run_in_threadpool(method, call.who(), call.path("terminal_id"))
-        return json_response(s.TerminalOut.model_validate(view))
-
-    return handler
 
 
 async def new_activation_code(call: Call) -> Response:
@@ -171,25 +126,6 @@ async def list_users(call: Call) -> Response:
     return json_response(s.UserList(items=[s.UserOut.model_validate(v) for v in views]))
 
 
-async def get_user(call: Call) -> Response:
-    view = await run_in_threadpool(call.services.users.get, call.who(), call.path("username"))
-    return json_response(s.UserOut.model_validate(view))
-
-
-def user_status(status: UserStatus) -> Handler:
-    async def handler(call: Call) -> Response:
-        users = call.services.users
-        view = await run_in_threadpool(users.set_status, call.who(), call.path("username"), status)
-        return json_response(s.UserOut.model_validate(view))
-
-    return handler
-
-
-async def unlock_user(call: Call) -> Response:
-    view = await run_in_threadpool(call.services.users.unlock, call.who(), call.path("username"))
-    return json_response(s.UserOut.model_validate(view))
-
-
 async def set_password(call: Call) -> Response:
     body = call.body(s.PasswordIn)
     users = call.services.users
@@ -209,6 +145,42 @@ async def list_security_events(call: Call) -> Response:
     return json_response(
         s.SecurityEventList(items=[s.SecurityEventOut.model_validate(v) for v in views])
     )
+
+
+def by_path(
+    method: Callable[[Services], Callable[..., Any]],
+    param: str,
+    out: type[Output],
+    *extra: Any,
+) -> Handler:
+    """A handler that calls a service method on the object the path names (plus ``extra``
+    arguments, e.g. the new status) and answers with its view."""
+
+    async def handler(call: Call) -> Response:
+        view = await run_in_threadpool(method(call.services), call.who(), call.path(param), *extra)
+        return json_response(out.model_validate(view))
+
+    return handler
+
+
+def _status(
+    method: Callable[[Services], Callable[..., Any]], param: str, out: type[Output]
+) -> Callable[[Any], Handler]:
+    return lambda status: by_path(method, param, out, status)
+
+
+get_network = by_path(lambda sv: sv.registry.get_network, "code", s.NetworkOut)
+network_status = _status(lambda sv: sv.registry.set_network_status, "code", s.NetworkOut)
+get_office = by_path(lambda sv: sv.registry.get_office, "code", s.OfficeOut)
+office_status = _status(lambda sv: sv.registry.set_office_status, "code", s.OfficeOut)
+get_terminal = by_path(lambda sv: sv.terminals.get, "terminal_id", s.TerminalOut)
+get_user = by_path(lambda sv: sv.users.get, "username", s.UserOut)
+user_status = _status(lambda sv: sv.users.set_status, "username", s.UserOut)
+unlock_user = by_path(lambda sv: sv.users.unlock, "username", s.UserOut)
+
+
+def terminal_action(action: str) -> Handler:
+    return by_path(lambda sv: getattr(sv.terminals, action), "terminal_id", s.TerminalOut)
 
 
 _N = "/v1/admin/networks"
