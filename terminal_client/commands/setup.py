@@ -94,13 +94,17 @@ def rotate_key(ctx: Context, args: argparse.Namespace) -> int:
 def status(ctx: Context, args: argparse.Namespace) -> int:
     config = ctx.home.config()
     terminal = ctx.terminal()
-    reachable = terminal.healthy()
-    ctx.say(f"server   {config['server']} ({'online' if reachable else 'OFFLINE'})")
-    ctx.say(f"terminal {config.get('terminal_id', '-')}  keyid {terminal.keyid}")
+    reachable = ctx._("online") if terminal.healthy() else ctx._("OFFLINE")
     office = config.get("office") or {}
-    ctx.say(f"office   {office.get('code', '-')} {office.get('name', '')}")
     session = ctx.home.session()
-    ctx.say(f"operator {session['username'] if session else '-'}")
+    rows = [
+        (ctx._("Server"), f"{config['server']} ({reachable})"),
+        (ctx._("Terminal"), f"{config.get('terminal_id', '-')}  keyid {terminal.keyid}"),
+        (ctx._("Office"), f"{office.get('code', '-')} {office.get('name', '')}"),
+        (ctx._("Operator"), session["username"] if session else "-"),
+    ]
+    for label, value in rows:
+        ctx.say(f"{label:<10} {value}")
     ctx.say(f"{ctx._('queued writes')}: {len(terminal.outbox.pending())}")
     return 0
 

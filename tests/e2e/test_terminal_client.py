@@ -172,6 +172,10 @@ def test_the_day_reads_in_arabic_and_a_rotated_key_keeps_working(
     assert code == 0, err
     assert any("\u0600" <= ch <= "\u06ff" for ch in arabic)
     assert "50,00 MAD" in arabic
+    code, status, err = terminal.run("--lang", "ar", "status")
+    assert code == 0, err
+    assert "الخادم" in status  # "Server"
+    assert "متصل" in status  # online
     code, _, err = terminal.run("rotate-key")
     assert code == 0, err
     # The service ended the session bound to the old key: sign in again, then collect.
