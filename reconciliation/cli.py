@@ -1,22 +1,48 @@
-"""``qurb-reconcile``: the daily reconciliation run, step by step.
+"""``qurb-reconcile``: the daily reconciliation run, each step also runnable alone.
 
-This slice provides the first step, ``close``: business day D (default: yesterday in
-Africa/Casablanca) is closed for every network, or the ones named.
+  close        close business day D per network (OPEN → CLOSED)
+  settle       settle D per network and office, sign the statements
+  import       import CNSS ledger files and bank statements (camt.053 or CSV)
+  match        match D against the ledger and the bank; record a version and its exceptions
+  report       print or write D's report (JSON, CSV or HTML), per network or for the day
+  statement    print a network's signed settlement statement (JSON or HTML)
+  run          all of the above for D, reading new files from an inbox directory
+  daemon       run every day at a set local time for the previous day
+  simulate     write the ledger files and the camt.053 CNSS and the bank would send for D,
+               with injected discrepancies and a ground-truth file
+
+D defaults to yesterday in Africa/Casablanca. Exit codes: 0 done, 1 done with exceptions to
+work (``match``/``run``), 2 refused (bad input, nothing recorded).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import logging
+import signal
 import sys
-from collections.abc import Sequence
-from datetime import date, timedelta
+import time as time_module
+from collections.abc import Callable, Sequence
+from datetime import date, datetime, time, timedelta
+from functools import partial
+from pathlib import Path
+from typing import Any
 
 from agent_api.clock import CASABLANCA, utc_now
+from agent_api.domain.roles import Actor, Role
 from agent_api.errors import QurbError
 from agent_api.persistence.db import build_engine
-from agent_api.persistence.unit_of_work import UnitOfWork
 from agent_api.settings import Settings
-from reconciliation.closing import DayCloser, UnknownNetwork
+from reconciliation.closing import UnknownNetwork
+from reconciliation.container import Reconciliation
+from reconciliation.reports import FORMATS, render, statement_html
+from reconciliation.simulator_files import write_simulation
+
+logger = logging.getLogger(__name__)
+
+# The identity the command line acts as for reading reports: it already holds the database.
+RECONCILE_ACTOR = Actor(user_id=0, username="qurb-reconcile", role=Role.FINANCE)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -30,34 +56,304 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="qurb-reconcile", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="qurb-reconcile",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     sub = parser.add_subparsers(required=True, metavar="STEP")
-    close = sub.add_parser("close", help="close business day D per network")
-    close.add_argument("--date", type=date.fromisoformat, help="YYYY-MM-DD (default: yesterday)")
+
+    def step(name: str, run: Callable[[argparse.Namespace], int], text: str) -> Any:
+        p = sub.add_parser(name, help=text, description=text)
+        p.set_defaults(run=run)
+        return p
+
+    def dated(p: Any) -> None:
+        p.add_argument("--date", type=date.fromisoformat, help="YYYY-MM-DD (default: yesterday)")
+
+    close = step("close", _close, "close business day D per network")
+    dated(close)
     close.add_argument("--network", action="append", help="a network code (default: all)")
-    close.set_defaults(run=_close)
+    settle = step("settle", _settle, "settle business day D per network and office")
+    dated(settle)
+    settle.add_argument("--network", action="append", help="a network code (default: all)")
+    imp = step("import", _import, "import CNSS ledger files and bank statements")
+    imp.add_argument("--ledger", type=Path, action="append", default=[], help="a ledger CSV")
+    imp.add_argument("--bank", type=Path, action="append", default=[], help="camt.053 or CSV")
+    match = step("match", _match, "match D against the ledger and the bank")
+    dated(match)
+    report = step("report", _report, "print or write D's reconciliation report")
+    dated(report)
+    report.add_argument("--network", help="one network (default: the whole day)")
+    report.add_argument("--version", type=int, help="a version (default: the current one)")
+    report.add_argument("--format", choices=FORMATS, default="json")
+    report.add_argument("--output", type=Path, help="a file (default: standard output)")
+    statement = step("statement", _statement, "print a network's settlement statement")
+    dated(statement)
+    statement.add_argument("--network", required=True)
+    statement.add_argument("--format", choices=("json", "html", "jws"), default="json")
+    run = step("run", _run, "close, settle, import the inbox, match and report D")
+    dated(run)
+    _inbox_options(run)
+    daemon = step("daemon", _daemon, "run every day at --at (local time) for the day before")
+    daemon.add_argument("--at", type=time.fromisoformat, default=time(2, 0), help="HH:MM")
+    daemon.add_argument(
+        "--max-runs", type=int, default=None, help="stop after this many runs (default: never)"
+    )
+    daemon.add_argument("--heartbeat", type=Path, help="a file touched while the daemon lives")
+    _inbox_options(daemon)
+    simulate = step("simulate", _simulate, "write the files CNSS and the bank would send for D")
+    dated(simulate)
+    simulate.add_argument("--out", type=Path, required=True, help="the directory to write to")
+    simulate.add_argument("--rates", default="demo", help='"demo", "none" or kind=rate,...')
+    simulate.add_argument("--seed", type=int, default=1)
+    simulate.add_argument("--camt-version", choices=("02", "04", "08"), default="08")
     return parser
+
+
+def _inbox_options(p: Any) -> None:
+    p.add_argument("--inbox", type=Path, help="new ledger files and statements are read here")
+    p.add_argument("--reports", type=Path, help="the day's reports are written here")
 
 
 def yesterday() -> date:
     return utc_now().astimezone(CASABLANCA).date() - timedelta(days=1)
 
 
-def _close(args: argparse.Namespace) -> int:
+def _services() -> tuple[Reconciliation, Callable[[], None]]:
     settings = Settings.from_env()
     engine = build_engine(settings.database_url, pool_size=2)
+    return Reconciliation.build(settings, engine), engine.dispose
+
+
+def _with_services(body: Callable[[Reconciliation], int]) -> int:
+    services, dispose = _services()
     try:
-        closer = DayCloser(lambda: UnitOfWork(engine), utc_now)
-        day = args.date or yesterday()
-        for closed in closer.close(day, networks=args.network, by="qurb-reconcile"):
-            state = "closed" if closed.closed_now else "already closed"
-            print(
-                f"{closed.network:<12} {closed.business_date.isoformat()}  {state:<15}"
-                f" {closed.collections:>7} collections  {closed.gross_centimes:>14} centimes"
-            )
+        return body(services)
     finally:
-        engine.dispose()
+        dispose()
+
+
+def _close(args: argparse.Namespace) -> int:
+    def body(r: Reconciliation) -> int:
+        _print_closed(r, args.date or yesterday(), args.network)
+        return 0
+
+    return _with_services(body)
+
+
+def _print_closed(r: Reconciliation, day: date, networks: Sequence[str] | None) -> None:
+    for closed in r.closer.close(day, networks=networks, by="qurb-reconcile"):
+        state = "closed" if closed.closed_now else "already closed"
+        print(
+            f"{closed.network:<12} {closed.business_date.isoformat()}  {state:<15}"
+            f" {closed.collections:>7} collections  {closed.gross_centimes:>14} centimes"
+        )
+
+
+def _settle(args: argparse.Namespace) -> int:
+    def body(r: Reconciliation) -> int:
+        _print_settled(r, args.date or yesterday(), args.network)
+        return 0
+
+    return _with_services(body)
+
+
+def _print_settled(r: Reconciliation, day: date, networks: Sequence[str] | None) -> None:
+    for s in r.settler.settle(day, networks=networks, by="qurb-reconcile"):
+        state = "settled" if s.created_now else "already settled"
+        print(
+            f"{s.reference:<32} {state:<16} {s.collections:>7} collections"
+            f"  gross {s.gross_centimes:>12}  commission {s.commission_centimes:>9}"
+            f"  net {s.net_centimes:>12} centimes"
+        )
+
+
+def _import(args: argparse.Namespace) -> int:
+    if not args.ledger and not args.bank:
+        print("error: name at least one --ledger or --bank file", file=sys.stderr)
+        return 2
+
+    def body(r: Reconciliation) -> int:
+        _import_files(r, args.ledger, args.bank)
+        return 0
+
+    return _with_services(body)
+
+
+def _import_files(r: Reconciliation, ledgers: Sequence[Path], banks: Sequence[Path]) -> None:
+    for path in ledgers:
+        done = r.inputs.import_ledger(path.read_bytes(), name=path.name, by="qurb-reconcile")
+        state = "imported" if done.imported_now else "already imported"
+        print(
+            f"ledger {done.name}: {state}, {done.scope} {done.first_date.isoformat()},"
+            f" {done.lines} entries, total {done.total_centimes} centimes"
+        )
+    for path in banks:
+        done = r.inputs.import_bank(path.read_bytes(), name=path.name, by="qurb-reconcile")
+        state = "imported" if done.imported_now else "already imported"
+        print(
+            f"bank {done.name}: {state}, statement {done.scope},"
+            f" {done.lines} transactions, net {done.total_centimes} centimes"
+        )
+
+
+def _match(args: argparse.Namespace) -> int:
+    def body(r: Reconciliation) -> int:
+        return _print_run(r, args.date or yesterday())
+
+    return _with_services(body)
+
+
+def _print_run(r: Reconciliation, day: date) -> int:
+    run = r.reconciler.run(day, by="qurb-reconcile")
+    state = "recorded" if run.created_now else "unchanged inputs: same result as"
+    print(f"{day.isoformat()}: {state} version {run.version}")
+    for network, f in sorted(run.summary.items()):
+        kinds = ", ".join(f"{k} {v['count']}" for k, v in sorted(f["outcomes"].items()))
+        print(f"  {network:<12} hub {f['hub_lines']} lines {f['hub_centimes']} centimes; {kinds}")
+    print(f"  {run.matched} matched, {run.exceptions} exceptions")
+    return 1 if run.exceptions else 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    def body(r: Reconciliation) -> int:
+        report = r.reports.day(
+            RECONCILE_ACTOR, args.date or yesterday(), network=args.network, version=args.version
+        )
+        text, _ = render(report, args.format)
+        _emit(text, args.output)
+        return 0
+
+    return _with_services(body)
+
+
+def _statement(args: argparse.Namespace) -> int:
+    def body(r: Reconciliation) -> int:
+        [s] = r.settler.settle(
+            args.date or yesterday(), networks=[args.network], by="qurb-reconcile"
+        )
+        if args.format == "jws":
+            print(s.statement_jws)
+        elif args.format == "html":
+            print(statement_html(s.statement, s.statement_jws), end="")
+        else:
+            print(json.dumps({"statement": s.statement, "jws": s.statement_jws}, indent=2))
+        return 0
+
+    return _with_services(body)
+
+
+def _emit(text: str, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+
+
+def daily_run(r: Reconciliation, day: date, *, inbox: Path | None, reports: Path | None) -> int:
+    """Close, settle, import what arrived, match, report: the whole of D, each step
+    idempotent so that the run can be repeated after any failure."""
+    _print_closed(r, day, None)
+    _print_settled(r, day, None)
+    if inbox is not None:
+        _import_inbox(r, inbox)
+    status = _print_run(r, day)
+    if reports is not None:
+        reports.mkdir(parents=True, exist_ok=True)
+        report = r.reports.day(RECONCILE_ACTOR, day)
+        for fmt in FORMATS:
+            text, _ = render(report, fmt)
+            path = reports / f"reconciliation-{day:%Y%m%d}-v{report['version']}.{fmt}"
+            path.write_text(text, encoding="utf-8")
+            print(f"  report {path}")
+    return status
+
+
+def _import_inbox(r: Reconciliation, inbox: Path) -> None:
+    """Every file in the inbox is imported, then moved to ``done/`` (or ``refused/`` with a
+    ``.error`` note beside it): a file is never read twice nor silently skipped."""
+    done, refused = inbox / "done", inbox / "refused"
+    for path in sorted(p for p in inbox.iterdir() if p.is_file()):
+        try:
+            if path.name.upper().startswith("CNSS_ENCAISSEMENTS_"):
+                _import_files(r, [path], [])
+            else:
+                _import_files(r, [], [path])
+        except QurbError as exc:
+            refused.mkdir(exist_ok=True)
+            path.rename(refused / path.name)
+            (refused / f"{path.name}.error").write_text(f"{exc}\n", encoding="utf-8")
+            print(f"refused {path.name}: {exc}", file=sys.stderr)
+            continue
+        done.mkdir(exist_ok=True)
+        path.rename(done / path.name)
+
+
+def _daily(r: Reconciliation, *, day: date, inbox: Path | None, reports: Path | None) -> int:
+    return daily_run(r, day, inbox=inbox, reports=reports)
+
+
+def _run(args: argparse.Namespace) -> int:
+    def body(r: Reconciliation) -> int:
+        return daily_run(r, args.date or yesterday(), inbox=args.inbox, reports=args.reports)
+
+    return _with_services(body)
+
+
+def next_run(now: datetime, at: time) -> datetime:
+    """The next instant, after ``now``, at which the local (Casablanca) clock reads ``at``."""
+    local = now.astimezone(CASABLANCA)
+    candidate = datetime.combine(local.date(), at, tzinfo=CASABLANCA)
+    if candidate <= local:
+        candidate = datetime.combine(local.date() + timedelta(days=1), at, tzinfo=CASABLANCA)
+    return candidate
+
+
+def _daemon(args: argparse.Namespace) -> int:
+    stopping: list[int] = []
+    signal.signal(signal.SIGTERM, lambda signum, frame: stopping.append(signum))
+    runs = 0
+    print(f"qurb-reconcile daemon: every day at {args.at:%H:%M} Africa/Casablanca", flush=True)
+    while not stopping and (args.max_runs is None or runs < args.max_runs):
+        due = next_run(utc_now(), args.at)
+        print(f"next run at {due.isoformat()}", flush=True)
+        while not stopping and utc_now() < due:
+            _beat(args.heartbeat)
+            time_module.sleep(min(30.0, max(0.05, (due - utc_now()).total_seconds())))
+        if stopping:
+            break
+        day = due.date() - timedelta(days=1)
+        try:
+            _with_services(partial(_daily, day=day, inbox=args.inbox, reports=args.reports))
+        except QurbError as exc:
+            # A failed day is reported and retried at the next run (every step is idempotent);
+            # the daemon itself keeps going.
+            print(f"error: the run of {day.isoformat()} failed: {exc}", file=sys.stderr, flush=True)
+        runs += 1
     return 0
+
+
+def _beat(path: Path | None) -> None:
+    if path is not None:
+        path.touch()
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    def body(r: Reconciliation) -> int:
+        written = write_simulation(
+            r,
+            args.date or yesterday(),
+            args.out,
+            rates=args.rates,
+            seed=args.seed,
+            camt_version=args.camt_version,
+        )
+        for path in written:
+            print(path)
+        return 0
+
+    return _with_services(body)
 
 
 if __name__ == "__main__":

@@ -37,9 +37,11 @@ class ReceiptSigner:
         self.public_raw = public_key_raw(private_key)
         self.kid = jwk_thumbprint_okp(self.public_raw)
 
-    def sign(self, payload: dict[str, Any]) -> str:
+    def sign(self, payload: dict[str, Any], *, typ: str = RECEIPT_TYPE) -> str:
+        """A compact JWS of ``payload`` under the receipt key; settlement statements use it
+        too, with their own ``typ``, so one published key verifies everything CNSS is handed."""
         return jwt.encode(
-            payload, self._key, algorithm="EdDSA", headers={"kid": self.kid, "typ": RECEIPT_TYPE}
+            payload, self._key, algorithm="EdDSA", headers={"kid": self.kid, "typ": typ}
         )
 
     def issue(

@@ -13,11 +13,11 @@ from starlette.testclient import TestClient
 
 from agent_api.domain.permissions import SYSTEM_ACTOR
 from agent_api.domain.roles import Role
-from agent_api.http.app import create_app
 from agent_api.observability import JsonFormatter
 from agent_api.services.container import Services
 from agent_api.services.demo import demo_rib
 from agent_api.settings import Settings
+from qurb.asgi import build
 from tests.conftest import FakeClock
 from tests.support.privacy import cins_in, cins_in_database
 from tests.support.terminal import TestTerminal
@@ -134,7 +134,7 @@ def no_clear_cin_escapes(
 
 @pytest.fixture
 def app_client(settings: Settings, clock: FakeClock) -> Iterator[TestClient]:
-    app = create_app(settings, clock=clock)
+    app = build(settings, clock=clock)
     with TestClient(app, raise_server_exceptions=False) as client:
         yield client
 

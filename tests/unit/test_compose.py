@@ -19,8 +19,10 @@ def compose() -> dict[str, Any]:
     return loaded
 
 
-def test_compose_runs_postgres_the_api_and_prometheus(compose: dict[str, Any]) -> None:
-    assert set(compose["services"]) >= {"postgres", "api", "prometheus"}
+def test_compose_runs_postgres_the_api_the_daily_job_and_prometheus(
+    compose: dict[str, Any],
+) -> None:
+    assert set(compose["services"]) >= {"postgres", "api", "reconcile", "prometheus"}
 
 
 def test_every_service_has_a_health_check_and_start_order_follows_health(
@@ -77,3 +79,16 @@ def test_docker_compose_itself_accepts_the_file(tmp_path: Path) -> None:
         cwd=ROOT,
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_the_daily_reconciliation_runs_as_a_daemon_after_the_api_has_migrated(
+    compose: dict[str, Any],
+) -> None:
+    job = compose["services"]["reconcile"]
+    command = " ".join(job["command"])
+    assert command.startswith("qurb-reconcile daemon --at 02:00")
+    assert "--inbox" in command
+    assert "--reports" in command
+    assert job["depends_on"]["api"]["condition"] == "service_healthy"
+    assert job["environment"]["QURB_RECEIPT_SIGNING_KEY_FILE"].startswith("/run/secrets/")
+    assert set(job["secrets"]) <= set(compose["secrets"])

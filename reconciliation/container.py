@@ -1,0 +1,50 @@
+"""The reconciliation services over one engine: what the command line, the daemon and the
+finance endpoints (mounted by the composition root) all use."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+
+from agent_api.clock import Clock, utc_now
+from agent_api.persistence.unit_of_work import UnitOfWork
+from agent_api.secrets import parse_ed25519_private_key
+from agent_api.services.receipts import ReceiptSigner
+from agent_api.settings import Settings
+from reconciliation.closing import DayCloser
+from reconciliation.exceptions import ExceptionQueue
+from reconciliation.inputs import Inputs
+from reconciliation.reports import Reports
+from reconciliation.run import Reconciler
+from reconciliation.settlement import SettlementQueries, Settler
+
+
+@dataclass(frozen=True)
+class Reconciliation:
+    closer: DayCloser
+    settler: Settler
+    settlements: SettlementQueries
+    inputs: Inputs
+    reconciler: Reconciler
+    exceptions: ExceptionQueue
+    reports: Reports
+
+    @classmethod
+    def build(cls, settings: Settings, engine: Engine, clock: Clock = utc_now) -> Reconciliation:
+        def uow() -> UnitOfWork:
+            return UnitOfWork(engine)
+
+        signer = ReceiptSigner(
+            parse_ed25519_private_key(settings.key_text("RECEIPT_SIGNING_KEY").reveal())
+        )
+        queue = ExceptionQueue(uow, clock)
+        return cls(
+            closer=DayCloser(uow, clock),
+            settler=Settler(uow, clock, signer),
+            settlements=SettlementQueries(uow),
+            inputs=Inputs(uow, clock),
+            reconciler=Reconciler(uow, clock),
+            exceptions=queue,
+            reports=Reports(uow, queue),
+        )

@@ -1,0 +1,215 @@
+"""Importing what CNSS and the bank send, and finding the files a run must read.
+
+Every file is checked whole before anything is written (a refused file leaves no trace) and
+then kept byte for byte, zlib-compressed, under its SHA-256: importing the same file again is
+a no-op (a unique constraint), and an auditor can always get back exactly what was received.
+
+A newer file for the same scope and value date (a ledger file) or with the same statement id
+(a bank statement) replaces the older one for the next runs; the older one stays, and so do
+the runs that read it.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import TypeVar
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from agent_api.clock import Clock
+from agent_api.errors import ValidationFailed
+from agent_api.persistence.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from reconciliation import formats
+from reconciliation.model import BankCredit, LedgerEntry
+from reconciliation.tables import BankStatement, LedgerFile
+
+Stored = TypeVar("Stored", LedgerFile, BankStatement)
+
+# How long after day D a settlement transfer may still turn up on a statement.
+BANK_LOOKAHEAD = timedelta(days=31)
+
+
+@dataclass(frozen=True)
+class Imported:
+    kind: str  # "ledger" or "bank"
+    name: str
+    digest: str
+    scope: str  # a network code or ALL (ledger), the statement id (bank)
+    first_date: date
+    last_date: date
+    lines: int
+    total_centimes: int
+    imported_at: datetime
+    imported_now: bool
+
+
+class Inputs:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
+        self._uow = uow
+        self._clock = clock
+
+    def unit_of_work(self) -> UnitOfWork:
+        return self._uow()
+
+    # -- imports ---------------------------------------------------------------------------
+
+    def import_ledger(self, data: bytes, *, name: str, by: str) -> Imported:
+        parsed = formats.parse_ledger(data, source=name)
+        scope, value_date = _ledger_scope(parsed, name)
+        row = LedgerFile(
+            digest=parsed.digest,
+            name=name[-200:],
+            scope=scope,
+            value_date=value_date,
+            entries=parsed.count,
+            total_centimes=parsed.total_centimes,
+            content=zlib.compress(data, 6),
+            imported_at=self._clock(),
+            imported_by=by,
+        )
+        stored, now = self._store(row, LedgerFile, parsed.digest)
+        return Imported(
+            "ledger",
+            stored.name,
+            stored.digest,
+            stored.scope,
+            stored.value_date,
+            stored.value_date,
+            stored.entries,
+            stored.total_centimes,
+            stored.imported_at,
+            now,
+        )
+
+    def import_bank(self, data: bytes, *, name: str, by: str) -> Imported:
+        statement = formats.read_bank_statement(data, source=name)
+        if not statement.credits:
+            raise ValidationFailed(
+                f"{name}: the statement holds no booked transaction", code="bank_statement_refused"
+            )
+        dates = [c.booking_date for c in statement.credits]
+        total = sum(
+            c.amount_centimes if c.credit else -c.amount_centimes for c in statement.credits
+        )
+        row = BankStatement(
+            digest=statement.digest,
+            name=name[-200:],
+            kind=statement.kind,
+            statement_key=statement.statement_id[:200],
+            first_booking=min(dates),
+            last_booking=max(dates),
+            transactions=len(statement.credits),
+            content=zlib.compress(data, 6),
+            imported_at=self._clock(),
+            imported_by=by,
+        )
+        stored, now = self._store(row, BankStatement, statement.digest)
+        return Imported(
+            "bank",
+            stored.name,
+            stored.digest,
+            stored.statement_key,
+            stored.first_booking,
+            stored.last_booking,
+            stored.transactions,
+            total,
+            stored.imported_at,
+            now,
+        )
+
+    def _store(self, row: Stored, table: type[Stored], digest: str) -> tuple[Stored, bool]:
+        with self._uow() as uow:
+            existing = uow.session.exec(select(table).where(table.digest == digest)).first()
+            if existing is not None:
+                return existing, False
+            uow.session.add(row)
+            try:
+                uow.commit()
+            except IntegrityError:
+                # The same file imported concurrently: theirs is the stored one.
+                uow.session.rollback()
+                return uow.session.exec(select(table).where(table.digest == digest)).one(), False
+        return row, True
+
+    # -- what a run reads ------------------------------------------------------------------
+
+    def ledger_for(self, session: Session, day: date) -> tuple[list[LedgerEntry], list[LedgerFile]]:
+        """The entries of value dates D-1..D+1 from the current files: per network and date,
+        the newest network file, else that network's lines of the newest ALL file."""
+        dates = [day - timedelta(days=1), day, day + timedelta(days=1)]
+        rows = session.exec(
+            select(LedgerFile)
+            .where(col(LedgerFile.value_date).in_(dates))
+            .order_by(col(LedgerFile.imported_at).desc(), col(LedgerFile.id).desc())
+        ).all()
+        current: dict[tuple[str, date], LedgerFile] = {}
+        for row in rows:
+            current.setdefault((row.scope, row.value_date), row)
+        entries: list[LedgerEntry] = []
+        used: list[LedgerFile] = []
+        for (scope, value_date), row in sorted(current.items()):
+            parsed = formats.parse_ledger(zlib.decompress(row.content), source=row.name)
+            if scope == "ALL":
+                own = {s for s, d in current if d == value_date and s != "ALL"}
+                kept = [e for e in parsed.entries if e.network not in own]
+            else:
+                kept = [e for e in parsed.entries if e.network == scope]
+            entries.extend(kept)
+            used.append(row)
+        return entries, used
+
+    def bank_for(self, session: Session, day: date) -> tuple[list[BankCredit], list[BankStatement]]:
+        """The transactions of the current statements that may carry D's settlements."""
+        rows = session.exec(
+            select(BankStatement)
+            .where(col(BankStatement.last_booking) >= day)
+            .where(col(BankStatement.first_booking) <= day + BANK_LOOKAHEAD)
+            .order_by(col(BankStatement.imported_at).desc(), col(BankStatement.id).desc())
+        ).all()
+        current: dict[str, BankStatement] = {}
+        for row in rows:
+            current.setdefault(row.statement_key, row)
+        credits: list[BankCredit] = []
+        for key in sorted(current):
+            row = current[key]
+            statement = formats.read_bank_statement(zlib.decompress(row.content), source=row.name)
+            credits.extend(statement.credits)
+        return credits, [current[k] for k in sorted(current)]
+
+
+def _ledger_scope(parsed: formats.LedgerFile, name: str) -> tuple[str, date]:
+    """The network (or ALL) and the value date a ledger file stands for: from its standard
+    name, else from its lines when they name one network and one date."""
+    from_name = formats.parse_ledger_name(name.rsplit("/", 1)[-1])
+    if from_name is not None:
+        scope, value_date = from_name
+        strays = _strays(parsed.entries, scope)
+        if strays:
+            raise ValidationFailed(
+                f"{name}: line {strays[0].line} is for network {strays[0].network}, "
+                f"but the file is named for {scope}",
+                code="ledger_file_refused",
+                field="CODE_RESEAU",
+            )
+        return scope, value_date
+    networks: Sequence[str] = list(parsed.networks)
+    dates = sorted(parsed.value_dates)
+    if len(dates) != 1:
+        raise ValidationFailed(
+            f"{name}: the file holds several value dates and its name is not "
+            "CNSS_ENCAISSEMENTS_<NETWORK|ALL>_<YYYYMMDD>.csv, so its date is unknown",
+            code="ledger_file_refused",
+            field="name",
+        )
+    scope = networks[0] if len(networks) == 1 else "ALL"
+    return scope, dates[0]
+
+
+def _strays(entries: Iterable[LedgerEntry], scope: str) -> list[LedgerEntry]:
+    if scope == "ALL":
+        return []
+    return [e for e in entries if e.network != scope][:1]

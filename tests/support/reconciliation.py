@@ -1,0 +1,76 @@
+"""A business day made through the real API, for the reconciliation tests: enrolled workers,
+collections at counters of both networks, a reversal; then closed and settled."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from agent_api.clock import CASABLANCA
+from agent_api.domain.roles import Actor, Role
+from reconciliation.container import Reconciliation
+from tests.conftest import FakeClock
+from tests.support.terminal import TestTerminal
+from tests.support.workers import worker_payload
+
+FINANCE = Actor(user_id=0, username="finance.test", role=Role.FINANCE)
+SUPERVISOR_PASSWORD = "correct horse battery"
+
+
+@dataclass
+class Collected:
+    receipt: str
+    registration_number: str
+    amount_centimes: int
+    office: str
+
+
+@dataclass
+class Day:
+    business_date: date
+    collections: list[Collected] = field(default_factory=list)
+    reversed: list[str] = field(default_factory=list)  # receipt numbers of the reversals
+
+
+_cins = itertools.count(100_000)
+
+
+def enroll(terminal: TestTerminal) -> str:
+    """A new worker (a new CIN each time)."""
+    response = terminal.send("POST", "/v1/workers", worker_payload(cin=f"BK{next(_cins)}"))
+    assert response.status_code == 201, response.text
+    number: str = response.json()["registration_number"]
+    return number
+
+
+def pay(terminal: TestTerminal, number: str, amount: int, office: str) -> Collected:
+    response = terminal.send(
+        "POST", "/v1/contributions", {"registration_number": number, "amount_centimes": amount}
+    )
+    assert response.status_code == 201, response.text
+    return Collected(response.json()["receipt"]["number"], number, amount, office)
+
+
+def reverse(terminal: TestTerminal, receipt: str, supervisor: str) -> str:
+    response = terminal.send(
+        "POST",
+        f"/v1/contributions/{receipt}/reversal",
+        {
+            "reason": "wrong amount",
+            "supervisor": {"username": supervisor, "password": SUPERVISOR_PASSWORD},
+        },
+    )
+    assert response.status_code == 201, response.text
+    number: str = response.json()["receipt"]["number"]
+    return number
+
+
+def today(clock: FakeClock) -> date:
+    return clock().astimezone(CASABLANCA).date()
+
+
+def close_and_settle(r: Reconciliation, day: date) -> dict[str, Any]:
+    r.closer.close(day, by="test")
+    return {s.network: s for s in r.settler.settle(day, by="test")}
