@@ -39,12 +39,13 @@ class Reconciliation:
             parse_ed25519_private_key(settings.key_text("RECEIPT_SIGNING_KEY").reveal())
         )
         queue = ExceptionQueue(uow, clock)
+        inputs = Inputs(uow, clock)  # one, so that a file imported is not parsed again to match
         return cls(
             closer=DayCloser(uow, clock),
             settler=Settler(uow, clock, signer),
             settlements=SettlementQueries(uow),
-            inputs=Inputs(uow, clock),
-            reconciler=Reconciler(uow, clock),
+            inputs=inputs,
+            reconciler=Reconciler(uow, clock, inputs),
             exceptions=queue,
             reports=Reports(uow, queue),
         )

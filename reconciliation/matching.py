@@ -61,16 +61,21 @@ totals and ``LedgerTotals.balances`` checks them.
 
 from __future__ import annotations
 
-import gc
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from types import MappingProxyType
 
 from agent_api.errors import ValidationFailed
-from reconciliation.model import HubKind, HubLine, LedgerEntry, LedgerOutcome, LedgerResult
+from reconciliation.model import (
+    HubKind,
+    HubLine,
+    LedgerEntry,
+    LedgerOutcome,
+    LedgerResult,
+    bulk_allocation,
+)
 
 ONE_DAY = timedelta(days=1)
 
@@ -91,7 +96,9 @@ def match_ledger(
     ``hub`` holds the hub lines of business days D-1, D and D+1, ``entries`` the ledger
     entries of value dates D-1, D and D+1; anything outside that window is refused."""
     window = frozenset((day - ONE_DAY, day, day + ONE_DAY))
-    with _cyclic_gc_paused():
+    # A national day makes millions of results and tuples, none in a reference cycle: with
+    # the cycle collector paused meanwhile, matching takes about a third less time.
+    with bulk_allocation():
         findings = _Findings(day)
         index = _EntryIndex(entries, window)
         unpaired = _match_by_reference(day, window, hub, index, findings)
@@ -99,24 +106,6 @@ def match_ledger(
         for entry in index.leftovers():
             findings.report(_missing_in_hub(entry))
         return findings.in_order()
-
-
-@contextmanager
-def _cyclic_gc_paused() -> Iterator[None]:
-    """Matching a national day makes millions of results, tuples and lists. Each batch of new
-    objects sets off CPython's cycle collector, which then walks every live object (the
-    inputs included) and finds nothing to free: matching makes no reference cycles, so
-    reference counting frees all its garbage anyway. Pausing the collector meanwhile saves
-    about a third of the time on a national day (the objects made are still walked once,
-    at the collector's next run). It is process-wide: should two threads match at once, the
-    first to finish turns it back on, which costs only speed."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 # --- Phase 1: by receipt number -------------------------------------------------------------
@@ -562,6 +551,14 @@ def summarize(results: Iterable[LedgerResult]) -> dict[str, LedgerTotals]:
             outcomes = sums[network] = {outcome: [0, 0, 0, 0] for outcome in LedgerOutcome}
         acc = outcomes[result.outcome]
         acc[0] += 1
+        hub, entries = result.hub, result.entries
+        if len(hub) == 1 and len(entries) == 1 and result.difference_centimes == 0:
+            # The common case, a 1:1 match, without the generic sums (a national day has
+            # a million of them).
+            amount = entries[0].signed_centimes
+            acc[1] += amount
+            acc[2] += amount
+            continue
         if result.outcome is not _DUPLICATE:
             acc[1] += result.hub_signed_centimes
         acc[2] += result.ledger_signed_centimes

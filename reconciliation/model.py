@@ -8,7 +8,10 @@ counterparts' own files.
 
 from __future__ import annotations
 
+import gc
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -22,6 +25,20 @@ def settlement_reference(network: str, day: date) -> str:
     reference = f"QURB-STL-{network}-{day:%Y%m%d}"
     assert len(reference) <= 35
     return reference
+
+
+@contextmanager
+def bulk_allocation() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a day's values are built. A national day is
+    millions of small acyclic objects, and each generation-0 sweep over them would rescan a
+    heap that only grows (measured: half the cost of loading the hub's lines)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 class HubKind(StrEnum):

@@ -137,11 +137,11 @@ def _settlement(s: Settlement, code: str, name: str) -> dict[str, Any]:
 
 
 def _totals(summary: dict[str, Any]) -> dict[str, Any]:
-    totals: dict[str, Any] = {"hub_lines": 0, "hub_centimes": 0, "ledger_entries": 0}
+    totals: dict[str, Any] = {"hub_lines": 0, "hub_centimes": 0}
     totals["ledger_centimes"] = 0
     totals["outcomes"] = {}
     for figures in summary.values():
-        for name in ("hub_lines", "hub_centimes", "ledger_entries", "ledger_centimes"):
+        for name in ("hub_lines", "hub_centimes", "ledger_centimes"):
             totals[name] += figures[name]
         for kind, row in figures["outcomes"].items():
             into = totals["outcomes"].setdefault(kind, dict.fromkeys(row, 0))

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
@@ -28,12 +29,13 @@ from reconciliation.bank_matching import Expected, match_bank
 from reconciliation.exceptions import worked_elsewhere
 from reconciliation.hub import hub_lines
 from reconciliation.inputs import Inputs
-from reconciliation.matching import match_ledger
+from reconciliation.matching import match_ledger, summarize
 from reconciliation.model import (
     BankOutcome,
     BankResult,
     LedgerOutcome,
     LedgerResult,
+    bulk_allocation,
 )
 from reconciliation.tables import ReconciliationException, ReconciliationRun, Settlement
 
@@ -55,7 +57,6 @@ class NetworkFigures:
     net_centimes: int = 0
     hub_lines: int = 0
     hub_centimes: int = 0
-    ledger_entries: int = 0
     ledger_centimes: int = 0
     outcomes: dict[str, dict[str, int]] = field(default_factory=dict)
     bank_outcome: str | None = None
@@ -86,13 +87,13 @@ class RunView:
 
 
 class Reconciler:
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, inputs: Inputs) -> None:
         self._uow = uow
         self._clock = clock
-        self._inputs = Inputs(uow, clock)
+        self._inputs = inputs
 
     def run(self, day: date, *, by: str) -> RunView:
-        with self._uow() as uow:
+        with bulk_allocation(), self._uow() as uow:
             session = uow.session
             settlements = _settlements(session, day)
             if not settlements:
@@ -164,21 +165,20 @@ class Reconciler:
             for row in rows:
                 network = row.pop("network")
                 previous = carried.get(row["finding_key"])
-                exception = ReconciliationException(
+                row.update(
                     run_id=run.id,
                     network_id=ids.get(network) if network else None,
                     business_date=day,
-                    status="open",
-                    **row,
+                    status=previous.status if previous else "open",
+                    reason_code=previous.reason_code if previous else None,
+                    comment=previous.comment if previous else None,
+                    worked_by=previous.worked_by if previous else None,
+                    worked_at=previous.worked_at if previous else None,
+                    carried_from_id=previous.id if previous else None,
                 )
-                if previous is not None:
-                    exception.status = previous.status
-                    exception.reason_code = previous.reason_code
-                    exception.comment = previous.comment
-                    exception.worked_by = previous.worked_by
-                    exception.worked_at = previous.worked_at
-                    exception.carried_from_id = previous.id
-                session.add(exception)
+            if rows:
+                # One executemany, not an ORM object per difference.
+                session.execute(insert(ReconciliationException.__table__), rows)  # type: ignore[attr-defined]
             uow.commit()
             return _view(run, created_now=True)
 
@@ -245,17 +245,17 @@ def _figures(
             f = figures[line.network]
             f.hub_lines += 1
             f.hub_centimes += line.signed_centimes
-    for result in ledger:
-        network = result.hub[0].network if result.hub else result.entries[0].network
+    for network, totals in summarize(ledger).items():
         f = figures[network]
-        f.ledger_entries += len(result.entries)
-        f.ledger_centimes += result.ledger_signed_centimes
-        f.add(
-            result.outcome.value,
-            result.hub_signed_centimes,
-            result.ledger_signed_centimes,
-            result.difference_centimes,
-        )
+        f.ledger_centimes = totals.ledger_signed_centimes
+        for outcome, t in totals.by_outcome.items():
+            if t.count:
+                f.outcomes[outcome.value] = {
+                    "count": t.count,
+                    "hub_centimes": t.hub_signed_centimes,
+                    "other_centimes": t.ledger_signed_centimes,
+                    "difference_centimes": t.difference_centimes,
+                }
     for b in bank:
         key = b.network or "(unknown)"
         f = figures[key]
