@@ -23,6 +23,8 @@ demo: install
 	rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
 	QURB_DATABASE_URL=sqlite:///./$(DEMO_DB) $(BIN)/qurb-api migrate
 	QURB_DATABASE_URL=sqlite:///./$(DEMO_DB) $(BIN)/qurb-api seed-demo --json demo-credentials.json
+	rm -rf demo-files
+	QURB_DATABASE_URL=sqlite:///./$(DEMO_DB) $(BIN)/qurb-api demo-day --out demo-files
 	@echo
 	@echo "Serving on http://127.0.0.1:$(PORT) (Ctrl-C to stop); API description at /openapi.json"
 	QURB_DATABASE_URL=sqlite:///./$(DEMO_DB) $(BIN)/qurb-api serve --host 127.0.0.1 --port $(PORT)

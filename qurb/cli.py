@@ -15,6 +15,7 @@ import os
 import sys
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ import uvicorn
 from pydantic import BaseModel, ValidationError
 
 from agent_api.domain.permissions import SYSTEM_ACTOR
+from agent_api.domain.roles import Actor, Role
 from agent_api.errors import QurbError
 from agent_api.http.io import validation_error
 from agent_api.http.schemas import admin as schemas
@@ -30,7 +32,9 @@ from agent_api.secrets import new_ed25519_pem, new_symmetric_key_text, write_pri
 from agent_api.services.container import Services
 from agent_api.services.demo import seed_demo
 from agent_api.settings import KEY_KINDS, Settings
-from qurb import migrate
+from qurb import demo_day, migrate
+from reconciliation.container import Reconciliation
+from reconciliation.reports import FORMATS, render
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -66,6 +70,14 @@ def _parser() -> argparse.ArgumentParser:
     seed = sub.add_parser("seed-demo", help="create the demo registry (on an empty database)")
     seed.add_argument("--json", type=Path, help="also write what was created to this file")
     seed.set_defaults(run=_seed_demo)
+
+    history = sub.add_parser(
+        "demo-day",
+        help="record a day of demo counter activity, then close, settle and reconcile it",
+    )
+    history.add_argument("--date", type=date.fromisoformat, help="default: yesterday")
+    history.add_argument("--out", type=Path, default=Path("demo-files"))
+    history.set_defaults(run=_demo_day)
 
     network = sub.add_parser("create-network", help="register a network")
     network.add_argument("--code", required=True)
@@ -178,6 +190,29 @@ def _seed_demo(args: argparse.Namespace) -> int:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 json.dump(demo.as_json(), handle, indent=2, ensure_ascii=False)
         _print_demo_summary(demo.as_json(), args.json)
+    return 0
+
+
+# The demo reads its own report as CNSS finance would.
+DEMO_READER = Actor(user_id=0, username="qurb-api-cli", role=Role.FINANCE)
+
+
+def _demo_day(args: argparse.Namespace) -> int:
+    with _services() as services:
+        reconciliation = Reconciliation.build(services.settings, services.engine, services.clock)
+        day = args.date or demo_day.yesterday(services.clock)
+        done = demo_day.record_demo_day(services, reconciliation, day, args.out)
+        report = reconciliation.reports.day(DEMO_READER, day)
+        for fmt in FORMATS:
+            text, _ = render(report, fmt)
+            path = args.out / f"reconciliation-{day:%Y%m%d}.{fmt}"
+            path.write_text(text, encoding="utf-8")
+    print(
+        f"Demo day {day.isoformat()}: {done.collections} collections, closed, settled and "
+        f"reconciled (version {done.version}) with {done.exceptions} exceptions for finance."
+    )
+    print(f"  the files CNSS and the bank sent, and the ground truth: {args.out}/inbox/")
+    print(f"  the day's report: {args.out}/reconciliation-{day:%Y%m%d}.html (also .csv, .json)")
     return 0
 
 

@@ -98,6 +98,8 @@ def database_url(
     request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
 ) -> Iterator[str]:
     if request.param == "sqlite":
+        if request.node.get_closest_marker("postgres_only") is not None:
+            pytest.skip("needs PostgreSQL's row locks under real concurrency")
         path = tmp_path / "qurb.db"
         shutil.copyfile(sqlite_template, path)
         yield f"sqlite:///{path}"
