@@ -99,6 +99,11 @@ class Settings:
     rights_waiting_months: int = 3
     business_day_cutoff: time = time(0, 0)
 
+    # The audit log's name (its checkpoints' origin and key name) and how often the service
+    # signs a checkpoint when the log grew (0: only at day close and on demand).
+    log_origin: str = "qurb.cnss.ma/audit"
+    checkpoint_interval_seconds: int = 60
+
     max_body_bytes: int = 64 * 1024
     db_pool_size: int = 10
     log_level: str = "INFO"
@@ -149,6 +154,8 @@ class Settings:
             in ("1", "true", "yes"),
             coverage_start_max_past_months=_int(source, "COVERAGE_START_MAX_PAST_MONTHS", 12),
             coverage_start_max_future_months=_int(source, "COVERAGE_START_MAX_FUTURE_MONTHS", 3),
+            log_origin=source.get("QURB_LOG_ORIGIN", cls.log_origin),
+            checkpoint_interval_seconds=_int(source, "CHECKPOINT_INTERVAL_SECONDS", 60, minimum=0),
             max_body_bytes=_int(source, "MAX_BODY_BYTES", 64 * 1024),
             db_pool_size=_int(source, "DB_POOL_SIZE", 10),
             log_level=source.get("QURB_LOG_LEVEL", "INFO"),

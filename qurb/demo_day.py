@@ -3,7 +3,8 @@ that is closed, settled and reconciled, with exceptions for finance to work.
 
 Enrollments and collections go through the same services the signed endpoints call, in the
 same transactions, at two offices of every network; only the signature check in front of
-them is skipped, as for any bulk load (a demo has no terminal holding a key yet). The day
+them is skipped, as for any bulk load (a demo has no terminal holding a key yet); each
+write is still a leaf of the audit log, marked ``demo_history``. The day
 is then closed and settled, the files CNSS and the bank would send are simulated with a few
 discrepancies of every kind, imported and matched, and the reports written.
 """
@@ -20,6 +21,7 @@ from sqlmodel import col, select
 from agent_api.clock import CASABLANCA, Clock
 from agent_api.domain.roles import Actor, Role
 from agent_api.persistence.tables import Network, Office, Terminal, User
+from agent_api.services import audit_log
 from agent_api.services.container import Services
 from agent_api.services.enrollment import NewWorker
 from agent_api.services.idempotency import WriteContext
@@ -144,6 +146,12 @@ def _counter_day(
                 ),
                 signed_at=at,
             )
+            audit_log.append(
+                uow.session,
+                "demo_history",
+                {"terminal_id": terminal.id, "receipt": enrolled.receipt_number},
+                at=at,
+            )
             uow.commit()
         number = enrolled.worker.registration_number
         assert number is not None
@@ -161,7 +169,7 @@ def _counter_day(
             )
             amount = 18_341 if k == 0 else 18_341 * (1 + rng.randrange(3))
             with services.new_uow() as uow:
-                services.accounts.collect(
+                collected = services.accounts.collect(
                     uow,
                     actor,
                     context,
@@ -169,6 +177,17 @@ def _counter_day(
                     registration_number=number,
                     amount_centimes=amount,
                     payer_phone=None,
+                )
+                audit_log.append(
+                    uow.session,
+                    "demo_history",
+                    {
+                        "terminal_id": terminal.id,
+                        "receipt": collected.receipt_number,
+                        "amount_centimes": amount,
+                        "business_date": collected.business_date.isoformat(),
+                    },
+                    at=signed,
                 )
                 uow.commit()
             count += 1

@@ -7,7 +7,7 @@ closed day is a no-op that says so.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -17,6 +17,7 @@ from sqlmodel import col, select
 from agent_api.clock import Clock
 from agent_api.persistence.tables import Contribution, Network
 from agent_api.persistence.unit_of_work import UnitOfWorkFactory
+from agent_api.services import audit_log
 from agent_api.services.business_days import close_day
 
 
@@ -34,9 +35,16 @@ class UnknownNetwork(ValueError):
 
 
 class DayCloser:
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        checkpoint: Callable[[], object] | None = None,
+    ) -> None:
         self._uow = uow
         self._clock = clock
+        # Every day close ends with a signed checkpoint of the audit log.
+        self._checkpoint = checkpoint
 
     def close(
         self, day: date, *, networks: Sequence[str] | None = None, by: str
@@ -48,16 +56,33 @@ class DayCloser:
         unknown = [code for code in wanted if code not in known]
         if unknown:
             raise UnknownNetwork(f"unknown network: {', '.join(unknown)}")
-        return [self._close_one(known[code], day, by) for code in wanted]
+        closed = [self._close_one(known[code], day, by) for code in wanted]
+        if self._checkpoint is not None:
+            self._checkpoint()
+        return closed
 
     def _close_one(self, network: Network, day: date, by: str) -> ClosedDay:
         assert network.id is not None
         with self._uow() as uow:
-            closed_now = close_day(uow.session, network.id, day, at=self._clock(), by=by)
+            now = self._clock()
+            closed_now = close_day(uow.session, network.id, day, at=now, by=by)
             count, gross = uow.session.exec(
                 select(func.count(), func.coalesce(func.sum(Contribution.amount_centimes), 0))
                 .where(Contribution.network_id == network.id)
                 .where(Contribution.business_date == day)
             ).one()
+            if closed_now:
+                audit_log.append(
+                    uow.session,
+                    "day_closed",
+                    {
+                        "by": by,
+                        "network": network.code,
+                        "business_date": day.isoformat(),
+                        "collections": int(count),
+                        "gross_centimes": int(gross),
+                    },
+                    at=now,
+                )
             uow.commit()
         return ClosedDay(network.code, day, closed_now, int(count), int(gross))

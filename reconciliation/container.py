@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 from agent_api.clock import Clock, utc_now
 from agent_api.persistence.unit_of_work import UnitOfWork
 from agent_api.secrets import parse_ed25519_private_key
+from agent_api.services.container import audit_log_of
 from agent_api.services.receipts import ReceiptSigner
 from agent_api.settings import Settings
 from reconciliation.closing import DayCloser
@@ -41,7 +42,7 @@ class Reconciliation:
         queue = ExceptionQueue(uow, clock)
         inputs = Inputs(uow, clock)  # one, so that a file imported is not parsed again to match
         return cls(
-            closer=DayCloser(uow, clock),
+            closer=DayCloser(uow, clock, audit_log_of(settings, uow, clock).checkpoint),
             settler=Settler(uow, clock, signer),
             settlements=SettlementQueries(uow),
             inputs=inputs,

@@ -10,6 +10,7 @@ finds the same difference, its handling is carried over.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from agent_api.domain.roles import Actor, Role
 from agent_api.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from agent_api.persistence.tables import Network
 from agent_api.persistence.unit_of_work import UnitOfWorkFactory
+from agent_api.services import audit_log
 from reconciliation.tables import ExceptionAction, ReconciliationException, ReconciliationRun
 
 # Why an exception was closed; finance picks one, the comment says the rest.
@@ -185,6 +187,20 @@ class ExceptionQueue:
                     f"exception {exception_id} is already {exception.status.replace('_', ' ')}",
                     code="already_worked",
                 )
+            audit_log.append(
+                uow.session,
+                "exception_worked",
+                {
+                    **audit_log.actor_facts(actor),
+                    "exception": exception_id,
+                    "business_date": run.business_date.isoformat(),
+                    "version": run.version,
+                    "to": to,
+                    "reason_code": reason_code,
+                    "comment_sha256": hashlib.sha256(comment.encode()).hexdigest(),
+                },
+                at=now,
+            )
             uow.session.add(
                 ExceptionAction(
                     exception_id=exception_id,

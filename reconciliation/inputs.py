@@ -25,6 +25,7 @@ from sqlmodel import Session, col, select
 from agent_api.clock import Clock
 from agent_api.errors import ValidationFailed
 from agent_api.persistence.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from agent_api.services import audit_log
 from reconciliation import formats
 from reconciliation.model import BankCredit, LedgerEntry, bulk_allocation
 from reconciliation.tables import BankStatement, LedgerFile
@@ -150,6 +151,12 @@ class Inputs:
             if existing is not None:
                 return existing, False
             uow.session.add(row)
+            audit_log.append(
+                uow.session,
+                "ledger_file" if isinstance(row, LedgerFile) else "bank_statement",
+                {"name": row.name, "sha256": row.digest, "by": row.imported_by},
+                at=row.imported_at,
+            )
             try:
                 uow.commit()
             except IntegrityError:

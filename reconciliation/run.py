@@ -25,6 +25,7 @@ from agent_api.clock import Clock
 from agent_api.errors import Conflict
 from agent_api.persistence.tables import Network
 from agent_api.persistence.unit_of_work import UnitOfWorkFactory
+from agent_api.services import audit_log
 from reconciliation.bank_matching import Expected, match_bank
 from reconciliation.exceptions import worked_elsewhere
 from reconciliation.hub import hub_lines
@@ -161,6 +162,19 @@ class Reconciler:
                     ) from None
                 return _view(existing, created_now=False)
             assert run.id is not None
+            audit_log.append(
+                session,
+                "reconciliation_run",
+                {
+                    "by": by,
+                    "business_date": day.isoformat(),
+                    "version": run.version,
+                    "inputs_sha256": digest,
+                    "matched": run.matched,
+                    "exceptions": run.exceptions,
+                },
+                at=run.created_at,
+            )
             ids = {code: nid for nid, code in codes.items()}
             for row in rows:
                 network = row.pop("network")

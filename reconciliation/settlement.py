@@ -33,6 +33,7 @@ from agent_api.domain.roles import Actor, Role
 from agent_api.errors import Conflict, NotFound
 from agent_api.persistence.tables import Contribution, Network, Office, Receipt, Reversal
 from agent_api.persistence.unit_of_work import UnitOfWorkFactory
+from agent_api.services import audit_log
 from agent_api.services.business_days import is_closed
 from agent_api.services.receipts import ReceiptSigner
 from reconciliation.model import settlement_reference
@@ -199,6 +200,23 @@ class Settler:
                     "close it first (qurb-reconcile close)"
                 )
             settlement = self._compute(uow.session, network, day, by)
+            audit_log.append(
+                uow.session,
+                "settlement",
+                {
+                    "by": by,
+                    "reference": settlement.reference,
+                    "network": network.code,
+                    "business_date": day.isoformat(),
+                    "collections": settlement.collections,
+                    "gross_centimes": settlement.gross_centimes,
+                    "reversed_centimes": settlement.reversed_centimes,
+                    "commission_centimes": settlement.commission_centimes,
+                    "net_centimes": settlement.net_centimes,
+                    "collections_digest": settlement.collections_digest,
+                },
+                at=settlement.created_at,
+            )
             try:
                 uow.session.flush()
             except IntegrityError:

@@ -3,14 +3,18 @@ middleware stack, and a lifespan that owns the engine."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator, Sequence
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 
 from agent_api.clock import Clock, utc_now
-from agent_api.http import admin, contributions, openapi, system, terminal, workers
+from agent_api.errors import QurbError
+from agent_api.http import admin, audit, contributions, openapi, system, terminal, workers
 from agent_api.http.endpoints import Endpoint, routes
 from agent_api.http.errors import EXCEPTION_HANDLERS
 from agent_api.http.middleware import BodyLimitMiddleware, RequestContextMiddleware
@@ -23,7 +27,13 @@ VERSION = "0.1.0"
 
 def agent_endpoints() -> list[Endpoint]:
     """Every endpoint of the agent API, in one list."""
-    return [*terminal.ENDPOINTS, *workers.ENDPOINTS, *contributions.ENDPOINTS, *admin.ENDPOINTS]
+    return [
+        *terminal.ENDPOINTS,
+        *workers.ENDPOINTS,
+        *contributions.ENDPOINTS,
+        *admin.ENDPOINTS,
+        *audit.ENDPOINTS,
+    ]
 
 
 def create_app(
@@ -37,10 +47,20 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         engine = build_engine(settings.database_url, pool_size=settings.db_pool_size)
-        app.state.services = Services.build(settings, engine, clock)
+        services = Services.build(settings, engine, clock)
+        app.state.services = services
+        ticker = (
+            asyncio.create_task(_sign_checkpoints(services, settings.checkpoint_interval_seconds))
+            if settings.checkpoint_interval_seconds
+            else None
+        )
         try:
             yield
         finally:
+            if ticker is not None:
+                ticker.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await ticker
             engine.dispose()
 
     app = Starlette(
@@ -55,3 +75,19 @@ def create_app(
     app.state.endpoints = endpoints
     app.state.openapi = openapi.build(endpoints, title="Qurb API", version=VERSION)
     return app
+
+
+logger = logging.getLogger(__name__)
+
+
+async def _sign_checkpoints(services: Services, interval: int) -> None:
+    """Sign a checkpoint of the audit log every ``interval`` seconds when it grew. Several
+    workers may all try: the checkpoint's size is its key, and each only ever extends the
+    last one."""
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            await run_in_threadpool(services.audit.checkpoint)
+        except QurbError as exc:
+            # Refusing to sign is the log's alarm; the service keeps serving.
+            logger.error("checkpoint_refused", extra={"code": exc.code})

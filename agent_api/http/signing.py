@@ -7,9 +7,11 @@ re-serialized JSON.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from starlette.requests import Request
 
@@ -45,7 +47,30 @@ class CheckedSignature:
             signed_at=datetime.fromtimestamp(created, UTC),
             received_at=received_at,
             offline=self.offline,
+            evidence=self.evidence(),
         )
+
+    def evidence(self) -> dict[str, Any]:
+        """The signed request as the audit log keeps it: every covered component and the
+        signature, with the body as its RFC 9530 digest and the operator token as its
+        SHA-256 (a leaf never holds a secret or personal data)."""
+        headers = self.request.headers
+        covered: dict[str, str] = {}
+        for name in self.parsed.components:
+            if name == "authorization":
+                token = headers.get(name) or ""
+                covered[name] = "sha-256=" + hashlib.sha256(token.encode()).hexdigest()
+            elif not name.startswith("@"):
+                covered[name] = headers.get(name) or ""
+        return {
+            "method": self.request.method,
+            "path": self.request.path,
+            "query": self.request.query,
+            "covered": covered,
+            "signature_params": self.parsed.params_raw,
+            "signature": base64.b64encode(self.parsed.signature).decode(),
+            "keyid": self.keyid,
+        }
 
 
 def signed_request(request: Request, raw_body: bytes) -> sig.SignedRequest:

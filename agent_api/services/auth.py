@@ -18,6 +18,7 @@ from agent_api.domain.roles import BACK_OFFICE_ROLES, Actor, Role
 from agent_api.errors import AccountLocked, AuthenticationFailed, Forbidden
 from agent_api.persistence.tables import Network, Office, User, UserSession
 from agent_api.persistence.unit_of_work import UnitOfWorkFactory
+from agent_api.services import audit_log
 from agent_api.services.passwords import PasswordHasher
 from agent_api.services.tokens import ADMIN_AUDIENCE, TERMINAL_AUDIENCE, TokenSigner
 
@@ -127,6 +128,12 @@ class AuthService:
                     ended_at=None,
                 )
             )
+            audit_log.append(
+                uow.session,
+                "admin_sign_in",
+                {"actor": {"username": user.username, "role": role.value}, "session": issued.jti},
+                at=now,
+            )
             uow.commit()
         return SignedIn(issued.token, issued.expires_at, user.username, role)
 
@@ -190,6 +197,12 @@ class AuthService:
     def end_session(self, actor: Actor) -> None:
         with self._uow() as uow:
             end_session_in(uow.session, actor, self._clock())
+            audit_log.append(
+                uow.session,
+                "admin_sign_out",
+                {**audit_log.actor_facts(actor), "session": actor.session_id},
+                at=self._clock(),
+            )
             uow.commit()
 
 

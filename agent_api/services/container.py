@@ -10,10 +10,12 @@ from agent_api.clock import Clock, utc_now
 from agent_api.domain.account import SurchargeRule
 from agent_api.domain.dependents import DependentRules
 from agent_api.domain.rights import RightsRules
-from agent_api.persistence.unit_of_work import UnitOfWork
+from agent_api.persistence.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from agent_api.protocol.checkpoint import NoteSigner
 from agent_api.protocol.keys import public_jwk
 from agent_api.secrets import parse_ed25519_private_key, parse_symmetric_key
 from agent_api.services.accounts import AccountService, AccountSettings
+from agent_api.services.audit_log import AuditLog
 from agent_api.services.auth import AuthService
 from agent_api.services.declarations import DeclarationService
 from agent_api.services.enrollment import EnrollmentService
@@ -58,6 +60,7 @@ class Services:
     declarations: DeclarationService
     office_day: OfficeDayService
     amnesties: AmnestyService
+    audit: AuditLog
     jwks: dict[str, list[dict[str, str]]]
 
     def new_uow(self) -> UnitOfWork:
@@ -170,6 +173,7 @@ class Services:
             declarations=DeclarationService(clock),
             office_day=OfficeDayService(uow),
             amnesties=AmnestyService(uow, clock),
+            audit=audit_log_of(settings, uow, clock),
             # Published at GET /v1/keys so tokens and receipts verify with standard JOSE tools.
             jwks={
                 "keys": [
@@ -178,3 +182,10 @@ class Services:
                 ]
             },
         )
+
+
+def audit_log_of(settings: Settings, uow: UnitOfWorkFactory, clock: Clock) -> AuditLog:
+    """The audit log, signing its checkpoints under the log key with the log's origin as the
+    key name (as tlog-checkpoint asks)."""
+    key = parse_ed25519_private_key(settings.key_text("LOG_SIGNING_KEY").reveal())
+    return AuditLog(uow, clock, NoteSigner(settings.log_origin, key))

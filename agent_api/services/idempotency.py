@@ -16,6 +16,7 @@ terminal may send the same signed request again.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from collections.abc import Callable
@@ -31,6 +32,7 @@ from agent_api import metrics
 from agent_api.errors import Conflict, ValidationFailed
 from agent_api.persistence.tables import IdempotencyRecord
 from agent_api.persistence.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from agent_api.services import audit_log
 from agent_api.services.security_events import SecurityEventService, record_event
 
 logger = logging.getLogger(__name__)
@@ -50,6 +52,8 @@ class WriteContext:
     signed_at: datetime
     received_at: datetime
     offline: bool
+    # What the audit log keeps of the signed request (never the body, never the token).
+    evidence: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -129,8 +133,15 @@ class IdempotentWrites:
                 raise
             if existing is None:
                 self._note_gap(session, write)
+                # A receipt issued by the work reserves the leaf's index itself, as late as
+                # it can: the log's head is always the last lock a transaction takes (day
+                # close holds a day's lock and then appends; taking them in the other order
+                # here would deadlock against it).
                 result = work(uow)
                 status, body = render(result)
+                audit_log.append(
+                    session, "signed_write", _leaf_facts(write, status, body), at=write.received_at
+                )
                 record.response_status = status
                 record.response_body = "" if body is None else json.dumps(body, ensure_ascii=False)
                 session.add(record)
@@ -184,3 +195,29 @@ def _find(session: Session, write: WriteContext) -> IdempotencyRecord | None:
         .where(IdempotencyRecord.terminal_id == write.terminal_id)
         .where(IdempotencyRecord.key == write.key)
     ).first()
+
+
+# Non-personal facts of a decision that an auditor checks settlements and receipts with.
+_DECISION_FIELDS = ("amount_centimes", "business_date", "reverses", "late", "status")
+
+
+def _leaf_facts(write: WriteContext, status: int, body: Any) -> dict[str, Any]:
+    decision: dict[str, Any] = {
+        "status": status,
+        "response_sha256": hashlib.sha256(audit_log.canonical(body)).hexdigest(),
+    }
+    if isinstance(body, dict):
+        receipt = body.get("receipt")
+        if isinstance(receipt, dict) and isinstance(receipt.get("number"), str):
+            decision["receipt"] = receipt["number"]
+        for name in _DECISION_FIELDS:
+            if name in body and isinstance(body[name], str | int | bool):
+                decision[name] = body[name]
+    return {
+        "terminal_id": write.terminal_id,
+        "sequence": write.key,
+        "signed_at": write.signed_at.isoformat(),
+        "offline": write.offline,
+        "request": write.evidence,
+        "decision": decision,
+    }

@@ -18,6 +18,7 @@ from sqlmodel import Session
 
 from agent_api.persistence.tables import Receipt
 from agent_api.protocol.keys import jwk_thumbprint_okp, public_key_raw
+from agent_api.services import audit_log
 from agent_api.services.terminal_auth import TerminalContext
 
 RECEIPT_TYPE = "qurb-receipt+jwt"
@@ -88,8 +89,9 @@ class ReceiptSigner:
             "operator": operator,
             "signed_at": signed_at.isoformat() if signed_at is not None else None,
             "recorded_at": issued_at.isoformat(),
-            # The audit-log leaf index; filled once the log is in place (issue 8).
-            "log_index": None,
+            # The audit-log leaf that records this transaction (reserved before the work):
+            # with an inclusion proof, the receipt proves it is in the log.
+            "log_index": audit_log.reserve(session),
         }
         jws = self.sign(payload)
         row.number = number

@@ -16,6 +16,7 @@ from agent_api.domain.roles import Actor
 from agent_api.errors import AlreadyExists, Inactive, NotFound
 from agent_api.persistence.tables import Network, Office
 from agent_api.persistence.unit_of_work import UnitOfWorkFactory
+from agent_api.services import audit_log
 from agent_api.services.views import NetworkView, OfficeView
 
 
@@ -96,6 +97,12 @@ class RegistryService:
                 uow.session.flush()
             except IntegrityError:
                 raise AlreadyExists(f"network {code!r} already exists", field="code") from None
+            audit_log.append(
+                uow.session,
+                "network_created",
+                {**audit_log.actor_facts(actor), "network": code},
+                at=self._clock(),
+            )
             uow.commit()
             return network_view(row)
 
@@ -118,6 +125,12 @@ class RegistryService:
             network = visible_network(uow.session, actor, code, field="code")
             network.status = status
             uow.session.add(network)
+            audit_log.append(
+                uow.session,
+                "network_status",
+                {**audit_log.actor_facts(actor), "network": network.code, "status": network.status},
+                at=self._clock(),
+            )
             uow.commit()
             return network_view(network)
 
@@ -144,6 +157,12 @@ class RegistryService:
                 uow.session.flush()
             except IntegrityError:
                 raise AlreadyExists(f"office {code!r} already exists", field="code") from None
+            audit_log.append(
+                uow.session,
+                "office_created",
+                {**audit_log.actor_facts(actor), "office": code},
+                at=self._clock(),
+            )
             uow.commit()
             return office_view(row, parent.code)
 
@@ -185,5 +204,11 @@ class RegistryService:
                 require_active(parent)
             office.status = status
             uow.session.add(office)
+            audit_log.append(
+                uow.session,
+                "office_status",
+                {**audit_log.actor_facts(actor), "office": office.code, "status": office.status},
+                at=self._clock(),
+            )
             uow.commit()
             return office_view(office, parent.code)

@@ -21,6 +21,7 @@ from agent_api.domain.tariff import Rate, monthly_contribution, rate_for
 from agent_api.errors import AlreadyExists, ValidationFailed
 from agent_api.persistence.tables import Category, CategoryBracket, SurchargeWaiver, TariffRate
 from agent_api.persistence.unit_of_work import UnitOfWorkFactory
+from agent_api.services import audit_log
 
 
 @dataclass(frozen=True)
@@ -167,6 +168,12 @@ class TariffService:
                     f"a rate for {category}/{bracket} from {format_month(effective_from)} exists",
                     field="effective_from",
                 ) from None
+            audit_log.append(
+                uow.session,
+                "tariff_rate",
+                {**audit_log.actor_facts(actor), "category": category, "bracket": bracket},
+                at=self._clock(),
+            )
             uow.commit()
             return _rate_view(row)
 
@@ -199,6 +206,12 @@ class TariffService:
                 uow.session.flush()
             except IntegrityError:
                 raise AlreadyExists(f"category {code} exists", field="code") from None
+            audit_log.append(
+                uow.session,
+                "tariff_category",
+                {**audit_log.actor_facts(actor), "category": code},
+                at=self._clock(),
+            )
             uow.commit()
 
     def add_bracket(self, actor: Actor, *, category: str, code: str, label: str) -> None:
@@ -211,6 +224,12 @@ class TariffService:
                 uow.session.flush()
             except IntegrityError:
                 raise AlreadyExists(f"bracket {category}/{code} exists", field="code") from None
+            audit_log.append(
+                uow.session,
+                "tariff_bracket",
+                {**audit_log.actor_facts(actor), "category": category, "bracket": code},
+                at=self._clock(),
+            )
             uow.commit()
 
 
@@ -273,6 +292,16 @@ class AmnestyService:
             )
             uow.session.add(row)
             uow.session.flush()
+            audit_log.append(
+                uow.session,
+                "surcharge_waiver",
+                {
+                    **audit_log.actor_facts(actor),
+                    "starts_on": starts_on.isoformat(),
+                    "ends_on": ends_on.isoformat(),
+                },
+                at=self._clock(),
+            )
             uow.commit()
             return _waiver_view(row)
 

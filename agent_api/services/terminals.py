@@ -20,6 +20,7 @@ from agent_api.domain.roles import Actor
 from agent_api.errors import AlreadyExists, Conflict, NotFound
 from agent_api.persistence.tables import Network, Office, Terminal, TerminalKey
 from agent_api.persistence.unit_of_work import UnitOfWorkFactory
+from agent_api.services import audit_log
 from agent_api.services.registry import require_active, visible_office
 from agent_api.services.views import NewTerminal, TerminalKeyView, TerminalView
 
@@ -93,6 +94,12 @@ class TerminalAdminService:
             code, secret_hash = activation.new_code(terminal.id)
             terminal.activation_secret_hash = secret_hash
             uow.session.add(terminal)
+            audit_log.append(
+                uow.session,
+                "terminal_created",
+                {**audit_log.actor_facts(actor), "office": office},
+                at=now,
+            )
             uow.commit()
             return NewTerminal(terminal_view(uow.session, terminal), code)
 
@@ -129,6 +136,12 @@ class TerminalAdminService:
                 raise Conflict("a revoked terminal cannot be suspended", code="terminal_revoked")
             terminal.status = TerminalStatus.SUSPENDED
             uow.session.add(terminal)
+            audit_log.append(
+                uow.session,
+                "terminal_suspended",
+                {**audit_log.actor_facts(actor), "terminal": terminal_id},
+                at=self._clock(),
+            )
             uow.commit()
             return terminal_view(uow.session, terminal)
 
@@ -145,6 +158,12 @@ class TerminalAdminService:
             ).first()
             terminal.status = TerminalStatus.ACTIVE if has_key else TerminalStatus.PENDING
             uow.session.add(terminal)
+            audit_log.append(
+                uow.session,
+                "terminal_reactivated",
+                {**audit_log.actor_facts(actor), "terminal": terminal_id},
+                at=self._clock(),
+            )
             uow.commit()
             return terminal_view(uow.session, terminal)
 
@@ -162,6 +181,12 @@ class TerminalAdminService:
                 .where(TerminalKey.terminal_id == terminal.id)  # type: ignore[arg-type]
                 .where(TerminalKey.status == "active")  # type: ignore[arg-type]
                 .values(status="revoked", retired_at=now)
+            )
+            audit_log.append(
+                uow.session,
+                "terminal_revoked",
+                {**audit_log.actor_facts(actor), "terminal": terminal_id},
+                at=now,
             )
             uow.commit()
             return terminal_view(uow.session, terminal)
@@ -184,5 +209,11 @@ class TerminalAdminService:
             terminal.activation_expires_at = now + self._code_ttl
             terminal.activation_attempts = 0
             uow.session.add(terminal)
+            audit_log.append(
+                uow.session,
+                "terminal_activation_code",
+                {**audit_log.actor_facts(actor), "terminal": terminal_id},
+                at=now,
+            )
             uow.commit()
             return NewTerminal(terminal_view(uow.session, terminal), code)

@@ -17,6 +17,7 @@ from agent_api.domain.roles import CREATABLE_BY_NETWORK_ADMIN, Actor, Role, scop
 from agent_api.errors import AlreadyExists, Conflict, Forbidden, NotFound, ValidationFailed
 from agent_api.persistence.tables import Network, Office, User, UserSession
 from agent_api.persistence.unit_of_work import UnitOfWorkFactory
+from agent_api.services import audit_log
 from agent_api.services.passwords import PasswordHasher
 from agent_api.services.registry import require_active, visible_network, visible_office
 from agent_api.services.views import UserView
@@ -128,6 +129,12 @@ class UserService:
                 uow.session.flush()
             except IntegrityError:
                 raise AlreadyExists(f"username {username!r} is taken", field="username") from None
+            audit_log.append(
+                uow.session,
+                "user_created",
+                {**audit_log.actor_facts(actor), "user": username, "role": role.value},
+                at=self._clock(),
+            )
             uow.commit()
             return self._view(uow.session, user)
 
@@ -182,6 +189,12 @@ class UserService:
                     .where(UserSession.ended_at.is_(None))  # type: ignore[union-attr]
                     .values(ended_at=now)
                 )
+            audit_log.append(
+                uow.session,
+                "user_status",
+                {**audit_log.actor_facts(actor), "user": username, "status": status},
+                at=now,
+            )
             uow.commit()
             return self._view(uow.session, user)
 
@@ -193,6 +206,12 @@ class UserService:
             user.locked_until = None
             user.failed_logins = 0
             uow.session.add(user)
+            audit_log.append(
+                uow.session,
+                "user_unlocked",
+                {**audit_log.actor_facts(actor), "user": username},
+                at=self._clock(),
+            )
             uow.commit()
             return self._view(uow.session, user)
 
@@ -213,6 +232,12 @@ class UserService:
                 .where(UserSession.user_id == user.id)  # type: ignore[arg-type]
                 .where(UserSession.ended_at.is_(None))  # type: ignore[union-attr]
                 .values(ended_at=now)
+            )
+            audit_log.append(
+                uow.session,
+                "user_password_set",
+                {**audit_log.actor_facts(actor), "user": username},
+                at=now,
             )
             uow.commit()
             return self._view(uow.session, user)

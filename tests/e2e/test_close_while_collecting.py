@@ -5,18 +5,22 @@ what the close counted."""
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 import httpx
 import pytest
-from sqlmodel import Session, select
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
 
 from agent_api.clock import CASABLANCA, utc_now
 from agent_api.persistence.db import build_engine
-from agent_api.persistence.tables import BusinessDay, Contribution
+from agent_api.persistence.tables import AuditLeaf, BusinessDay, Contribution
 from agent_api.settings import Settings
+from reconciliation.closing import ClosedDay
 from reconciliation.container import Reconciliation
 from tests.e2e.conftest import E2E_PASSWORD, Server, seed_offices
 from tests.support.terminal import TestTerminal
@@ -61,14 +65,40 @@ def test_a_day_closed_while_a_counter_collects_keeps_every_collection_on_one_sid
         engine = build_engine(database_url, pool_size=2)
         recon = Reconciliation.build(settings.with_keys({}), engine)
         day = utc_now().astimezone(CASABLANCA).date()
-        [closed] = recon.closer.close(day, networks=["CASHPLUS"], by="test")
-        collector.join(120)
+        try:
+            [closed] = recon.closer.close(day, networks=["CASHPLUS"], by="test")
+        finally:
+            collector.join(120)
+    try:
+        _check(engine, recon, day, closed, statuses)
+    finally:
+        engine.dispose()
+
+
+def _check(
+    engine: Engine, recon: Reconciliation, day: date, closed: ClosedDay, statuses: list[int]
+) -> None:
     assert statuses == [201] * COLLECTIONS
     [settled] = recon.settler.settle(day, networks=["CASHPLUS"], by="test")
     with Session(engine) as session:
         row = session.exec(select(BusinessDay).where(BusinessDay.business_date == day)).one()
         rows = session.exec(select(Contribution)).all()
-    engine.dispose()
+        indexes = session.exec(
+            select(AuditLeaf.leaf_index).order_by(col(AuditLeaf.leaf_index))
+        ).all()
+        logged = session.exec(
+            select(AuditLeaf.data).where(col(AuditLeaf.kind) == "signed_write")
+        ).all()
+    # Two workers appended to the log at once: indexes are dense, and every collection
+    # acknowledged is there once.
+    assert list(indexes) == list(range(len(indexes)))
+    leaves = [json.loads(d) for d in logged]
+    collections = [
+        leaf["decision"]["receipt"]
+        for leaf in leaves
+        if leaf["request"]["path"] == "/v1/contributions" and leaf["decision"]["status"] == 201
+    ]
+    assert len(collections) == len(set(collections)) == COLLECTIONS
     on_day = [c for c in rows if c.business_date == day]
     after = [c for c in rows if c.business_date != day]
     assert len(rows) == COLLECTIONS

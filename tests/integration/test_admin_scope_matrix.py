@@ -125,6 +125,17 @@ ROWS: dict[tuple[str, str], Callable[[World, Own], Request]] = {
     ),
     ("GET", "/v1/admin/security-events"): _security_events,
     ("GET", "/v1/admin/tariff/rates"): lambda w, o: ("/v1/admin/tariff/rates", None),
+    # The audit log is national: the auditor reads all of it, no one else any of it.
+    ("GET", "/v1/audit/leaves"): lambda w, o: ("/v1/audit/leaves?start=0&end=2", None),
+    ("GET", "/v1/audit/checkpoints"): lambda w, o: ("/v1/audit/checkpoints", None),
+    ("GET", "/v1/audit/proofs/inclusion"): lambda w, o: (
+        "/v1/audit/proofs/inclusion?index=0&size=1",
+        None,
+    ),
+    ("GET", "/v1/audit/proofs/consistency"): lambda w, o: (
+        "/v1/audit/proofs/consistency?old=1&new=1",
+        None,
+    ),
     ("GET", "/v1/admin/surcharge-waivers"): lambda w, o: ("/v1/admin/surcharge-waivers", None),
     ("POST", "/v1/admin/surcharge-waivers"): lambda w, o: (
         "/v1/admin/surcharge-waivers",
@@ -172,6 +183,10 @@ UNSCOPED = {
     # The tariff is national data: the same for every network.
     ("GET", "/v1/admin/tariff/rates"),
     ("POST", "/v1/admin/tariff/rates"),
+    ("GET", "/v1/audit/leaves"),
+    ("GET", "/v1/audit/checkpoints"),
+    ("GET", "/v1/audit/proofs/inclusion"),
+    ("GET", "/v1/audit/proofs/consistency"),
     ("GET", "/v1/admin/surcharge-waivers"),
     ("POST", "/v1/admin/surcharge-waivers"),
     ("POST", "/v1/admin/tariff/categories"),

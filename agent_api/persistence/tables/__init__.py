@@ -1,5 +1,6 @@
 """Every table of the agent API. Importing this package registers them on the metadata."""
 
+from agent_api.persistence.tables.audit import AuditCheckpoint, AuditHead, AuditLeaf
 from agent_api.persistence.tables.base import metadata
 from agent_api.persistence.tables.contributions import (
     AccountAllocation,
@@ -26,6 +27,9 @@ from agent_api.persistence.tables.workers import (
 
 __all__ = [
     "AccountAllocation",
+    "AuditCheckpoint",
+    "AuditHead",
+    "AuditLeaf",
     "BusinessDay",
     "Category",
     "CategoryBracket",

@@ -1,0 +1,182 @@
+"""The audit log over HTTP.
+
+Public, as transparency logs publish theirs (anyone may keep checkpoints and compare them):
+``GET /v1/audit/checkpoint`` (the latest signed checkpoint, a C2SP signed note) and
+``GET /v1/audit/key`` (the log's verifier key, C2SP ``vkey``). Under the auditor role, read
+only: leaf ranges, every checkpoint, inclusion and consistency proofs.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import PlainTextResponse, Response
+
+from agent_api.domain.roles import Role
+from agent_api.http.endpoints import Call, Endpoint
+from agent_api.http.io import json_response
+from agent_api.http.schemas.common import Output, Query
+
+AUDITORS = frozenset({Role.AUDITOR})
+TAGS = ("audit",)
+NOTE = "text/plain; charset=utf-8"
+
+
+class LeafRange(Query):
+    start: int = Field(ge=0)
+    end: int = Field(ge=0, description="exclusive; at most 1000 leaves per request")
+
+
+class LeafOut(Output):
+    index: int
+    kind: str
+    data: str = Field(
+        description="the leaf's bytes (canonical JSON); its hash is SHA-256(0x00‖data)"
+    )
+    leaf_hash: str
+
+
+class LeafList(Output):
+    items: list[LeafOut]
+
+
+class CheckpointOut(Output):
+    size: int
+    root_hash: str
+    note: str
+    signed_at: str
+
+
+class CheckpointList(Output):
+    items: list[CheckpointOut]
+
+
+class CheckpointQuery(Query):
+    since: int = Field(default=0, ge=0)
+
+
+class InclusionQuery(Query):
+    index: int = Field(ge=0)
+    size: int = Field(ge=1)
+
+
+class ConsistencyQuery(Query):
+    old: int = Field(ge=1)
+    new: int = Field(ge=1)
+
+
+class ProofOut(Output):
+    proof: list[str] = Field(description="hex hashes, RFC 9162 §2.1.3 / §2.1.4 order")
+
+
+async def checkpoint(call: Call) -> Response:
+    latest = await run_in_threadpool(call.services.audit.latest_checkpoint)
+    return PlainTextResponse(latest.note, media_type=NOTE)
+
+
+async def key(call: Call) -> Response:
+    return PlainTextResponse(call.services.audit.verifier_key() + "\n", media_type=NOTE)
+
+
+async def leaves(call: Call) -> Response:
+    q = call.query(LeafRange)
+    rows = await run_in_threadpool(call.services.audit.leaves, q.start, q.end)
+    return json_response(
+        LeafList(
+            items=[
+                LeafOut(index=r.index, kind=r.kind, data=r.data, leaf_hash=r.leaf_hash)
+                for r in rows
+            ]
+        )
+    )
+
+
+async def checkpoints(call: Call) -> Response:
+    q = call.query(CheckpointQuery)
+    rows = await run_in_threadpool(lambda: call.services.audit.checkpoints(since_size=q.since))
+    return json_response(
+        CheckpointList(
+            items=[
+                CheckpointOut(
+                    size=r.size,
+                    root_hash=r.root_hash,
+                    note=r.note,
+                    signed_at=r.signed_at.isoformat(),
+                )
+                for r in rows
+            ]
+        )
+    )
+
+
+async def inclusion(call: Call) -> Response:
+    q = call.query(InclusionQuery)
+    proof = await run_in_threadpool(call.services.audit.inclusion_proof, q.index, q.size)
+    return json_response(ProofOut(proof=proof))
+
+
+async def consistency(call: Call) -> Response:
+    q = call.query(ConsistencyQuery)
+    proof = await run_in_threadpool(call.services.audit.consistency_proof, q.old, q.new)
+    return json_response(ProofOut(proof=proof))
+
+
+ENDPOINTS: list[Endpoint] = [
+    Endpoint(
+        "GET",
+        "/v1/audit/checkpoint",
+        checkpoint,
+        "The log's latest signed checkpoint",
+        "public",
+        tags=TAGS,
+    ),
+    Endpoint(
+        "GET", "/v1/audit/key", key, "The log's verifier key (C2SP vkey)", "public", tags=TAGS
+    ),
+    Endpoint(
+        "GET",
+        "/v1/audit/leaves",
+        leaves,
+        "A range of the log's leaves",
+        "admin",
+        AUDITORS,
+        query=LeafRange,
+        response=LeafList,
+        tags=TAGS,
+    ),
+    Endpoint(
+        "GET",
+        "/v1/audit/checkpoints",
+        checkpoints,
+        "Every signed checkpoint",
+        "admin",
+        AUDITORS,
+        query=CheckpointQuery,
+        response=CheckpointList,
+        tags=TAGS,
+    ),
+    Endpoint(
+        "GET",
+        "/v1/audit/proofs/inclusion",
+        inclusion,
+        "A leaf's inclusion proof",
+        "admin",
+        AUDITORS,
+        query=InclusionQuery,
+        response=ProofOut,
+        tags=TAGS,
+        errors=(404, 422),
+    ),
+    Endpoint(
+        "GET",
+        "/v1/audit/proofs/consistency",
+        consistency,
+        "A consistency proof between two tree sizes",
+        "admin",
+        AUDITORS,
+        query=ConsistencyQuery,
+        response=ProofOut,
+        tags=TAGS,
+        errors=(404, 422),
+    ),
+]

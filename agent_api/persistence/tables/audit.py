@@ -1,0 +1,50 @@
+"""The tamper-evident audit log: its leaves, its head and its signed checkpoints.
+
+Leaves are appended under the head row's lock, in the appending transaction: indexes are
+dense, never reused by a committed leaf, and in commit order (the lock is held until the
+commit). The head keeps the tree's frontier (RFC 6962 compact range), so a new root costs
+O(log n) whatever the log's size.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, CheckConstraint, Column, Integer, String, Text
+from sqlmodel import Field, SQLModel
+
+from agent_api.persistence.types import UTCDateTime
+
+
+class AuditLeaf(SQLModel, table=True):
+    __tablename__ = "audit_leaves"
+    __table_args__ = (CheckConstraint("leaf_index >= 0", name="index_non_negative"),)
+
+    leaf_index: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    kind: str = Field(sa_column=Column(String(40), nullable=False))
+    # The leaf's bytes (canonical JSON, UTF-8): what is hashed is exactly what is stored.
+    data: str = Field(sa_column=Column(Text, nullable=False))
+    leaf_hash: str = Field(sa_column=Column(String(64), nullable=False))
+    recorded_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+
+
+class AuditHead(SQLModel, table=True):
+    __tablename__ = "audit_head"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    size: int = Field(sa_column=Column(BigInteger, nullable=False))
+    # The compact range: one hex hash per set bit of size, largest subtree first.
+    frontier: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class AuditCheckpoint(SQLModel, table=True):
+    __tablename__ = "audit_checkpoints"
+
+    size: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    root_hash: str = Field(sa_column=Column(String(64), nullable=False))
+    note: str = Field(sa_column=Column(Text, nullable=False))
+    # The frontier at this size: the next checkpoint is built from it, which proves it
+    # extends this one.
+    frontier: str = Field(sa_column=Column(Text, nullable=False))
+    signed_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))

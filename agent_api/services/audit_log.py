@@ -1,0 +1,246 @@
+"""Appending to the audit log, signing its checkpoints and serving its proofs.
+
+Every state change appends one leaf in its own transaction: canonical JSON of what happened
+(who, where, when, the signed request or the back-office actor, and the decision), with
+personal data only as keyed hashes. The tree is RFC 6962 / RFC 9162 (``agent_api.protocol
+.merkle``); checkpoints are C2SP signed notes (``agent_api.protocol.checkpoint``).
+
+Appending takes the head row's lock and holds it to the commit, so leaf indexes are dense,
+never reused and in commit order, with any number of workers. A transaction may reserve its
+index first (a receipt names its leaf before the leaf is written).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from agent_api.clock import Clock
+from agent_api.domain.roles import Actor
+from agent_api.errors import Conflict, NotFound, ValidationFailed
+from agent_api.persistence.tables import AuditCheckpoint, AuditHead, AuditLeaf
+from agent_api.persistence.unit_of_work import UnitOfWorkFactory
+from agent_api.protocol import merkle
+from agent_api.protocol.checkpoint import Checkpoint, NoteSigner, sign_checkpoint
+
+LEAF_VERSION = 1
+_RESERVED = "audit_reserved_index"
+MAX_RANGE = 1000
+
+
+def canonical(value: Any) -> bytes:
+    """The bytes a leaf is hashed as: JSON with sorted keys, no spaces, UTF-8."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _head(session: Session) -> AuditHead:
+    head = session.exec(select(AuditHead).where(AuditHead.id == 1).with_for_update()).first()
+    if head is None:  # a database migrated before the log existed has no head yet
+        try:
+            with session.begin_nested():
+                session.add(AuditHead(id=1, size=0, frontier=""))
+                session.flush()
+        except IntegrityError:
+            pass
+        head = session.exec(select(AuditHead).where(AuditHead.id == 1).with_for_update()).one()
+    return head
+
+
+def _frontier(head: AuditHead) -> merkle.CompactRange:
+    hashes = [bytes.fromhex(h) for h in head.frontier.split()] if head.frontier else []
+    return merkle.CompactRange.from_state(head.size, hashes)
+
+
+def reserve(session: Session) -> int:
+    """The index the transaction's next leaf will have; locks the head until the commit."""
+    reserved = session.info.get(_RESERVED)
+    if reserved is not None:
+        return int(reserved)
+    index = _head(session).size
+    session.info[_RESERVED] = index
+    return index
+
+
+def append(session: Session, kind: str, facts: dict[str, Any], *, at: datetime) -> int:
+    """Append one leaf in the caller's transaction; its index."""
+    head = _head(session)
+    index = head.size
+    data = canonical(
+        {"v": LEAF_VERSION, "index": index, "kind": kind, "at": at.isoformat(), **facts}
+    )
+    digest = merkle.leaf_hash(data)
+    frontier = _frontier(head)
+    frontier.append(digest)
+    session.add(
+        AuditLeaf(
+            leaf_index=index,
+            kind=kind,
+            data=data.decode(),
+            leaf_hash=digest.hex(),
+            recorded_at=at,
+        )
+    )
+    head.size = frontier.size
+    head.frontier = " ".join(h.hex() for h in frontier.hashes)
+    session.add(head)
+    session.flush()
+    session.info.pop(_RESERVED, None)
+    return index
+
+
+def actor_facts(actor: Actor) -> dict[str, Any]:
+    """The back-office identity a leaf names (staff accounts, not the public)."""
+    return {"actor": {"username": actor.username, "role": actor.role.value}}
+
+
+@dataclass(frozen=True)
+class LeafView:
+    index: int
+    kind: str
+    data: str
+    leaf_hash: str
+    recorded_at: datetime
+
+
+@dataclass(frozen=True)
+class CheckpointView:
+    size: int
+    root_hash: str
+    note: str
+    signed_at: datetime
+
+
+class AuditLog:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, signer: NoteSigner) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._signer = signer
+
+    @property
+    def origin(self) -> str:
+        return self._signer.name
+
+    def verifier_key(self) -> str:
+        """The C2SP ``vkey``: ``<name>+<hex key id>+<base64(0x01 || public key)>``."""
+        return self._signer.verifier().to_string()
+
+    def checkpoint(self) -> CheckpointView:
+        """Sign a checkpoint of the log as it is now, if it grew since the last one; the
+        latest checkpoint either way. A new checkpoint is built from the previous one's
+        frontier and the leaves added since, so it is only signed if it extends it."""
+        with self._uow() as uow:
+            session = uow.session
+            head = _head(session)
+            last = _latest(session)
+            if last is not None and last.size == head.size:
+                return _checkpoint_view(last)
+            if last is not None and last.size > head.size:
+                raise Conflict("the log is shorter than its last checkpoint", code="log_truncated")
+            start = last.size if last is not None else 0
+            hashes = (
+                [bytes.fromhex(h) for h in last.frontier.split()] if last and last.frontier else []
+            )
+            frontier = merkle.CompactRange.from_state(start, hashes)
+            frontier.extend(bytes.fromhex(h) for h in _leaf_hashes(session, start, head.size))
+            if frontier.root() != _frontier(head).root():
+                raise Conflict(
+                    "the log does not extend its last checkpoint; refusing to sign",
+                    code="log_inconsistent",
+                )
+            note = sign_checkpoint(
+                Checkpoint(self.origin, frontier.size, frontier.root()), self._signer
+            )
+            row = AuditCheckpoint(
+                size=frontier.size,
+                root_hash=frontier.root().hex(),
+                note=note,
+                frontier=" ".join(h.hex() for h in frontier.hashes),
+                signed_at=self._clock(),
+            )
+            session.add(row)
+            try:
+                uow.commit()
+            except IntegrityError:
+                uow.session.rollback()  # another worker signed this size meanwhile
+                row = uow.session.get(AuditCheckpoint, frontier.size) or row
+            return _checkpoint_view(row)
+
+    def latest_checkpoint(self) -> CheckpointView:
+        with self._uow() as uow:
+            last = _latest(uow.session)
+        if last is None:
+            return self.checkpoint()
+        return _checkpoint_view(last)
+
+    def checkpoints(self, *, since_size: int = 0) -> list[CheckpointView]:
+        with self._uow() as uow:
+            rows = uow.session.exec(
+                select(AuditCheckpoint)
+                .where(col(AuditCheckpoint.size) >= since_size)
+                .order_by(col(AuditCheckpoint.size))
+            ).all()
+            return [_checkpoint_view(r) for r in rows]
+
+    def leaves(self, start: int, end: int) -> list[LeafView]:
+        if not 0 <= start <= end or end - start > MAX_RANGE:
+            raise ValidationFailed(
+                f"ask for 0 <= start <= end, at most {MAX_RANGE} leaves at a time", field="end"
+            )
+        with self._uow() as uow:
+            rows = uow.session.exec(
+                select(AuditLeaf)
+                .where(col(AuditLeaf.leaf_index) >= start)
+                .where(col(AuditLeaf.leaf_index) < end)
+                .order_by(col(AuditLeaf.leaf_index))
+            ).all()
+            return [
+                LeafView(r.leaf_index, r.kind, r.data, r.leaf_hash, r.recorded_at) for r in rows
+            ]
+
+    def inclusion_proof(self, index: int, size: int) -> list[str]:
+        hashes = self._hashes(size)
+        if not 0 <= index < size:
+            raise ValidationFailed("the leaf index must be below the tree size", field="index")
+        return [h.hex() for h in merkle.inclusion_proof(hashes, index)]
+
+    def consistency_proof(self, old: int, new: int) -> list[str]:
+        if not 0 < old <= new:
+            raise ValidationFailed("ask for 0 < old <= new", field="old")
+        hashes = self._hashes(new)
+        return [h.hex() for h in merkle.consistency_proof(hashes, old)]
+
+    def _hashes(self, size: int) -> Sequence[bytes]:
+        with self._uow() as uow:
+            session = uow.session
+            total = session.exec(select(func.count()).select_from(AuditLeaf)).one()
+            if size > total or size < 0:
+                raise NotFound(f"the log has {total} leaves, not {size}")
+            return [bytes.fromhex(h) for h in _leaf_hashes(session, 0, size)]
+
+
+def _latest(session: Session) -> AuditCheckpoint | None:
+    return session.exec(
+        select(AuditCheckpoint).order_by(col(AuditCheckpoint.size).desc()).limit(1)
+    ).first()
+
+
+def _leaf_hashes(session: Session, start: int, end: int) -> list[str]:
+    return list(
+        session.exec(
+            select(AuditLeaf.leaf_hash)
+            .where(col(AuditLeaf.leaf_index) >= start)
+            .where(col(AuditLeaf.leaf_index) < end)
+            .order_by(col(AuditLeaf.leaf_index))
+        ).all()
+    )
+
+
+def _checkpoint_view(row: AuditCheckpoint) -> CheckpointView:
+    return CheckpointView(row.size, row.root_hash, row.note, row.signed_at)
