@@ -213,6 +213,10 @@ def _demo_day(args: argparse.Namespace) -> int:
     )
     print(f"  the files CNSS and the bank sent, and the ground truth: {args.out}/inbox/")
     print(f"  the day's report: {args.out}/reconciliation-{day:%Y%m%d}.html (also .csv, .json)")
+    print(
+        "  the audit log: qurb-audit export --database-url $QURB_DATABASE_URL --output log.json;"
+        ' qurb-audit verify log.json --key "$(curl -s http://127.0.0.1:8000/v1/audit/key)"'
+    )
     return 0
 
 

@@ -149,8 +149,12 @@ def _counter_day(
             audit_log.append(
                 uow.session,
                 "demo_history",
-                {"terminal_id": terminal.id, "receipt": enrolled.receipt_number},
-                at=at,
+                {
+                    "terminal_id": terminal.id,
+                    "receipt": enrolled.receipt_number,
+                    "signed_at": at.isoformat(),
+                },
+                at=services.clock(),
             )
             uow.commit()
         number = enrolled.worker.registration_number
@@ -186,8 +190,10 @@ def _counter_day(
                         "receipt": collected.receipt_number,
                         "amount_centimes": amount,
                         "business_date": collected.business_date.isoformat(),
+                        "signed_at": signed.isoformat(),
                     },
-                    at=signed,
+                    # The leaf is recorded now; the day it belongs to is a fact in it.
+                    at=services.clock(),
                 )
                 uow.commit()
             count += 1

@@ -121,6 +121,38 @@ async def consistency(call: Call) -> Response:
     return json_response(ProofOut(proof=proof))
 
 
+class KeyOut(Output):
+    terminal_id: int
+    keyid: str
+    public_key: str
+    status: str
+    created_at: str
+    retired_at: str | None
+
+
+class KeyList(Output):
+    items: list[KeyOut]
+
+
+class ReceiptProof(Output):
+    format: str
+    receipt: str = Field(description="the receipt's compact JWS")
+    index: int
+    leaf: str = Field(description="the leaf's bytes")
+    proof: list[str]
+    checkpoint: str = Field(description="the signed checkpoint the proof leads to")
+
+
+async def terminal_keys(call: Call) -> Response:
+    rows = await run_in_threadpool(call.services.audit.terminal_keys)
+    return json_response(KeyList(items=[KeyOut(**r) for r in rows]))
+
+
+async def receipt_proof(call: Call) -> Response:
+    proof = await run_in_threadpool(call.services.audit.receipt_proof, call.path("number"))
+    return json_response(ReceiptProof(**proof))
+
+
 ENDPOINTS: list[Endpoint] = [
     Endpoint(
         "GET",
@@ -178,5 +210,26 @@ ENDPOINTS: list[Endpoint] = [
         response=ProofOut,
         tags=TAGS,
         errors=(404, 422),
+    ),
+    Endpoint(
+        "GET",
+        "/v1/audit/terminal-keys",
+        terminal_keys,
+        "Every terminal key ever registered, with when it stopped",
+        "admin",
+        AUDITORS,
+        response=KeyList,
+        tags=TAGS,
+    ),
+    Endpoint(
+        "GET",
+        "/v1/audit/receipts/{number}/proof",
+        receipt_proof,
+        "A receipt with its inclusion proof and checkpoint",
+        "admin",
+        AUDITORS,
+        response=ReceiptProof,
+        tags=TAGS,
+        errors=(404,),
     ),
 ]

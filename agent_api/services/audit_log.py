@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import jwt
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -25,7 +26,7 @@ from sqlmodel import Session, col, select
 from agent_api.clock import Clock
 from agent_api.domain.roles import Actor
 from agent_api.errors import Conflict, NotFound, ValidationFailed
-from agent_api.persistence.tables import AuditCheckpoint, AuditHead, AuditLeaf
+from agent_api.persistence.tables import AuditCheckpoint, AuditHead, AuditLeaf, Receipt, TerminalKey
 from agent_api.persistence.unit_of_work import UnitOfWorkFactory
 from agent_api.protocol import merkle
 from agent_api.protocol.checkpoint import Checkpoint, NoteSigner, sign_checkpoint
@@ -215,6 +216,46 @@ class AuditLog:
             raise ValidationFailed("ask for 0 < old <= new", field="old")
         hashes = self._hashes(new)
         return [h.hex() for h in merkle.consistency_proof(hashes, old)]
+
+    def terminal_keys(self) -> list[dict[str, Any]]:
+        """Every key every terminal ever had, with when it stopped signing: what an auditor
+        checks old signatures against."""
+        with self._uow() as uow:
+            rows = uow.session.exec(select(TerminalKey).order_by(col(TerminalKey.id))).all()
+            return [
+                {
+                    "terminal_id": r.terminal_id,
+                    "keyid": r.keyid,
+                    "public_key": r.public_key,
+                    "status": r.status,
+                    "created_at": r.created_at.isoformat(),
+                    "retired_at": r.retired_at.isoformat() if r.retired_at else None,
+                }
+                for r in rows
+            ]
+
+    def receipt_proof(self, number: str) -> dict[str, Any]:
+        """A receipt upgraded into a self-contained offline proof: the receipt, its leaf, the
+        inclusion proof and the checkpoint it leads to (in the spirit of C2SP tlog-proof)."""
+        with self._uow() as uow:
+            jws = uow.session.exec(select(Receipt.jws).where(Receipt.number == number)).first()
+        if jws is None:
+            raise NotFound(f"no receipt {number}")
+        # Our own receipt, read from our own row, to find its leaf.
+        claims = jwt.decode(jws, options={"verify_signature": False})
+        index = claims.get("log_index")
+        if not isinstance(index, int):
+            raise NotFound(f"receipt {number} was issued before the audit log")
+        latest = self.checkpoint()
+        [leaf] = self.leaves(index, index + 1)
+        return {
+            "format": "qurb-receipt-proof/1",
+            "receipt": jws,
+            "index": index,
+            "leaf": leaf.data,
+            "proof": self.inclusion_proof(index, latest.size),
+            "checkpoint": latest.note,
+        }
 
     def _hashes(self, size: int) -> Sequence[bytes]:
         with self._uow() as uow:

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from agent_api.clock import CASABLANCA
+from auditor.cli import main as audit
 from qurb.cli import main as qurb_api
 from reconciliation.cli import main, next_run
 
@@ -107,3 +108,28 @@ def test_the_daemon_runs_at_the_next_local_time_across_midnight_and_clock_change
     assert next_run(early, time(2, 0)).date() == date(2026, 11, 22)
     exactly = datetime(2026, 11, 22, 2, 0, tzinfo=CASABLANCA)
     assert next_run(exactly, time(2, 0)).date() == date(2026, 11, 23)
+
+
+def test_the_demo_leaves_a_log_an_auditor_exports_and_verifies_clean(
+    demo: Path, database_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "log.json"
+    assert audit(["export", "--database-url", database_url, "--output", str(out)]) == 0
+    document = json.loads(out.read_text())
+    assert document["checkpoints"], "closing the demo day signed a checkpoint"
+    note = document["checkpoints"][-1]["note"]
+    key_name = note.split("\n", 1)[0]
+    vkey = _log_key(key_name)
+    capsys.readouterr()
+    assert audit(["verify", str(out), "--key", vkey]) == 0
+    assert "3 settlements checked: clean" in capsys.readouterr().out
+
+
+def _log_key(origin: str) -> str:
+    from agent_api.services.container import audit_log_of  # noqa: PLC0415
+    from agent_api.settings import Settings  # noqa: PLC0415
+
+    settings = Settings.from_env()
+    log = audit_log_of(settings, lambda: None, lambda: datetime.now(UTC))  # type: ignore[arg-type, return-value]
+    assert log.origin == origin
+    return log.verifier_key()

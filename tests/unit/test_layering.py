@@ -42,7 +42,7 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     ),
     "agent_api.persistence": ("agent_api.services", "agent_api.http", "starlette"),
     "agent_api.services": ("agent_api.http", "starlette"),
-    "agent_api": ("reconciliation", "qurb", "terminal_client"),
+    "agent_api": ("reconciliation", "qurb", "terminal_client", "auditor"),
     "terminal_client": (
         "agent_api.domain",
         "agent_api.persistence",
@@ -60,6 +60,17 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
         "qurb",
     ),
     "reconciliation": ("agent_api.http", "qurb", "terminal_client"),
+    # The auditor's tool trusts nothing of the service but the pure protocol package.
+    "auditor": (
+        "agent_api.domain",
+        "agent_api.persistence",
+        "agent_api.services",
+        "agent_api.http",
+        "agent_api.settings",
+        "reconciliation",
+        "qurb",
+        "terminal_client",
+    ),
 }
 
 

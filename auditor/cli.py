@@ -1,0 +1,216 @@
+"""``qurb-audit``: export the audit log and verify it offline, with public keys alone.
+
+  export          write a range of the log (leaves, checkpoints, terminal key history) to a
+                  file, from a database copy (--database-url) or the service (--url, --token)
+  verify          verify an export: the tree, every checkpoint, every leaf, every signature
+                  that can be re-verified, sequences, times and settlements
+  verify-receipt  a receipt's signature against the published receipt keys (JWKS)
+  verify-proof    a receipt's offline proof: its signature, its leaf, the leaf's inclusion
+                  and the checkpoint's signature
+  consistency     that a newer checkpoint extends an older one an auditor kept
+
+The log key is given with --key (the ``vkey`` published at GET /v1/audit/key, obtained and
+kept by the auditor). Findings print one per line; the exit code is 0 when clean, 1 with
+findings, 2 when the input itself is unusable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import httpx
+import jwt
+from sqlalchemy.exc import SQLAlchemyError
+
+from agent_api.protocol import merkle
+from agent_api.protocol.checkpoint import NoteVerifier, open_checkpoint
+from agent_api.protocol.errors import ProtocolError
+from auditor import export
+from auditor.verify import verify
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        result: int = args.run(args)
+    except (OSError, ValueError, ProtocolError, httpx.HTTPError, SQLAlchemyError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return result
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="qurb-audit", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    sub = parser.add_subparsers(required=True, metavar="COMMAND")
+    out = sub.add_parser("export", help="write a range of the log to a file")
+    source = out.add_mutually_exclusive_group(required=True)
+    source.add_argument("--database-url", help="a copy of the service's database")
+    source.add_argument("--url", help="the service, e.g. https://qurb.example")
+    out.add_argument("--token", help="an auditor's back-office token (with --url)")
+    out.add_argument("--start", type=int, default=0)
+    out.add_argument("--end", type=int)
+    out.add_argument("--output", type=Path, required=True)
+    out.set_defaults(run=_export)
+    check = sub.add_parser("verify", help="verify an export offline")
+    check.add_argument("export", type=Path)
+    check.add_argument("--key", action="append", required=True, help="a trusted log vkey")
+    check.set_defaults(run=_verify)
+    receipt = sub.add_parser("verify-receipt", help="verify a receipt's signature")
+    receipt.add_argument("receipt", help="the compact JWS, or @FILE")
+    receipt.add_argument("--jwks", type=Path, required=True, help="GET /v1/keys, saved")
+    receipt.set_defaults(run=_verify_receipt)
+    proof = sub.add_parser("verify-proof", help="verify a receipt's offline proof")
+    proof.add_argument("proof", type=Path, help="GET /v1/audit/receipts/{number}/proof, saved")
+    proof.add_argument("--jwks", type=Path, required=True)
+    proof.add_argument("--key", action="append", required=True, help="a trusted log vkey")
+    proof.set_defaults(run=_verify_proof)
+    consistency = sub.add_parser("consistency", help="a newer checkpoint extends an older one")
+    consistency.add_argument("old", type=Path, help="a checkpoint note kept earlier")
+    consistency.add_argument("new", type=Path, help="a later checkpoint note")
+    consistency.add_argument("--key", action="append", required=True)
+    proof_source = consistency.add_mutually_exclusive_group(required=True)
+    proof_source.add_argument("--export", type=Path, help="an export holding both sizes")
+    proof_source.add_argument("--url", help="ask the service for the proof")
+    consistency.add_argument("--token", help="an auditor's token (with --url)")
+    consistency.set_defaults(run=_consistency)
+    return parser
+
+
+def _verifiers(keys: Sequence[str]) -> list[NoteVerifier]:
+    return [NoteVerifier.from_string(k.strip()) for k in keys]
+
+
+def _export(args: argparse.Namespace) -> int:
+    if args.database_url:
+        document = export.from_database(args.database_url, start=args.start, end=args.end)
+    else:
+        if not args.token:
+            print("error: --url needs --token (an auditor's back-office token)", file=sys.stderr)
+            return 2
+        document = export.from_service(args.url, args.token, start=args.start, end=args.end)
+    args.output.write_text(export.dump(document), encoding="utf-8")
+    print(
+        f"exported {len(document['leaves'])} leaves from {document['start']}, "
+        f"{len(document['checkpoints'])} checkpoints, {len(document['terminal_keys'])} "
+        f"terminal keys to {args.output}"
+    )
+    return 0
+
+
+def _verify(args: argparse.Namespace) -> int:
+    document = json.loads(args.export.read_text(encoding="utf-8"))
+    if document.get("format") != export.EXPORT_FORMAT:
+        raise ValueError(f"{args.export} is not a {export.EXPORT_FORMAT} export")
+    report = verify(document, _verifiers(args.key))
+    for finding in report.findings:
+        print(finding)
+    print(
+        f"{report.leaves} leaves, {report.checkpoints} checkpoints, "
+        f"{report.signatures_verified} signatures verified, {report.token_bound} "
+        f"token-bound requests not re-verifiable offline, {report.settlements_checked} "
+        f"settlements checked: {'clean' if report.clean else f'{len(report.findings)} findings'}"
+    )
+    return 0 if report.clean else 1
+
+
+def _receipt_claims(token: str, jwks_path: Path) -> dict[str, Any]:
+    jwks = json.loads(jwks_path.read_text(encoding="utf-8"))
+    kid = jwt.get_unverified_header(token).get("kid")
+    matching = [k for k in jwks.get("keys", []) if k.get("kid") == kid]
+    if not matching:
+        raise ValueError(f"no key {kid} in {jwks_path}")
+    key = jwt.PyJWK(matching[0]).key
+    claims: dict[str, Any] = jwt.decode(token, key, algorithms=["EdDSA"])
+    return claims
+
+
+def _verify_receipt(args: argparse.Namespace) -> int:
+    token = args.receipt
+    if token.startswith("@"):
+        token = Path(token[1:]).read_text(encoding="utf-8").strip()
+    try:
+        claims = _receipt_claims(token, args.jwks)
+    except jwt.InvalidTokenError as exc:
+        print(f"receipt: its signature does not verify ({exc})")
+        return 1
+    print(
+        f"receipt {claims.get('receipt_number')}: signature valid; leaf {claims.get('log_index')}"
+    )
+    return 0
+
+
+def _verify_proof(args: argparse.Namespace) -> int:
+    bundle = json.loads(args.proof.read_text(encoding="utf-8"))
+    findings = []
+    try:
+        claims = _receipt_claims(bundle["receipt"], args.jwks)
+    except jwt.InvalidTokenError as exc:
+        claims = {}
+        findings.append(f"receipt: its signature does not verify ({exc})")
+    index = int(bundle["index"])
+    leaf = json.loads(bundle["leaf"])
+    number = claims.get("receipt_number")
+    if claims and claims.get("log_index") != index:
+        findings.append(f"receipt: names leaf {claims.get('log_index')}, the proof leaf {index}")
+    decision = leaf.get("decision", leaf)
+    if number is not None and decision.get("receipt") != number:
+        findings.append(f"leaf {index}: records receipt {decision.get('receipt')}, not {number}")
+    checkpoint = open_checkpoint(bundle["checkpoint"], _verifiers(args.key))
+    try:
+        merkle.verify_inclusion(
+            merkle.leaf_hash(bundle["leaf"].encode()),
+            index,
+            checkpoint.size,
+            [bytes.fromhex(h) for h in bundle["proof"]],
+            checkpoint.root_hash,
+        )
+    except ProtocolError as exc:
+        findings.append(f"leaf {index}: not in the checkpointed tree ({exc})")
+    for finding in findings:
+        print(finding)
+    if not findings:
+        print(
+            f"receipt {number}: signature valid, leaf {index} included in the log of "
+            f"{checkpoint.size} leaves signed by {checkpoint.origin}"
+        )
+    return 1 if findings else 0
+
+
+def _consistency(args: argparse.Namespace) -> int:
+    trusted = _verifiers(args.key)
+    old = open_checkpoint(args.old.read_text(encoding="utf-8"), trusted)
+    new = open_checkpoint(args.new.read_text(encoding="utf-8"), trusted)
+    if new.size < old.size:
+        print(f"the newer checkpoint ({new.size}) is smaller than the older ({old.size})")
+        return 1
+    if args.export is not None:
+        document = json.loads(args.export.read_text(encoding="utf-8"))
+        hashes = [merkle.leaf_hash(str(leaf["data"]).encode()) for leaf in document["leaves"]]
+        proof = merkle.consistency_proof(hashes[: new.size], old.size) if old.size else []
+    else:
+        headers = {"Authorization": f"Bearer {args.token}"} if args.token else {}
+        response = httpx.get(
+            f"{args.url}/v1/audit/proofs/consistency?old={old.size}&new={new.size}",
+            headers=headers,
+            timeout=30,
+        )
+        response.raise_for_status()
+        proof = [bytes.fromhex(h) for h in response.json()["proof"]]
+    try:
+        merkle.verify_consistency(old.size, new.size, old.root_hash, new.root_hash, proof)
+    except ProtocolError as exc:
+        print(f"checkpoint {new.size} does not extend checkpoint {old.size} ({exc})")
+        return 1
+    print(f"checkpoint {new.size} extends checkpoint {old.size}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,260 @@
+"""Verifying an export of the audit log offline, with public keys alone.
+
+Each problem is a finding: what is wrong and where, one per line. The checks:
+
+- every leaf hashes to what is stored, names its own index, and the indexes are dense;
+- the tree recomputed from the leaves' bytes has, at every checkpoint's size, the root the
+  checkpoint states, and every checkpoint is signed by the log key the auditor trusts
+  (a checkpoint larger than the export: the log was truncated);
+- recorded times only move forward (a leaf recorded before its predecessor was back-dated
+  or moved);
+- per terminal, sequence numbers are unique and without gaps, and every signature verifies
+  against the key the terminal held then; a key used after it was retired or revoked is a
+  finding. Requests that cover the operator's token (the log keeps only its hash) cannot be
+  re-verified offline and are counted apart;
+- every day's settlement adds up to the collections and reversals logged for it.
+"""
+
+from __future__ import annotations
+
+import base64
+import itertools
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from agent_api.protocol import merkle
+from agent_api.protocol import signatures as sig
+from agent_api.protocol.checkpoint import NoteVerifier, open_checkpoint
+from agent_api.protocol.errors import ProtocolError
+from agent_api.protocol.keys import public_raw_from_b64url
+
+_REVERSAL_SUFFIX = "/reversal"
+
+
+@dataclass
+class Report:
+    findings: list[str] = field(default_factory=list)
+    leaves: int = 0
+    checkpoints: int = 0
+    signatures_verified: int = 0
+    token_bound: int = 0
+    settlements_checked: int = 0
+
+    def find(self, where: str, what: str) -> None:
+        self.findings.append(f"{where}: {what}")
+
+    @property
+    def clean(self) -> bool:
+        return not self.findings
+
+
+def verify(document: dict[str, Any], trusted: Sequence[NoteVerifier]) -> Report:
+    report = Report()
+    leaves = document.get("leaves", [])
+    start = int(document.get("start", 0))
+    parsed = _check_leaves(leaves, start, report)
+    if start == 0:
+        _check_tree(leaves, document.get("checkpoints", []), trusted, report)
+        _check_settlements(parsed, report)
+    _check_times(parsed, report)
+    _check_signed_writes(parsed, document.get("terminal_keys", []), report)
+    return report
+
+
+def _check_leaves(
+    leaves: Sequence[dict[str, Any]], start: int, report: Report
+) -> list[tuple[int, dict[str, Any]]]:
+    parsed: list[tuple[int, dict[str, Any]]] = []
+    expected = start
+    for leaf in leaves:
+        index = int(leaf["index"])
+        where = f"leaf {index}"
+        if index != expected:
+            report.find(where, f"expected leaf {expected} here: leaves are missing or reordered")
+            expected = index
+        expected += 1
+        data = str(leaf["data"]).encode()
+        if merkle.leaf_hash(data).hex() != leaf.get("leaf_hash"):
+            report.find(where, "its bytes do not hash to the stored leaf hash (edited)")
+        try:
+            body = json.loads(data)
+        except ValueError:
+            report.find(where, "its bytes are not JSON")
+            continue
+        if body.get("index") != index:
+            report.find(where, f"its content names leaf {body.get('index')} (moved)")
+        parsed.append((index, body))
+        report.leaves += 1
+    return parsed
+
+
+def _check_tree(
+    leaves: Sequence[dict[str, Any]],
+    checkpoints: Iterable[dict[str, Any]],
+    trusted: Sequence[NoteVerifier],
+    report: Report,
+) -> None:
+    by_size = sorted(checkpoints, key=lambda c: int(c["size"]))
+    frontier = merkle.CompactRange()
+    hashes = iter(merkle.leaf_hash(str(leaf["data"]).encode()) for leaf in leaves)
+    for checkpoint in by_size:
+        size = int(checkpoint["size"])
+        where = f"checkpoint {size}"
+        try:
+            opened = open_checkpoint(str(checkpoint["note"]), trusted)
+        except (ProtocolError, ValueError) as exc:
+            report.find(where, f"not signed by a trusted log key ({exc})")
+            continue
+        report.checkpoints += 1
+        if opened.size != size:
+            report.find(where, f"its note states size {opened.size}")
+        while frontier.size < opened.size:
+            following = next(hashes, None)
+            if following is None:
+                break
+            frontier.append(following)
+        if frontier.size < opened.size:
+            report.find(
+                where,
+                f"the log was truncated: {frontier.size} leaves, the checkpoint vouches for "
+                f"{opened.size}",
+            )
+            return
+        if frontier.root() != opened.root_hash:
+            report.find(where, "the tree of the exported leaves has another root (altered)")
+
+
+def _when(text: Any) -> datetime | None:
+    if not isinstance(text, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _check_times(parsed: Sequence[tuple[int, dict[str, Any]]], report: Report) -> None:
+    previous: datetime | None = None
+    for index, body in parsed:
+        at = _when(body.get("at"))
+        if at is None:
+            report.find(f"leaf {index}", "no recorded time")
+            continue
+        if previous is not None and at < previous:
+            report.find(f"leaf {index}", f"recorded at {at.isoformat()}, before the leaf before it")
+        previous = at if previous is None or at > previous else previous
+
+
+def _check_signed_writes(
+    parsed: Sequence[tuple[int, dict[str, Any]]],
+    keys: Sequence[dict[str, Any]],
+    report: Report,
+) -> None:
+    by_keyid = {k["keyid"]: k for k in keys}
+    sequences: defaultdict[int, list[tuple[int, int]]] = defaultdict(list)
+    for index, body in parsed:
+        if body.get("kind") != "signed_write":
+            continue
+        where = f"leaf {index}"
+        terminal = int(body.get("terminal_id", -1))
+        sequences[terminal].append((int(body.get("sequence", -1)), index))
+        evidence = body.get("request") or {}
+        key = by_keyid.get(evidence.get("keyid"))
+        if key is None or int(key["terminal_id"]) != terminal:
+            report.find(
+                where, f"signed with key {evidence.get('keyid')} that terminal {terminal} never had"
+            )
+            continue
+        retired = _when(key.get("retired_at"))
+        at = _when(body.get("at"))
+        if retired is not None and at is not None and at > retired:
+            report.find(
+                where,
+                f"key {key['keyid']} used after it was {key['status']} ({retired.isoformat()})",
+            )
+        if "authorization" in evidence.get("covered", {}):
+            report.token_bound += 1
+            continue
+        if _signature_holds(evidence, public_raw_from_b64url(key["public_key"])):
+            report.signatures_verified += 1
+        else:
+            report.find(where, "the terminal's signature does not verify (request altered)")
+    for terminal, seen in sorted(sequences.items()):
+        numbers = sorted(s for s, _ in seen)
+        for a, b in itertools.pairwise(numbers):
+            if a == b:
+                report.find(f"terminal {terminal}", f"sequence {a} logged twice")
+            elif b > a + 1:
+                report.find(f"terminal {terminal}", f"sequences {a + 1} to {b - 1} never logged")
+
+
+def _signature_holds(evidence: dict[str, Any], public_raw: bytes) -> bool:
+    headers = [(name, value) for name, value in evidence.get("covered", {}).items()]
+    headers.append(("signature-input", f"qurb={evidence.get('signature_params', '')}"))
+    headers.append(("signature", f"qurb=:{evidence.get('signature', '')}:"))
+    request = sig.SignedRequest(
+        method=str(evidence.get("method", "")),
+        path=str(evidence.get("path", "")),
+        query=str(evidence.get("query", "")),
+        headers=sig.Headers(headers),
+    )
+    try:
+        parsed = sig.parse_signature(request.headers)
+        sig.verify_signature(parsed, request, public_raw)
+    except (ProtocolError, ValueError):
+        return False
+    return True
+
+
+def _check_settlements(parsed: Sequence[tuple[int, dict[str, Any]]], report: Report) -> None:
+    gross: defaultdict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
+    reversed_: defaultdict[tuple[str, str], int] = defaultdict(int)
+    settlements = []
+    for index, body in parsed:
+        kind = body.get("kind")
+        if kind == "settlement":
+            settlements.append((index, body))
+            continue
+        decision = body.get("decision", body)
+        receipt = decision.get("receipt")
+        amount = decision.get("amount_centimes")
+        day = decision.get("business_date")
+        if not isinstance(receipt, str) or not isinstance(amount, int) or not isinstance(day, str):
+            continue
+        network = receipt.split("-")[1] if receipt.count("-") >= 2 else ""
+        path = (body.get("request") or {}).get("path", "")
+        if kind == "signed_write" and path.endswith(_REVERSAL_SUFFIX):
+            reversed_[(network, day)] += amount
+        elif (kind == "signed_write" and path == "/v1/contributions") or kind == "demo_history":
+            totals = gross[(network, day)]
+            totals[0] += 1
+            totals[1] += amount
+    for index, s in settlements:
+        key = (s["network"], s["business_date"])
+        count, amount = gross.get(key, [0, 0])
+        where = f"leaf {index} (settlement {s.get('reference')})"
+        report.settlements_checked += 1
+        if (count, amount) != (s["collections"], s["gross_centimes"]):
+            report.find(
+                where,
+                f"states {s['collections']} collections for {s['gross_centimes']} centimes; "
+                f"the log holds {count} for {amount}",
+            )
+        if reversed_.get(key, 0) != s["reversed_centimes"]:
+            report.find(
+                where,
+                f"states {s['reversed_centimes']} centimes reversed; the log "
+                f"holds {reversed_.get(key, 0)}",
+            )
+        net = s["gross_centimes"] - s["reversed_centimes"] - s["commission_centimes"]
+        if net != s["net_centimes"]:
+            report.find(where, "its net is not gross − reversed − commission")
+
+
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()

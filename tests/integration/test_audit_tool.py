@@ -1,0 +1,210 @@
+"""``qurb-audit`` on a real database: a clean log verifies clean, and each tampering a
+database administrator could try is caught with a precise finding."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+
+from agent_api.protocol import merkle
+from auditor.cli import main
+from reconciliation.container import Reconciliation
+from tests.conftest import FakeClock
+from tests.integration.conftest import World
+from tests.support.reconciliation import close_and_settle, enroll, pay, today
+from tests.support.terminal import TestTerminal
+
+
+@pytest.fixture
+def logged(world: World, terminal: TestTerminal, clock: FakeClock, database_url: str) -> str:
+    """A day of collections, closed and settled (a checkpoint), then more activity."""
+    worker = enroll(terminal)
+    for amount in (7_000, 8_000, 9_000):
+        pay(terminal, worker, amount, "CA-01")
+    services = world.services
+    close_and_settle(Reconciliation.build(services.settings, services.engine, clock), today(clock))
+    enroll(terminal)
+    services.audit.checkpoint()
+    return database_url
+
+
+def _verify(
+    url: str, world: World, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> tuple[int, str]:
+    out = tmp_path / "export.json"
+    assert main(["export", "--database-url", url, "--output", str(out)]) == 0
+    capsys.readouterr()
+    status = main(["verify", str(out), "--key", world.services.audit.verifier_key()])
+    return status, capsys.readouterr().out
+
+
+def _sql(engine: Engine, statement: str, **params: object) -> None:
+    with engine.begin() as connection:
+        connection.execute(text(statement), params)
+
+
+def _leaf(engine: Engine, index: int) -> tuple[str, str]:
+    with engine.connect() as connection:
+        row = connection.execute(
+            text("SELECT data, recorded_at FROM audit_leaves WHERE leaf_index = :i"), {"i": index}
+        ).one()
+    return str(row[0]), str(row[1])
+
+
+def _size(engine: Engine) -> int:
+    with engine.connect() as connection:
+        return int(connection.execute(text("SELECT count(*) FROM audit_leaves")).scalar_one())
+
+
+def _collection_index(engine: Engine) -> int:
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT leaf_index, data FROM audit_leaves")).all()
+    return next(int(i) for i, d in rows if '"amount_centimes":8000' in d)
+
+
+def test_an_untouched_log_verifies_clean_with_its_settlement(
+    logged: str, world: World, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, out = _verify(logged, world, tmp_path, capsys)
+    assert status == 0, out
+    assert "clean" in out
+    assert " 2 settlements checked" in out
+    assert "0 checkpoints" not in out
+
+
+def _edit_amount(engine: Engine) -> None:
+    i = _collection_index(engine)
+    data, _ = _leaf(engine, i)
+    _sql(
+        engine,
+        "UPDATE audit_leaves SET data = :d WHERE leaf_index = :i",
+        d=data.replace('"amount_centimes":8000', '"amount_centimes":800'),
+        i=i,
+    )
+
+
+def _rewrite(engine: Engine, index: int, data: str) -> None:
+    """Replace a leaf's bytes and, as a careful forger would, its hash too."""
+    _sql(
+        engine,
+        "UPDATE audit_leaves SET data = :d, leaf_hash = :h WHERE leaf_index = :i",
+        d=data,
+        h=merkle.leaf_hash(data.encode()).hex(),
+        i=index,
+    )
+
+
+def _edit_amount_and_rehash(engine: Engine) -> None:
+    i = _collection_index(engine)
+    data, _ = _leaf(engine, i)
+    _rewrite(engine, i, data.replace('"amount_centimes":8000', '"amount_centimes":800'))
+
+
+def _delete_row(engine: Engine) -> None:
+    _sql(engine, "DELETE FROM audit_leaves WHERE leaf_index = :i", i=_collection_index(engine))
+
+
+def _insert_back_dated(engine: Engine) -> None:
+    n = _size(engine)
+    last, recorded = _leaf(engine, n - 1)
+    body = json.loads(last)
+    body["index"] = n
+    # Dated an hour before the leaf it follows: slipped in afterwards, with an earlier time.
+    body["at"] = (datetime.fromisoformat(body["at"]) - timedelta(hours=1)).isoformat()
+    data = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    _sql(
+        engine,
+        "INSERT INTO audit_leaves (leaf_index, kind, data, leaf_hash, recorded_at)"
+        " VALUES (:i, :k, :d, :h, :r)",
+        i=n,
+        k=body["kind"],
+        d=data,
+        h=merkle.leaf_hash(data.encode()).hex(),
+        r=recorded,
+    )
+
+
+def _reorder(engine: Engine) -> None:
+    i = _collection_index(engine)
+    a, _ = _leaf(engine, i)
+    b, _ = _leaf(engine, i + 1)
+    _rewrite(engine, i, b)
+    _rewrite(engine, i + 1, a)
+
+
+def _truncate(engine: Engine) -> None:
+    _sql(engine, "DELETE FROM audit_leaves WHERE leaf_index >= :i", i=_size(engine) - 2)
+
+
+TAMPERINGS: dict[str, tuple[Callable[[Engine], None], str]] = {
+    "edit an amount": (_edit_amount, "do not hash to the stored leaf hash"),
+    "edit an amount and rehash": (_edit_amount_and_rehash, "has another root"),
+    "delete a row": (_delete_row, "leaves are missing or reordered"),
+    "insert a back-dated row": (_insert_back_dated, "before the leaf before it"),
+    "reorder two leaves": (_reorder, "(moved)"),
+    "truncate the log": (_truncate, "the log was truncated"),
+}
+
+
+@pytest.mark.parametrize("name", TAMPERINGS)
+def test_each_tampering_is_caught_with_a_precise_finding(
+    logged: str,
+    world: World,
+    engine: Engine,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    name: str,
+) -> None:
+    tamper, finding = TAMPERINGS[name]
+    tamper(engine)
+    status, out = _verify(logged, world, tmp_path, capsys)
+    assert status == 1, out
+    assert finding in out, out
+
+
+def test_a_receipt_upgraded_with_its_proof_verifies_offline_and_a_forged_one_does_not(
+    world: World, terminal: TestTerminal, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    collected = pay(terminal, enroll(terminal), 6_000, "CA-01")
+    auditor = world.auth("cnss.auditor")
+    bundle = world.client.get(f"/v1/audit/receipts/{collected.receipt}/proof", headers=auditor)
+    assert bundle.status_code == 200, bundle.text
+    (tmp_path / "proof.json").write_text(bundle.text)
+    (tmp_path / "jwks.json").write_text(world.client.get("/v1/keys").text)
+    key = world.services.audit.verifier_key()
+    args = ["--jwks", str(tmp_path / "jwks.json"), "--key", key]
+    assert main(["verify-proof", str(tmp_path / "proof.json"), *args]) == 0
+    assert f"receipt {collected.receipt}: signature valid" in capsys.readouterr().out
+    forged = bundle.json()
+    forged["leaf"] = forged["leaf"].replace('"amount_centimes":6000', '"amount_centimes":600')
+    (tmp_path / "forged.json").write_text(json.dumps(forged))
+    assert main(["verify-proof", str(tmp_path / "forged.json"), *args]) == 1
+    assert "not in the checkpointed tree" in capsys.readouterr().out
+    receipt = bundle.json()["receipt"]
+    assert main(["verify-receipt", receipt, "--jwks", str(tmp_path / "jwks.json")]) == 0
+
+
+def test_a_newer_checkpoint_is_shown_to_extend_an_older_one_kept_by_the_auditor(
+    logged: str,
+    world: World,
+    terminal: TestTerminal,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    old = tmp_path / "old.note"
+    old.write_text(world.client.get("/v1/audit/checkpoint").text)
+    enroll(terminal)
+    world.services.audit.checkpoint()
+    new = tmp_path / "new.note"
+    new.write_text(world.client.get("/v1/audit/checkpoint").text)
+    export = tmp_path / "export.json"
+    assert main(["export", "--database-url", logged, "--output", str(export)]) == 0
+    key = world.services.audit.verifier_key()
+    assert main(["consistency", str(old), str(new), "--key", key, "--export", str(export)]) == 0
+    assert "extends" in capsys.readouterr().out
+    assert main(["consistency", str(new), str(old), "--key", key, "--export", str(export)]) == 1
