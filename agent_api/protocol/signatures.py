@@ -14,6 +14,9 @@ The Qurb profile on top of it (see docs/protocol-signatures-draft.md) always cov
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -59,12 +62,14 @@ __all__ = [
     "SignedRequest",
     "check_coverage",
     "check_created",
+    "check_token_digest",
     "component_value",
     "parse_signature",
     "prepare_signed_headers",
     "sign_request",
     "signature_base",
     "signature_params_value",
+    "token_digest",
     "verify_body_digest",
     "verify_qurb_request",
     "verify_signature",
@@ -77,9 +82,12 @@ QURB_REQUIRED_COMPONENTS: tuple[str, ...] = ("@method", "@path", "@query")
 QURB_OPTIONAL_COMPONENTS: tuple[str, ...] = (
     "content-digest",
     "idempotency-key",
-    "authorization",
+    "qurb-token-digest",
     "qurb-offline",
 )
+# Never covered: the operator token is a bearer secret, and every signed request is archived
+# in the audit log. The signature covers the token's digest instead (as DPoP's ``ath``).
+QURB_UNCOVERABLE_COMPONENTS: tuple[str, ...] = ("authorization",)
 _SIGNATURE_PARAMS = "@signature-params"
 _DEFAULT_PORTS = {"http": "80", "https": "443"}
 # RFC 9112 §5.2: obs-fold (OWS CRLF RWS) is replaced by a single space (RFC 9421 §2.1 step 3).
@@ -470,10 +478,12 @@ def prepare_signed_headers(
 ) -> dict[str, str]:
     """All headers a Qurb terminal adds to a request, signature included.
 
-    ``Content-Digest`` is added when ``body`` is non-empty; ``Idempotency-Key``,
-    ``Authorization`` and ``Qurb-Offline`` when given (their values are sent and signed
-    exactly as passed). The signature covers ``"@method" "@path" "@query"`` followed by
-    whichever of those four headers are present, in that fixed order.
+    ``Content-Digest`` is added when ``body`` is non-empty; ``Idempotency-Key`` and
+    ``Qurb-Offline`` when given (sent and signed exactly as passed); ``Authorization`` when
+    given, sent as passed but never signed: ``Qurb-Token-Digest`` (its SHA-256) is signed in
+    its place. The signature covers ``"@method" "@path" "@query"`` followed by whichever of
+    ``content-digest``, ``idempotency-key``, ``qurb-token-digest``, ``qurb-offline`` are
+    present, in that fixed order.
     """
     headers: dict[str, str] = {}
     if body:
@@ -482,6 +492,7 @@ def prepare_signed_headers(
         headers["Idempotency-Key"] = idempotency_key
     if authorization is not None:
         headers["Authorization"] = authorization
+        headers["Qurb-Token-Digest"] = token_digest(authorization)
     if offline is not None:
         headers["Qurb-Offline"] = offline
     present = Headers(headers)
@@ -597,12 +608,39 @@ def check_coverage(
     Raises :class:`SignatureCoverageError` naming the first missing component.
     """
     covered = set(parsed.components)
+    for name in QURB_UNCOVERABLE_COMPONENTS:
+        if name in covered:
+            raise SignatureCoverageError(
+                f"the signature must not cover {name!r}: cover 'qurb-token-digest' instead"
+            )
     for name in required_always:
         if name not in covered:
             raise SignatureCoverageError(f"the signature must cover {name!r}")
     for name in required_if_present:
         if name in request.headers and name not in covered:
             raise SignatureCoverageError(f"header {name!r} is present but not covered")
+
+
+def token_digest(authorization: str) -> str:
+    """``Qurb-Token-Digest``: the RFC 9530 ``sha-256`` form of the ``Authorization`` value's
+    SHA-256, what a signature covers in place of the token."""
+    digest = base64.b64encode(hashlib.sha256(authorization.strip().encode()).digest()).decode()
+    return f"sha-256=:{digest}:"
+
+
+def check_token_digest(request: SignedRequest) -> None:
+    """A request carrying a token must carry (and, by :func:`check_coverage`, sign) the
+    digest of exactly that token."""
+    authorization = request.headers.get("authorization")
+    if authorization is None:
+        return
+    stated = request.headers.get("qurb-token-digest")
+    if stated is None:
+        raise SignatureCoverageError(
+            "a request with an authorization token must send and sign Qurb-Token-Digest"
+        )
+    if not hmac.compare_digest(stated.strip(), token_digest(authorization)):
+        raise SignatureInvalidError("Qurb-Token-Digest is not the digest of the token sent")
 
 
 def check_created(
@@ -667,6 +705,7 @@ def verify_qurb_request(
     if not keyid:
         raise MalformedSignatureError("the keyid parameter is required")
     check_coverage(parsed, request)
+    check_token_digest(request)
     offline = offline_window_seconds if "qurb-offline" in request.headers else None
     check_created(parsed, now, window_seconds, offline)
     verify_body_digest(request)

@@ -59,7 +59,8 @@ def test_a_leaf_keeps_the_signature_but_never_the_token_nor_the_body(
     enroll(terminal)
     leaf = json.loads(_leaves(world)[-1].data)
     covered = leaf["request"]["covered"]
-    assert covered["authorization"].startswith("sha-256=")
+    assert "authorization" not in covered  # never signed, never logged
+    assert covered["qurb-token-digest"].startswith("sha-256=:")
     assert terminal.token is not None
     assert terminal.token not in _leaves(world)[-1].data
     assert covered["content-digest"].startswith("sha-256=:")

@@ -73,6 +73,8 @@ def test_an_untouched_log_verifies_clean_with_its_settlement(
     status, out = _verify(logged, world, tmp_path, capsys)
     assert status == 0, out
     assert "clean" in out
+    assert " 0 token-bound" in out  # every signature re-verified from the log alone
+    assert " 0 signatures verified" not in out
     assert " 2 settlements checked" in out
     assert "0 checkpoints" not in out
 

@@ -35,17 +35,19 @@ EXAMPLE_KEYID = "sWwtG-rRJiY5dk_bDuTTd0WZM2vUk0BM2ksRNsWfIGI"
 EXAMPLE_BODY = b'{"registration_number":"1234567894","amount_centimes":21800}'
 EXAMPLE_CREATED = 1767225600
 TOKEN = "Bearer example-token-not-real"
+TOKEN_DIGEST = "sha-256=:Qd0SsOnuOcqFibqj8SrxQYoBJQ95jii0rt5kLGGthKE=:"
 EXAMPLE_HEADERS = {
     "Content-Digest": "sha-256=:EtQ+HIldUVJUn3gSmixQPJ5IOQJZdrawMzZHrR+Z8Xg=:",
     "Idempotency-Key": "42",
     "Authorization": TOKEN,
+    "Qurb-Token-Digest": TOKEN_DIGEST,
     "Signature-Input": (
-        'qurb=("@method" "@path" "@query" "content-digest" "idempotency-key" "authorization")'
+        'qurb=("@method" "@path" "@query" "content-digest" "idempotency-key" "qurb-token-digest")'
         ';created=1767225600;keyid="sWwtG-rRJiY5dk_bDuTTd0WZM2vUk0BM2ksRNsWfIGI";alg="ed25519"'
     ),
     "Signature": (
-        "qurb=:1SeI1YVYoon9+mW3hEeYPPbaCHtkSgX2ZRv569lHeGLPdOh9cCbqnjytJmZ2iDp3GZqLxJ8NQJS7u1hzS9"
-        "9sCg==:"
+        "qurb=:2qfgOvyKcG9dB0eVqNi+qzL1C6tXoQBC7w2kxRm+6q5YBd3auS53ylQYWF9szeaC5RGISjQRN/xO5JFD4"
+        "golDw==:"
     ),
 }
 EXAMPLE_BASE = (
@@ -54,24 +56,25 @@ EXAMPLE_BASE = (
     '"@query": ?\n'
     '"content-digest": sha-256=:EtQ+HIldUVJUn3gSmixQPJ5IOQJZdrawMzZHrR+Z8Xg=:\n'
     '"idempotency-key": 42\n'
-    '"authorization": Bearer example-token-not-real\n'
+    '"qurb-token-digest": sha-256=:Qd0SsOnuOcqFibqj8SrxQYoBJQ95jii0rt5kLGGthKE=:\n'
     '"@signature-params": ("@method" "@path" "@query" "content-digest" "idempotency-key" '
-    '"authorization");created=1767225600;keyid="sWwtG-rRJiY5dk_bDuTTd0WZM2vUk0BM2ksRNsWfIGI"'
+    '"qurb-token-digest");created=1767225600;keyid="sWwtG-rRJiY5dk_bDuTTd0WZM2vUk0BM2ksRNsWfIGI"'
     ';alg="ed25519"'
 ).encode("ascii")
 OFFLINE_HEADERS = {
     "Content-Digest": "sha-256=:EtQ+HIldUVJUn3gSmixQPJ5IOQJZdrawMzZHrR+Z8Xg=:",
     "Idempotency-Key": "43",
     "Authorization": TOKEN,
+    "Qurb-Token-Digest": TOKEN_DIGEST,
     "Qurb-Offline": "1",
     "Signature-Input": (
-        'qurb=("@method" "@path" "@query" "content-digest" "idempotency-key" "authorization"'
+        'qurb=("@method" "@path" "@query" "content-digest" "idempotency-key" "qurb-token-digest"'
         ' "qurb-offline");created=1767225660'
         ';keyid="sWwtG-rRJiY5dk_bDuTTd0WZM2vUk0BM2ksRNsWfIGI";alg="ed25519"'
     ),
     "Signature": (
-        "qurb=:isdIcli39mVjBK98yIj4KFKqlbsgaLk7qiIgzBhlnv5rQ1/IToy5cTcfhF/7PqeBKYR/0I1PNXX9pO5fr"
-        "5PyAg==:"
+        "qurb=:J+DTp99+r5/s0TAP7BR9dIest3w2BQCZRyGxMW/fNVlBqKTBKZTS+dZEuR1ZaGXFf0Pyczqf+GJ5edRsL"
+        "WVoBw==:"
     ),
 }
 WINDOW = 300

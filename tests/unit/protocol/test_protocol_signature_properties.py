@@ -34,6 +34,7 @@ _QUERY_CHARS = _PATH_CHARS + "?"
 _HEADER_NAMES = {
     "idempotency-key": "Idempotency-Key",
     "authorization": "Authorization",
+    "qurb-token-digest": "Qurb-Token-Digest",
     "qurb-offline": "Qurb-Offline",
     "content-digest": "Content-Digest",
 }
@@ -158,7 +159,20 @@ def test_changing_or_dropping_a_covered_header_is_caught(case: Case, data: st.Da
     changed = request.headers.replaced(_HEADER_NAMES[name], value + "x")
     assert _failure_code(replace(request, headers=changed), case.created) == "signature_invalid"
     dropped = request.headers.replaced(_HEADER_NAMES[name], None)
-    assert _failure_code(replace(request, headers=dropped), case.created) == "signature_invalid"
+    # A token without its signed digest is refused before the signature is even checked.
+    expected = "signature_coverage" if name == "qurb-token-digest" else "signature_invalid"
+    assert _failure_code(replace(request, headers=dropped), case.created) == expected
+
+
+@SETTINGS
+@given(case=cases)
+def test_swapping_the_token_is_caught_though_the_token_itself_is_not_signed(case: Case) -> None:
+    request = _signed(case)
+    token = request.headers.get("authorization")
+    if token is None:
+        return
+    swapped = request.headers.replaced("Authorization", token + "x")
+    assert _failure_code(replace(request, headers=swapped), case.created) == "signature_invalid"
 
 
 @SETTINGS
