@@ -61,6 +61,7 @@ def _parser() -> argparse.ArgumentParser:
     check = sub.add_parser("verify", help="verify an export offline")
     check.add_argument("export", type=Path)
     check.add_argument("--key", action="append", required=True, help="a trusted log vkey")
+    check.add_argument("--jwks", type=Path, help="GET /v1/keys, saved: also verify receipts")
     check.set_defaults(run=_verify)
     receipt = sub.add_parser("verify-receipt", help="verify a receipt's signature")
     receipt.add_argument("receipt", help="the compact JWS, or @FILE")
@@ -108,14 +109,16 @@ def _verify(args: argparse.Namespace) -> int:
     document = json.loads(args.export.read_text(encoding="utf-8"))
     if document.get("format") != export.EXPORT_FORMAT:
         raise ValueError(f"{args.export} is not a {export.EXPORT_FORMAT} export")
-    report = verify(document, _verifiers(args.key))
+    jwks = json.loads(args.jwks.read_text(encoding="utf-8")) if args.jwks else None
+    report = verify(document, _verifiers(args.key), jwks)
     for finding in report.findings:
         print(finding)
     print(
         f"{report.leaves} leaves, {report.checkpoints} checkpoints, "
         f"{report.signatures_verified} signatures verified, {report.token_bound} "
         f"token-bound requests not re-verifiable offline, {report.settlements_checked} "
-        f"settlements checked: {'clean' if report.clean else f'{len(report.findings)} findings'}"
+        f"settlements checked, {report.receipts_checked} receipts checked: "
+        f"{'clean' if report.clean else f'{len(report.findings)} findings'}"
     )
     return 0 if report.clean else 1
 

@@ -55,9 +55,15 @@ def from_database(url: str, *, start: int = 0, end: int | None = None) -> dict[s
                     )
                 )
             ]
+            receipts = [
+                {"number": number, "jws": jws}
+                for number, jws in c.execute(
+                    text("SELECT number, jws FROM receipts WHERE number IS NOT NULL ORDER BY id")
+                )
+            ]
     finally:
         engine.dispose()
-    return _document(start, leaves, checkpoints, keys)
+    return _document(start, leaves, checkpoints, keys, receipts)
 
 
 def from_service(
@@ -96,6 +102,7 @@ def _document(
     leaves: list[dict[str, Any]],
     checkpoints: list[dict[str, Any]],
     keys: list[dict[str, Any]],
+    receipts: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     return {
         "format": EXPORT_FORMAT,
@@ -103,6 +110,7 @@ def _document(
         "leaves": leaves,
         "checkpoints": checkpoints,
         "terminal_keys": keys,
+        "receipts": receipts or [],
     }
 
 

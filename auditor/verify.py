@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import jwt
+
 from agent_api.protocol import merkle
 from agent_api.protocol import signatures as sig
 from agent_api.protocol.checkpoint import NoteVerifier, open_checkpoint
@@ -43,6 +45,7 @@ class Report:
     signatures_verified: int = 0
     token_bound: int = 0
     settlements_checked: int = 0
+    receipts_checked: int = 0
 
     def find(self, where: str, what: str) -> None:
         self.findings.append(f"{where}: {what}")
@@ -52,7 +55,13 @@ class Report:
         return not self.findings
 
 
-def verify(document: dict[str, Any], trusted: Sequence[NoteVerifier]) -> Report:
+def verify(
+    document: dict[str, Any],
+    trusted: Sequence[NoteVerifier],
+    receipt_keys: dict[str, Any] | None = None,
+) -> Report:
+    """Verify an export; with ``receipt_keys`` (the JWKS of GET /v1/keys, kept by the
+    auditor) also every receipt it holds."""
     report = Report()
     leaves = document.get("leaves", [])
     start = int(document.get("start", 0))
@@ -62,7 +71,45 @@ def verify(document: dict[str, Any], trusted: Sequence[NoteVerifier]) -> Report:
         _check_settlements(parsed, report)
     _check_times(parsed, report)
     _check_signed_writes(parsed, document.get("terminal_keys", []), report)
+    if receipt_keys is not None:
+        _check_receipts(document.get("receipts", []), dict(parsed), receipt_keys, report)
     return report
+
+
+def _check_receipts(
+    receipts: Sequence[dict[str, Any]],
+    leaves: dict[int, dict[str, Any]],
+    jwks: dict[str, Any],
+    report: Report,
+) -> None:
+    """Every receipt is signed by a published receipt key and names the leaf that records
+    it: a receipt the log does not hold was issued outside it."""
+    keys = {
+        k.get("kid"): jwt.PyJWK(k).key for k in jwks.get("keys", []) if k.get("crv") == "Ed25519"
+    }
+    for receipt in receipts:
+        number = receipt.get("number")
+        where = f"receipt {number}"
+        try:
+            kid = jwt.get_unverified_header(receipt["jws"]).get("kid")
+            if kid not in keys:
+                report.find(where, f"signed by key {kid}, which is not a published receipt key")
+                continue
+            claims = jwt.decode(receipt["jws"], keys[kid], algorithms=["EdDSA"])
+        except jwt.InvalidTokenError as exc:
+            report.find(where, f"its signature does not verify ({exc})")
+            continue
+        report.receipts_checked += 1
+        if claims.get("receipt_number") != number:
+            report.find(where, f"the signed receipt is {claims.get('receipt_number')}")
+        index = claims.get("log_index")
+        leaf = leaves.get(index) if isinstance(index, int) else None
+        if leaf is None:
+            report.find(where, f"names leaf {index}, which the export does not hold")
+            continue
+        recorded = (leaf.get("decision") or leaf).get("receipt")
+        if recorded != number:
+            report.find(where, f"leaf {index} records receipt {recorded} instead")
 
 
 def _check_leaves(

@@ -38,8 +38,11 @@ def _verify(
 ) -> tuple[int, str]:
     out = tmp_path / "export.json"
     assert main(["export", "--database-url", url, "--output", str(out)]) == 0
+    jwks = tmp_path / "keys.json"
+    jwks.write_text(world.client.get("/v1/keys").text)
     capsys.readouterr()
-    status = main(["verify", str(out), "--key", world.services.audit.verifier_key()])
+    key = world.services.audit.verifier_key()
+    status = main(["verify", str(out), "--key", key, "--jwks", str(jwks)])
     return status, capsys.readouterr().out
 
 
@@ -75,7 +78,7 @@ def test_an_untouched_log_verifies_clean_with_its_settlement(
     assert "clean" in out
     assert " 0 token-bound" in out  # every signature re-verified from the log alone
     assert " 0 signatures verified" not in out
-    assert " 2 settlements checked" in out
+    assert " 2 settlements checked, 5 receipts checked" in out  # 2 enrollments, 3 payments
     assert "0 checkpoints" not in out
 
 
@@ -139,6 +142,11 @@ def _reorder(engine: Engine) -> None:
     _rewrite(engine, i + 1, a)
 
 
+def _forge_receipt(engine: Engine) -> None:
+    # A receipt slipped into the receipts table, signed by nobody the service publishes.
+    _sql(engine, "UPDATE receipts SET jws = :j WHERE id = 1", j="eyJhbGciOiJFZERTQSJ9.e30.AAAA")
+
+
 def _truncate(engine: Engine) -> None:
     _sql(engine, "DELETE FROM audit_leaves WHERE leaf_index >= :i", i=_size(engine) - 2)
 
@@ -150,6 +158,7 @@ TAMPERINGS: dict[str, tuple[Callable[[Engine], None], str]] = {
     "insert a back-dated row": (_insert_back_dated, "before the leaf before it"),
     "reorder two leaves": (_reorder, "(moved)"),
     "truncate the log": (_truncate, "the log was truncated"),
+    "forge a receipt": (_forge_receipt, "receipt R-CASHPLUS-00000001: "),
 }
 
 
