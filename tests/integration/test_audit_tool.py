@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -147,6 +147,13 @@ def _forge_receipt(engine: Engine) -> None:
     _sql(engine, "UPDATE receipts SET jws = :j WHERE id = 1", j="eyJhbGciOiJFZERTQSJ9.e30.AAAA")
 
 
+def _backdate_revocation(engine: Engine) -> None:
+    # The terminal's key recorded as revoked long before its requests: whatever it signed
+    # afterwards was signed with a key it no longer held.
+    revoked = datetime(2026, 1, 1, tzinfo=UTC)
+    _sql(engine, "UPDATE terminal_keys SET status = 'revoked', retired_at = :at", at=revoked)
+
+
 def _truncate(engine: Engine) -> None:
     _sql(engine, "DELETE FROM audit_leaves WHERE leaf_index >= :i", i=_size(engine) - 2)
 
@@ -159,6 +166,7 @@ TAMPERINGS: dict[str, tuple[Callable[[Engine], None], str]] = {
     "reorder two leaves": (_reorder, "(moved)"),
     "truncate the log": (_truncate, "the log was truncated"),
     "forge a receipt": (_forge_receipt, "receipt R-CASHPLUS-00000001: "),
+    "use a key after its revocation": (_backdate_revocation, "used after it was revoked"),
 }
 
 
