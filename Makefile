@@ -6,7 +6,7 @@ DEMO_DB ?= demo.db
 PORT ?= 8000
 export QURB_TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: demo test install install-dev lint typecheck pytest clean
+.PHONY: demo test bench install install-dev lint typecheck pytest clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ demo: install
 	@echo
 	@echo "Serving on http://127.0.0.1:$(PORT) (Ctrl-C to stop); API description at /openapi.json"
 	QURB_DATABASE_URL=sqlite:///./$(DEMO_DB) $(BIN)/qurb-api serve --host 127.0.0.1 --port $(PORT)
+
+# Every benchmark on this machine (about 10 minutes), figures printed last as name=value.
+bench: install-dev
+	$(BIN)/python bench/run_all.py
 
 lint: install-dev
 	$(BIN)/ruff check .
