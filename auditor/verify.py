@@ -17,7 +17,6 @@ Each problem is a finding: what is wrong and where, one per line. The checks:
 
 from __future__ import annotations
 
-import base64
 import itertools
 import json
 from collections import defaultdict
@@ -301,7 +300,3 @@ def _check_settlements(parsed: Sequence[tuple[int, dict[str, Any]]], report: Rep
         net = s["gross_centimes"] - s["reversed_centimes"] - s["commission_centimes"]
         if net != s["net_centimes"]:
             report.find(where, "its net is not gross − reversed − commission")
-
-
-def b64(data: bytes) -> str:
-    return base64.b64encode(data).decode()

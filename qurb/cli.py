@@ -34,7 +34,7 @@ from agent_api.services.demo import seed_demo
 from agent_api.settings import KEY_KINDS, Settings
 from qurb import demo_day, migrate
 from reconciliation.container import Reconciliation
-from reconciliation.reports import FORMATS, render
+from reconciliation.reports import write_reports
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -203,10 +203,7 @@ def _demo_day(args: argparse.Namespace) -> int:
         day = args.date or demo_day.yesterday(services.clock)
         done = demo_day.record_demo_day(services, reconciliation, day, args.out)
         report = reconciliation.reports.day(DEMO_READER, day)
-        for fmt in FORMATS:
-            text, _ = render(report, fmt)
-            path = args.out / f"reconciliation-{day:%Y%m%d}.{fmt}"
-            path.write_text(text, encoding="utf-8")
+        write_reports(report, args.out, f"reconciliation-{day:%Y%m%d}")
     print(
         f"Demo day {day.isoformat()}: {done.collections} collections, closed, settled and "
         f"reconciled (version {done.version}) with {done.exceptions} exceptions for finance."

@@ -36,7 +36,7 @@ from agent_api.persistence.db import build_engine
 from agent_api.settings import Settings
 from reconciliation.closing import UnknownNetwork
 from reconciliation.container import Reconciliation
-from reconciliation.reports import FORMATS, render, statement_html
+from reconciliation.reports import FORMATS, render, statement_html, write_reports
 from reconciliation.simulator_files import write_simulation
 
 logger = logging.getLogger(__name__)
@@ -260,12 +260,9 @@ def daily_run(r: Reconciliation, day: date, *, inbox: Path | None, reports: Path
         _import_inbox(r, inbox)
     status = _print_run(r, day)
     if reports is not None:
-        reports.mkdir(parents=True, exist_ok=True)
         report = r.reports.day(RECONCILE_ACTOR, day)
-        for fmt in FORMATS:
-            text, _ = render(report, fmt)
-            path = reports / f"reconciliation-{day:%Y%m%d}-v{report['version']}.{fmt}"
-            path.write_text(text, encoding="utf-8")
+        stem = f"reconciliation-{day:%Y%m%d}-v{report['version']}"
+        for path in write_reports(report, reports, stem):
             print(f"  report {path}")
     return status
 

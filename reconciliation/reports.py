@@ -14,6 +14,7 @@ import json
 from dataclasses import asdict
 from datetime import date
 from html import escape
+from pathlib import Path
 from typing import Any
 
 from sqlmodel import col, select
@@ -304,6 +305,18 @@ def render(report: dict[str, Any], fmt: str) -> tuple[str, str]:
     if fmt == "csv":
         return to_csv(report), "text/csv; charset=utf-8"
     return to_html(report), "text/html; charset=utf-8"
+
+
+def write_reports(report: dict[str, Any], directory: Path, stem: str) -> list[Path]:
+    """The report in every format, as ``<stem>.json|csv|html`` in ``directory``."""
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for fmt in FORMATS:
+        text, _ = render(report, fmt)
+        path = directory / f"{stem}.{fmt}"
+        path.write_text(text, encoding="utf-8")
+        written.append(path)
+    return written
 
 
 def statement_html(statement: dict[str, Any], jws: str) -> str:

@@ -197,8 +197,9 @@ def _find(session: Session, write: WriteContext) -> IdempotencyRecord | None:
     ).first()
 
 
-# Non-personal facts of a decision that an auditor checks settlements and receipts with.
-_DECISION_FIELDS = ("amount_centimes", "business_date", "reverses", "late", "status")
+# Non-personal facts of a decision that an auditor checks settlements and receipts with
+# (never a field named like the decision's own "status", the HTTP status).
+_DECISION_FIELDS = ("amount_centimes", "business_date", "reverses", "late")
 
 
 def _leaf_facts(write: WriteContext, status: int, body: Any) -> dict[str, Any]:
