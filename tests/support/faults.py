@@ -488,11 +488,12 @@ class Courier:
         with self._progress:
             self.observed.append(seen)
 
-    def drain(self, counter: Counter) -> None:
-        """Send the outbox in order, one write at a time, skipping what is acknowledged."""
+    def drain(self, counter: Counter, *, everything: bool = False) -> None:
+        """Send the outbox in order, one write at a time, skipping what is acknowledged
+        unless ``everything`` (a terminal that lost its acknowledgments)."""
         with httpx.Client(timeout=CLIENT_TIMEOUT_S) as client:
             for write in counter.writes:
-                if not write.acks:
+                if everything or not write.acks:
                     self.deliver(write, client)
 
     def wait_for(self, acknowledged: int, timeout_s: float) -> bool:
