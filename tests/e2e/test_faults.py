@@ -42,7 +42,7 @@ from tests.support.faults import (
 )
 
 TERMINALS = 4
-WRITES = 20  # per terminal
+WRITES = 16  # per terminal
 
 
 def _offices(prefix: str, n: int) -> list[tuple[str, str]]:
@@ -232,9 +232,9 @@ def test_skewed_clocks_and_duplicated_deliveries_record_each_collection_once(
             counter.skew = timedelta(0)  # NTP again: the same writes, signed anew
             for write in counter.writes:
                 counter.resign(write)
-        _queue(served, 12)
+        _queue(served, 10)
         # Interleaved across terminals, then each write delivered 2-3 times, out of order.
-        writes = [w for n in range(12) for c in [*served, *adrift] for w in c.writes[n : n + 1]]
+        writes = [w for n in range(10) for c in [*served, *adrift] for w in c.writes[n : n + 1]]
         deliver_duplicated(courier, writes, seed=9)
         # No fault here: each write's original answer reached one of its deliveries.
         assert all(sum(not a.replayed for a in w.acks) == 1 for w in writes)

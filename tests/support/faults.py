@@ -5,6 +5,9 @@
   same database and port.
 - ``PrivateCluster``: a throwaway PostgreSQL cluster that can be crashed
   (``pg_ctl stop -m immediate``) and started again, without touching the shared one.
+- ``CuttingProxy``: a relay to PostgreSQL that loses one connection at a chosen instant
+  (between a transaction's last statement and its ROLLBACK), to make a rare crash timing
+  happen on every run.
 - ``Counter`` and ``Courier``: simulated terminals whose outbox signs each write once and
   sends the identical bytes until they are answered (docs/protocol.md §6, §12), keeping the
   client's own record of every acknowledgment.
