@@ -21,8 +21,8 @@ from starlette.responses import Response
 from agent_api.domain.roles import Role
 from agent_api.errors import ValidationFailed
 from agent_api.http.endpoints import Call, Endpoint
-from agent_api.http.io import json_response
-from agent_api.http.schemas.common import Input, Output, Paging, Query
+from agent_api.http.io import json_response, path_value
+from agent_api.http.schemas.common import INT32_MAX, Input, Output, Paging, Query
 from reconciliation.container import Reconciliation
 from reconciliation.exceptions import REASON_CODES
 from reconciliation.reports import render, statement_html
@@ -95,7 +95,7 @@ class RunList(Output):
 class ReportQuery(Query):
     format: Literal["json", "csv", "html"] = "json"
     network: str | None = None
-    version: int | None = Field(default=None, ge=1)
+    version: int | None = Field(default=None, ge=1, le=INT32_MAX)
 
 
 class ExceptionQuery(Paging):
@@ -178,16 +178,14 @@ async def list_settlements(call: Call) -> Response:
 
 
 async def get_settlement(call: Call) -> Response:
-    view = await run_in_threadpool(
-        reconciliation(call).settlements.get, call.who(), call.path("reference")
-    )
+    reference = path_value(call.path("reference"), "reference")
+    view = await run_in_threadpool(reconciliation(call).settlements.get, call.who(), reference)
     return json_response(StatementOut(statement=view.statement, jws=view.statement_jws))
 
 
 async def settlement_html(call: Call) -> Response:
-    view = await run_in_threadpool(
-        reconciliation(call).settlements.get, call.who(), call.path("reference")
-    )
+    reference = path_value(call.path("reference"), "reference")
+    view = await run_in_threadpool(reconciliation(call).settlements.get, call.who(), reference)
     return Response(
         statement_html(view.statement, view.statement_jws), media_type="text/html; charset=utf-8"
     )
@@ -233,19 +231,19 @@ async def list_exceptions(call: Call) -> Response:
 
 
 async def get_exception(call: Call) -> Response:
-    view = await run_in_threadpool(
-        reconciliation(call).exceptions.get, call.who(), call.path("exception_id")
-    )
+    exception_id = path_value(call.path("exception_id"), "exception_id")
+    view = await run_in_threadpool(reconciliation(call).exceptions.get, call.who(), exception_id)
     return json_response(ExceptionOut.model_validate(view))
 
 
 def _work(to: str) -> Any:
     async def handler(call: Call) -> Response:
         body = call.body(WorkIn)
+        exception_id = path_value(call.path("exception_id"), "exception_id")
         view = await run_in_threadpool(
             lambda: reconciliation(call).exceptions.work(
                 call.who(),
-                call.path("exception_id"),
+                exception_id,
                 to=to,
                 reason_code=body.reason_code,
                 comment=body.comment,
@@ -326,6 +324,7 @@ ENDPOINTS: list[Endpoint] = [
         query=ExceptionQuery,
         response=ExceptionList,
         tags=TAGS,
+        errors=(404,),  # a network filter naming no network
     ),
     Endpoint(
         "GET",

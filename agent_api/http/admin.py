@@ -19,7 +19,7 @@ from agent_api.domain.permissions import (
 )
 from agent_api.domain.registry import NetworkStatus, OfficeStatus, UserStatus
 from agent_api.http.endpoints import Call, Endpoint, Handler
-from agent_api.http.io import json_response
+from agent_api.http.io import json_response, path_value
 from agent_api.http.schemas import admin as s
 from agent_api.http.schemas.common import Output, Paging
 from agent_api.services.container import Services
@@ -99,9 +99,8 @@ async def list_terminals(call: Call) -> Response:
 
 async def new_activation_code(call: Call) -> Response:
     terminals = call.services.terminals
-    created = await run_in_threadpool(
-        terminals.new_activation_code, call.who(), call.path("terminal_id")
-    )
+    terminal_id = path_value(call.path("terminal_id"), "terminal_id")
+    created = await run_in_threadpool(terminals.new_activation_code, call.who(), terminal_id)
     return json_response(s.TerminalCreated.model_validate(created), 201)
 
 
@@ -157,7 +156,8 @@ def by_path(
     arguments, e.g. the new status) and answers with its view."""
 
     async def handler(call: Call) -> Response:
-        view = await run_in_threadpool(method(call.services), call.who(), call.path(param), *extra)
+        key = path_value(call.path(param), param)
+        view = await run_in_threadpool(method(call.services), call.who(), key, *extra)
         return json_response(out.model_validate(view))
 
     return handler

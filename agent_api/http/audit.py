@@ -14,17 +14,18 @@ from starlette.responses import PlainTextResponse, Response
 
 from agent_api.domain.roles import Role
 from agent_api.http.endpoints import Call, Endpoint
-from agent_api.http.io import json_response
-from agent_api.http.schemas.common import Output, Query
+from agent_api.http.io import json_response, path_value
+from agent_api.http.schemas.common import INT64_MAX, Output, Query
 
 AUDITORS = frozenset({Role.AUDITOR})
 TAGS = ("audit",)
 NOTE = "text/plain; charset=utf-8"
 
 
+# Leaf indexes and tree sizes are BIGINTs: bounded so that none reaches the database unstorable.
 class LeafRange(Query):
-    start: int = Field(ge=0)
-    end: int = Field(ge=0, description="exclusive; at most 1000 leaves per request")
+    start: int = Field(ge=0, le=INT64_MAX)
+    end: int = Field(ge=0, le=INT64_MAX, description="exclusive; at most 1000 leaves per request")
 
 
 class LeafOut(Output):
@@ -52,17 +53,17 @@ class CheckpointList(Output):
 
 
 class CheckpointQuery(Query):
-    since: int = Field(default=0, ge=0)
+    since: int = Field(default=0, ge=0, le=INT64_MAX)
 
 
 class InclusionQuery(Query):
-    index: int = Field(ge=0)
-    size: int = Field(ge=1)
+    index: int = Field(ge=0, le=INT64_MAX)
+    size: int = Field(ge=1, le=INT64_MAX)
 
 
 class ConsistencyQuery(Query):
-    old: int = Field(ge=1)
-    new: int = Field(ge=1)
+    old: int = Field(ge=1, le=INT64_MAX)
+    new: int = Field(ge=1, le=INT64_MAX)
 
 
 class ProofOut(Output):
@@ -149,7 +150,8 @@ async def terminal_keys(call: Call) -> Response:
 
 
 async def receipt_proof(call: Call) -> Response:
-    proof = await run_in_threadpool(call.services.audit.receipt_proof, call.path("number"))
+    number = path_value(call.path("number"), "number")
+    proof = await run_in_threadpool(call.services.audit.receipt_proof, number)
     return json_response(ReceiptProof(**proof))
 
 

@@ -13,7 +13,8 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 from starlette.responses import JSONResponse
 
-from agent_api.errors import MalformedRequest, ValidationFailed
+from agent_api.errors import MalformedRequest, NotFound, ValidationFailed
+from agent_api.http.schemas.common import INT32_MAX, NUL_PROBLEM, has_nul
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -23,8 +24,19 @@ _MESSAGES = {
 }
 
 
+def _location(loc: tuple[int | str, ...]) -> str:
+    """``("dependents", 0, "cin")`` → ``dependents[0].cin``, as the services name fields."""
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else part
+    return text or "body"
+
+
 def validation_error(error: ErrorDetails) -> ValidationFailed:
-    location = ".".join(str(part) for part in error["loc"]) or "body"
+    location = _location(error["loc"])
     message = _MESSAGES.get(error["type"], error["msg"])
     # Pydantic's messages echo what was sent only in "input", which we never return: a
     # refused CIN or password must not come back in an error body.
@@ -51,6 +63,18 @@ def parse_query(params: Mapping[str, str], model: type[M]) -> M:
         return model.model_validate(dict(params))
     except ValidationError as exc:
         raise validation_error(exc.errors(include_input=False, include_url=False)[0]) from None
+
+
+def path_value(value: Any, field: str) -> Any:
+    """A path parameter checked as the input models check fields: Starlette's ``int``
+    convertor takes any digits and its ``str`` convertor any decoded text, but no stored id
+    exceeds a 32-bit integer and no stored text holds a NUL. Such a value names nothing, and
+    sent to the database it would fail in the driver rather than find nothing."""
+    if isinstance(value, int) and value > INT32_MAX:
+        raise NotFound(f"no {field} {value}", field=field)
+    if has_nul(value):
+        raise ValidationFailed(f"{field}: {NUL_PROBLEM}", field=field)
+    return value
 
 
 def json_response(

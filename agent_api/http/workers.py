@@ -8,7 +8,7 @@ from starlette.responses import JSONResponse, Response
 
 from agent_api.domain.permissions import COUNTER_STAFF, MANAGE_TARIFF, READ_REGISTRY
 from agent_api.http.endpoints import Call, Endpoint, stored_response
-from agent_api.http.io import json_response
+from agent_api.http.io import json_response, path_value
 from agent_api.http.schemas import workers as s
 from agent_api.services.enrollment import Enrolled, NewDependent, NewWorker
 from agent_api.services.worker_views import WorkerView
@@ -99,7 +99,8 @@ async def history(call: Call) -> Response:
 
 
 async def read_receipt(call: Call) -> Response:
-    found = await run_in_threadpool(call.services.workers.receipt, call.who(), call.path("number"))
+    number = path_value(call.path("number"), "number")
+    found = await run_in_threadpool(call.services.workers.receipt, call.who(), number)
     return json_response(s.StoredReceiptOut.model_validate(found))
 
 

@@ -16,7 +16,7 @@ from agent_api.domain.registry import (
     password_problem,
 )
 from agent_api.domain.roles import Role
-from agent_api.http.schemas.common import Input, Name, Output, Paging, Place
+from agent_api.http.schemas.common import Input, Name, Output, Paging, Place, RowId
 
 
 def _matches(pattern_name: str, pattern: re.Pattern[str]) -> AfterValidator:
@@ -201,4 +201,4 @@ class SecurityEventList(Output):
 
 class SecurityEventQuery(Paging):
     kind: str | None = None
-    terminal_id: int | None = None
+    terminal_id: RowId | None = None

@@ -1,19 +1,42 @@
-"""Shared schema pieces: the strict input base, the error body, paging."""
+"""Shared schema pieces: the strict input base, the error body, paging, and the bounds that
+keep a request's numbers and text storable."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+# Ids, offsets and versions are PostgreSQL INTEGERs, log sizes BIGINTs. A larger number names
+# no row; sent to the database it would fail in the driver (a 500), not find nothing.
+INT32_MAX = 2**31 - 1
+INT64_MAX = 2**63 - 1
+NUL_PROBLEM = "must not contain the NUL character"
 
 
-class Input(BaseModel):
-    """Base of every request body: unknown fields refused, no type coercion."""
+def has_nul(value: object) -> bool:
+    """Whether a string (or a list of them) holds U+0000, which no PostgreSQL text can store."""
+    if isinstance(value, str):
+        return "\x00" in value
+    return isinstance(value, list | tuple) and any(has_nul(v) for v in value)
+
+
+class _NoNul(BaseModel):
+    @field_validator("*")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        if has_nul(value):
+            raise ValueError(NUL_PROBLEM)
+        return value
+
+
+class Input(_NoNul):
+    """Base of every request body: unknown fields refused, no type coercion, no NUL."""
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
-class Query(BaseModel):
+class Query(_NoNul):
     """Base of query-string models: strings are converted, unknown parameters refused."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -38,7 +61,10 @@ class ErrorBody(Output):
 
 class Paging(Query):
     limit: int = Field(default=100, ge=1, le=1000)
-    offset: int = Field(default=0, ge=0)
+    offset: int = Field(default=0, ge=0, le=INT32_MAX)
+
+
+RowId = Annotated[int, Field(ge=1, le=INT32_MAX)]
 
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
+from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, WithJsonSchema
 
 from agent_api.domain.identity import (
     check_arabic_name,
@@ -14,7 +14,7 @@ from agent_api.domain.identity import (
     normalize_phone,
 )
 from agent_api.domain.months import parse_month
-from agent_api.http.schemas.common import Input, Output, Paging
+from agent_api.http.schemas.common import Input, Output, Paging, RowId
 
 
 def _month(value: object) -> object:
@@ -42,7 +42,16 @@ Cin = Annotated[str, _checked(normalize_cin)]
 Phone = Annotated[str, _checked(normalize_phone)]
 LatinName = Annotated[str, _checked(check_latin_name)]
 ArabicName = Annotated[str, _checked(check_arabic_name)]
-Month = Annotated[date, BeforeValidator(_month)]
+# What _month accepts, so that the document says YYYY-MM rather than a full date: years 0001
+# to 9999, months 01 to 12.
+MONTH_PATTERN = (
+    r"^(?:[0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-(?:0[1-9]|1[0-2])$"
+)
+Month = Annotated[
+    date,
+    BeforeValidator(_month),
+    WithJsonSchema({"type": "string", "pattern": MONTH_PATTERN, "examples": ["2025-03"]}),
+]
 Code = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9_]{1,23}$")]
 Sex = Literal["F", "M"]
 Text200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -96,7 +105,7 @@ class AmendIn(Input):
     bracket: Code | None = None
     document_number: Document | None = None
     add_dependents: list[DependentIn] = Field(default_factory=list, max_length=20)
-    remove_dependents: list[int] = Field(default_factory=list, max_length=20)
+    remove_dependents: list[RowId] = Field(default_factory=list, max_length=20)
 
 
 class DependentOut(Output):
