@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from agent_api.http.endpoints import Endpoint
-from agent_api.http.schemas.common import ErrorBody
+from agent_api.http.schemas.common import INT32_MAX, ErrorBody
 
 _ERRORS = {
     400: "Malformed request (not JSON, bad signature header, digest mismatch)",
@@ -19,7 +19,8 @@ _ERRORS = {
     404: "Not found, or outside the caller's scope",
     409: "Conflicts with the stored state, or the same sequence number is in flight",
     413: "Body too large",
-    422: "A field is invalid (the error names it), or a sequence number was reused",
+    422: "A field or path parameter is invalid (the error names it), or a sequence number "
+    "was reused",
     423: "Account locked after repeated failed sign-ins",
     429: "Too many failed attempts from this terminal",
     503: "Database unavailable; safe to retry",
@@ -131,8 +132,13 @@ def _operation_id(e: Endpoint) -> str:
 def _path_parameters(e: Endpoint) -> list[dict[str, Any]]:
     params = []
     for name, convertor in re.findall(r"\{(\w+)(?::(\w+))?\}", e.path):
-        kind = "integer" if convertor == "int" else "string"
-        params.append({"name": name, "in": "path", "required": True, "schema": {"type": kind}})
+        # Ids are 32-bit: a larger one names nothing (io.path_value answers 404).
+        schema = (
+            {"type": "integer", "minimum": 0, "maximum": INT32_MAX}
+            if convertor == "int"
+            else {"type": "string"}
+        )
+        params.append({"name": name, "in": "path", "required": True, "schema": schema})
     return params
 
 
@@ -160,7 +166,9 @@ def _error_statuses(e: Endpoint) -> list[int]:
         if e.method in ("POST", "PUT", "PATCH", "DELETE"):
             statuses |= {409, 422}
     if "{" in e.path:
-        statuses.add(404)
+        # A path parameter names something that may not exist (404) or may be malformed: a
+        # registration number without its check digit, a day that is no date (422).
+        statuses |= {404, 422}
     if e.method in ("POST", "PUT", "PATCH", "DELETE") and e.auth != "public":
         statuses.add(409)
     if e.auth == "public" and e.body is not None:

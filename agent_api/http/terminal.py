@@ -149,6 +149,8 @@ ENDPOINTS: list[Endpoint] = [
         response=s.OperatorSessionOut,
         status=201,
         tags=("sessions",),
+        # The account locks after failed sign-ins (423), the terminal is throttled (429).
+        errors=(423, 429),
     ),
     Endpoint(
         "DELETE",
