@@ -136,7 +136,7 @@ async def add_category(call: Call) -> Response:
 
 async def add_bracket(call: Call) -> Response:
     body = call.body(s.BracketIn)
-    category = call.path("category")
+    category = path_value(call.path("category"), "category")
     await run_in_threadpool(
         lambda: call.services.tariff.add_bracket(call.who(), category=category, **body.model_dump())
     )
