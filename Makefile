@@ -20,7 +20,7 @@ install-dev: $(BIN)/python
 
 # A fresh demo database every time: migrate, seed, print the sign-ins, serve.
 demo: install
-	rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
+	rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm $(DEMO_DB)-writer
 	QURB_DATABASE_URL=sqlite:///./$(DEMO_DB) $(BIN)/qurb-api migrate
 	QURB_DATABASE_URL=sqlite:///./$(DEMO_DB) $(BIN)/qurb-api seed-demo --json demo-credentials.json
 	rm -rf demo-files
