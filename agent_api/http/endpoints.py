@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel
@@ -38,7 +39,7 @@ from agent_api.protocol import signatures as sig
 from agent_api.services.container import Services
 from agent_api.services.idempotency import StoredResponse, WriteContext
 from agent_api.services.terminal_auth import TerminalContext
-from agent_api.services.tokens import ADMIN_AUDIENCE
+from agent_api.services.tokens import ADMIN_AUDIENCE, TERMINAL_AUDIENCE
 
 M = TypeVar("M", bound=BaseModel)
 Auth = Literal["public", "admin", "activation", "terminal", "operator"]
@@ -149,27 +150,55 @@ class Endpoint:
             # The new key proves possession by signing its own activation; the handler
             # verifies it against the key in the body (docs/protocol.md).
             return None
-        terminal = await run_in_threadpool(services.terminal_auth.resolve, checked.keyid)
+        # One trip to a worker thread for everything that reads the database or verifies.
+        return await run_in_threadpool(self._admit, call, checked, request)
+
+    def _admit(
+        self, call: Call, checked: CheckedSignature, request: sig.SignedRequest
+    ) -> StoredResponse | None:
+        """Verify the terminal's signature, answer a retry from its stored response, and
+        authenticate the operator; in this order, whatever the request gets wrong first."""
+        services = call.services
+        token: str | None = None
+        claims: dict[str, Any] | None = None
+        token_error: AuthenticationFailed | None = None
+        if self.auth == "operator":
+            # A write queued offline is judged at the time the terminal signed it.
+            at = _signed_at(checked) if checked.offline else services.clock()
+            try:
+                token = bearer_token(call.request)
+                claims = services.signer.decode(token, audience=TERMINAL_AUDIENCE, now=at)
+            except AuthenticationFailed as exc:
+                token_error = exc  # raised below, after the signature and the replay
+        terminal, row = services.terminal_auth.gate(
+            checked.keyid,
+            sequence=checked.sequence,
+            jti=claims.get("jti") if claims is not None else None,
+        )
         sig.verify_signature(checked.parsed, request, terminal.public_key)
         call.terminal = terminal
-        if checked.sequence is not None:
-            stored = await run_in_threadpool(services.writes.stored, call.write())
-            if stored is not None:
-                return stored
+        if row.stored is not None:
+            return services.writes.replay(row.stored, call.write())
         if terminal.key_status != "active":
             raise AuthenticationFailed(
                 "this key was rotated out; sign with the terminal's current key",
                 code="key_revoked",
             )
         if self.auth == "operator":
-            token = bearer_token(call.request)
-            # A write queued offline is judged at the time the terminal signed it.
-            at = call.write().signed_at if checked.offline else None
-            call.actor = await run_in_threadpool(
-                lambda: services.terminal_auth.authenticate_operator(token, terminal, at=at)
+            if token_error is not None:
+                raise token_error
+            assert claims is not None
+            call.actor = services.terminal_auth.authenticate_operator(
+                claims, row.session, terminal, at=_signed_at(checked) if checked.offline else None
             )
             self._check_role(call.actor)
         return None
+
+
+def _signed_at(checked: CheckedSignature) -> datetime:
+    created = checked.parsed.created
+    assert created is not None
+    return datetime.fromtimestamp(created, UTC)
 
 
 def bearer_token(request: Request) -> str:

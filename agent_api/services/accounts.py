@@ -9,14 +9,12 @@ written once; a reversal writes their mirror image.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, time
 
-from sqlalchemy import func
-from sqlalchemy import select as sa_select
+from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from agent_api.clock import CASABLANCA, Clock
 from agent_api.domain.account import (
@@ -26,28 +24,32 @@ from agent_api.domain.account import (
     allocate,
 )
 from agent_api.domain.business_day import business_date
-from agent_api.domain.dues import monthly_dues
 from agent_api.domain.months import add_months, first_of_month, format_month
-from agent_api.domain.rights import AccountEvent, Rights, RightsRules, rights
+from agent_api.domain.registration_number import is_valid_registration_number
+from agent_api.domain.rights import Rights, RightsRules
 from agent_api.domain.roles import Actor
 from agent_api.errors import Conflict, NotFound, ValidationFailed
 from agent_api.persistence.tables import (
     AccountAllocation,
-    Category,
     Contribution,
-    DailyDeclaration,
     Receipt,
     Reversal,
-    SurchargeWaiver,
     User,
     Worker,
 )
 from agent_api.persistence.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from agent_api.services.account_store import (
+    AccountState,
+    Paid,
+    TariffCache,
+    load_account,
+    month_lines,
+    rights_of,
+)
 from agent_api.services.business_days import assign_day, is_closed
 from agent_api.services.idempotency import WriteContext
 from agent_api.services.receipts import ReceiptSigner
 from agent_api.services.terminal_auth import TerminalContext
-from agent_api.services.worker_views import counter_categories, load_periods, load_rates
 from agent_api.services.workers import find_worker
 
 
@@ -124,72 +126,38 @@ class AccountService:
         self._clock = clock
         self._receipts = receipts
         self._settings = settings
+        self._tariff = TariffCache()
 
     def _this_month(self) -> date:
         return first_of_month(self._clock().astimezone(CASABLANCA).date())
 
     # -- the account ----------------------------------------------------------------------
+    def _account(self, uow: UnitOfWork, registration_number: str, *, lock: bool) -> AccountState:
+        if not is_valid_registration_number(registration_number):
+            raise ValidationFailed(
+                "registration_number: is not a valid registration number (10 digits, check digit)",
+                field="registration_number",
+            )
+        account = load_account(uow.connection(), registration_number, self._tariff, lock=lock)
+        if account is None:
+            raise NotFound("no worker with this registration number", field="registration_number")
+        return account
+
     def _lines(
-        self, session: Session, worker: Worker, through: date, current: date
+        self, account: AccountState, through: date, current: date
     ) -> tuple[list[MonthLine], dict[date, int]]:
         """Each month from the coverage start to ``through``, and each month's base."""
-        assert worker.id is not None
-        periods = load_periods(session, worker.id)
-        dues = monthly_dues(
-            periods,
-            load_rates(session, {p.category for p in periods}),
-            first=worker.coverage_start,
-            last=through,
-            counter_categories=counter_categories(session),
+        return month_lines(
+            account,
+            through=through,
+            current=current,
+            today=self._clock().astimezone(CASABLANCA).date(),
+            surcharge=self._settings.surcharge,
         )
-        owed = {d.month: d.due_centimes for d in dues}
-        bases = {d.month: d.base_centimes for d in dues}
-        for day, amount in session.exec(
-            select(col(DailyDeclaration.day), col(DailyDeclaration.contribution_centimes)).where(
-                DailyDeclaration.worker_id == worker.id
-            )
-        ):
-            month = first_of_month(day)
-            if month <= through:
-                owed[month] = owed.get(month, 0) + amount
-        paid: dict[tuple[date, str], int] = defaultdict(int)
-        for month, kind, amount in session.execute(
-            sa_select(
-                col(AccountAllocation.month),
-                col(AccountAllocation.kind),
-                func.sum(col(AccountAllocation.amount_centimes)),
-            )
-            .where(col(AccountAllocation.worker_id) == worker.id)
-            .group_by(col(AccountAllocation.month), col(AccountAllocation.kind))
-        ):
-            paid[(month, kind)] = int(amount)
-        waived = self._waived(session, worker.category)
-        lines = []
-        for month in sorted(set(owed) | {m for m, _ in paid}):
-            due = owed.get(month, 0)
-            surcharge = 0 if waived else self._settings.surcharge.on(due, month, current)
-            lines.append(
-                MonthLine(
-                    month=month,
-                    due_centimes=due,
-                    surcharge_centimes=max(surcharge, paid[(month, "surcharge")]),
-                    paid_due_centimes=paid[(month, "due")],
-                    paid_surcharge_centimes=paid[(month, "surcharge")],
-                )
-            )
-        return lines, bases
 
-    def _waived(self, session: Session, category: str) -> bool:
-        today = self._clock().astimezone(CASABLANCA).date()
-        for waiver in session.exec(
-            select(SurchargeWaiver)
-            .where(SurchargeWaiver.starts_on <= today)
-            .where(SurchargeWaiver.ends_on >= today)
-        ):
-            codes = {c for c in waiver.categories.split(",") if c}
-            if not codes or category in codes:
-                return True
-        return False
+    def _rights(self, account: AccountState, current: date) -> Rights:
+        lines, _ = self._lines(account, self._horizon(), current)
+        return rights_of(account, lines, current, self._settings.rights)
 
     def _horizon(self) -> date:
         return add_months(self._this_month(), self._settings.horizon_months)
@@ -210,8 +178,8 @@ class AccountService:
                 field="through",
             )
         with self._uow() as uow:
-            worker = find_worker(uow.session, registration_number)
-            lines, bases = self._lines(uow.session, worker, target, current)
+            account = self._account(uow, registration_number, lock=False)
+            lines, bases = self._lines(account, target, current)
         quote_lines = [
             QuoteLine(
                 month=line.month,
@@ -224,9 +192,8 @@ class AccountService:
             for line in lines
             if line.month <= target
         ]
-        assert worker.registration_number is not None
         return Quote(
-            registration_number=worker.registration_number,
+            registration_number=account.registration_number,
             through=target,
             lines=quote_lines,
             total_centimes=sum(q.outstanding_centimes for q in quote_lines),
@@ -250,11 +217,10 @@ class AccountService:
                 field="amount_centimes",
             )
         session = uow.session
-        worker = locked_worker(session, registration_number)
-        assert worker.id is not None and worker.registration_number is not None  # noqa: PT018
-        _check_collectable(session, worker)
+        account = self._account(uow, registration_number, lock=True)
+        _check_collectable(account)
         current = self._this_month()
-        lines, _ = self._lines(session, worker, self._horizon(), current)
+        lines, _ = self._lines(account, self._horizon(), current)
         try:
             allocations = allocate(lines, amount_centimes)
         except AmountTooLarge as exc:
@@ -273,17 +239,65 @@ class AccountService:
             if assignment.late
             else {}
         )
-        receipt = self._receipts.issue(
+        # The receipt's row first (the collection refers to it), its signature last: signing
+        # takes the audit log's index, whose lock is held until the commit.
+        opened = self._receipts.open(
             session,
             kind="collection",
-            worker_id=worker.id,
+            worker_id=account.worker_id,
+            terminal=terminal,
+            issued_at=now,
+            amount_centimes=amount_centimes,
+        )
+        connection = uow.connection()
+        contribution_id = connection.execute(
+            _ADD_CONTRIBUTION,
+            {
+                "receipt_id": opened.id,
+                "worker_id": account.worker_id,
+                "network_id": terminal.network_id,
+                "office_id": terminal.office_id,
+                "terminal_id": terminal.terminal_id,
+                "operator_id": actor.user_id,
+                "amount_centimes": amount_centimes,
+                "payer_phone": payer_phone,
+                "signed_at": write.signed_at,
+                "recorded_at": now,
+                "business_date": day,
+                "offline": write.offline,
+                "late": assignment.late,
+                "signed_business_date": signed_day if assignment.late else None,
+                "sequence": write.key,
+            },
+        ).scalar_one()
+        connection.execute(
+            _ADD_ALLOCATION,
+            [
+                {
+                    "worker_id": account.worker_id,
+                    "month": a.month,
+                    "kind": a.kind,
+                    "amount_centimes": a.amount_centimes,
+                    "contribution_id": contribution_id,
+                    "reversal_id": None,
+                }
+                for a in allocations
+            ],
+        )
+        account.paid.extend(
+            Paid(a.month, a.kind, a.amount_centimes, "c", contribution_id, now) for a in allocations
+        )
+        standing = self._rights(account, current)
+        receipt = self._receipts.sign_opened(
+            session,
+            opened,
+            kind="collection",
             terminal=terminal,
             operator=actor.username,
             signed_at=write.signed_at,
             issued_at=now,
-            amount_centimes=amount_centimes,
             claims={
-                "registration_number": worker.registration_number,
+                "registration_number": account.registration_number,
                 "amount_centimes": amount_centimes,
                 "months": [
                     {
@@ -297,45 +311,14 @@ class AccountService:
                 **lateness,
             },
         )
-        contribution = Contribution(
-            receipt_id=receipt.id,
-            worker_id=worker.id,
-            network_id=terminal.network_id,
-            office_id=terminal.office_id,
-            terminal_id=terminal.terminal_id,
-            operator_id=actor.user_id,
-            amount_centimes=amount_centimes,
-            payer_phone=payer_phone,
-            signed_at=write.signed_at,
-            recorded_at=now,
-            business_date=day,
-            offline=write.offline,
-            late=assignment.late,
-            signed_business_date=signed_day if assignment.late else None,
-            sequence=write.key,
-        )
-        session.add(contribution)
-        session.flush()
-        for a in allocations:
-            session.add(
-                AccountAllocation(
-                    worker_id=worker.id,
-                    month=a.month,
-                    kind=a.kind,
-                    amount_centimes=a.amount_centimes,
-                    contribution_id=contribution.id,
-                    reversal_id=None,
-                )
-            )
-        session.flush()
         return Collected(
             receipt_number=receipt.number,
             receipt=receipt.jws,
-            registration_number=worker.registration_number,
+            registration_number=account.registration_number,
             amount_centimes=amount_centimes,
             business_date=day,
             allocations=[Credited(a.month, a.kind, a.amount_centimes) for a in allocations],
-            rights=self._rights(session, worker, current),
+            rights=standing,
         )
 
     # -- reverse --------------------------------------------------------------------------
@@ -472,17 +455,16 @@ class AccountService:
     ) -> Certificate:
         """A signed rights or payment certificate, numbered like a receipt."""
         session = uow.session
-        worker = find_worker(session, registration_number)
-        assert worker.id is not None and worker.registration_number is not None  # noqa: PT018
+        account = self._account(uow, registration_number, lock=False)
         current = self._this_month()
         now = self._clock()
         claims: dict[str, object] = {
             "certificate": kind,
-            "registration_number": worker.registration_number,
-            "name": f"{worker.first_name} {worker.last_name}",
+            "registration_number": account.registration_number,
+            "name": f"{account.first_name} {account.last_name}",
         }
         if kind == "rights":
-            state = self._rights(session, worker, current)
+            state = self._rights(account, current)
             claims.update(
                 status=state.status,
                 covered_through=format_month(state.covered_through)
@@ -492,7 +474,7 @@ class AccountService:
                 as_of=format_month(current),
             )
         else:
-            lines, _ = self._lines(session, worker, current, current)
+            lines, _ = self._lines(account, current, current)
             claims.update(
                 months=[
                     {
@@ -507,56 +489,24 @@ class AccountService:
         issued = self._receipts.issue(
             session,
             kind="certificate",
-            worker_id=worker.id,
+            worker_id=account.worker_id,
             terminal=terminal,
             operator=actor.username,
             signed_at=None,
             issued_at=now,
             claims=claims,
         )
-        return Certificate(issued.number, issued.jws, kind, worker.registration_number, claims)
+        return Certificate(issued.number, issued.jws, kind, account.registration_number, claims)
 
     # -- rights ---------------------------------------------------------------------------
     def rights_of(self, registration_number: str) -> RightsView:
         with self._uow() as uow:
-            worker = find_worker(uow.session, registration_number)
-            category = uow.session.get(Category, worker.category)
-            assert category is not None and worker.registration_number is not None  # noqa: PT018
-            return RightsView(
-                worker.registration_number,
-                self._rights(uow.session, worker, self._this_month()),
-                category.collected_at_counter,
-            )
-
-    def _rights(self, session: Session, worker: Worker, current: date) -> Rights:
-        lines, _ = self._lines(session, worker, self._horizon(), current)
-        dues = {line.month: line.due_centimes for line in lines}
-        assert worker.id is not None
-        events: dict[tuple[datetime, str, int], dict[date, int]] = defaultdict(dict)
-        rows = session.execute(
-            sa_select(
-                col(AccountAllocation.month),
-                col(AccountAllocation.amount_centimes),
-                col(AccountAllocation.contribution_id),
-                col(AccountAllocation.reversal_id),
-                col(Contribution.recorded_at),
-                col(Reversal.recorded_at),
-            )
-            .outerjoin(Contribution, col(Contribution.id) == col(AccountAllocation.contribution_id))
-            .outerjoin(Reversal, col(Reversal.id) == col(AccountAllocation.reversal_id))
-            .where(col(AccountAllocation.worker_id) == worker.id)
-            .where(col(AccountAllocation.kind) == "due")
-        ).all()
-        for month, amount, contribution_id, reversal_id, paid_at, reversed_at in rows:
-            at = paid_at if contribution_id is not None else reversed_at
-            source = "c" if contribution_id is not None else "r"
-            key = (at, source, contribution_id or reversal_id)
-            events[key][month] = events[key].get(month, 0) + amount
-        timeline = [
-            AccountEvent(first_of_month(at.astimezone(CASABLANCA).date()), paid)
-            for (at, _, _), paid in sorted(events.items())
-        ]
-        return rights(dues, timeline, current, self._settings.rights)
+            account = self._account(uow, registration_number, lock=False)
+        return RightsView(
+            account.registration_number,
+            self._rights(account, self._this_month()),
+            account.collected_at_counter,
+        )
 
 
 @dataclass(frozen=True)
@@ -577,17 +527,21 @@ def locked_worker(session: Session, registration_number: str) -> Worker:
     return locked
 
 
-def _check_collectable(session: Session, worker: Worker) -> None:
-    if worker.status != "active":
+def _check_collectable(account: AccountState) -> None:
+    if account.status != "active":
         raise Conflict(
-            f"this worker's file is {worker.status}: no collection until CNSS reopens it",
+            f"this worker's file is {account.status}: no collection until CNSS reopens it",
             code="worker_suspended",
         )
-    category = session.get(Category, worker.category)
-    assert category is not None
-    if not category.collected_at_counter:
+    if not account.collected_at_counter:
         raise Conflict(
-            f"{category.label_fr}: the health contribution is paid through the tax, "
+            f"{account.category_label}: the health contribution is paid through the tax, "
             "not at the counter",
             code="not_collected_at_counter",
         )
+
+
+_ADD_CONTRIBUTION = insert(Contribution.__table__).returning(  # type: ignore[attr-defined]
+    Contribution.__table__.c.id  # type: ignore[attr-defined]
+)
+_ADD_ALLOCATION = insert(AccountAllocation.__table__)  # type: ignore[attr-defined]

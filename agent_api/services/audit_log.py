@@ -19,13 +19,14 @@ from datetime import datetime
 from typing import Any
 
 import jwt
-from sqlalchemy import func
+from sqlalchemy import bindparam, func, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from agent_api.clock import Clock
 from agent_api.domain.roles import Actor
 from agent_api.errors import Conflict, NotFound, ValidationFailed
+from agent_api.persistence.sql import insert_ignoring_duplicates
 from agent_api.persistence.tables import AuditCheckpoint, AuditHead, AuditLeaf, Receipt, TerminalKey
 from agent_api.persistence.unit_of_work import UnitOfWorkFactory
 from agent_api.protocol import merkle
@@ -41,20 +42,52 @@ def canonical(value: Any) -> bytes:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def _head(session: Session) -> AuditHead:
-    head = session.exec(select(AuditHead).where(AuditHead.id == 1).with_for_update()).first()
-    if head is None:  # a database migrated before the log existed has no head yet
-        try:
-            with session.begin_nested():
-                session.add(AuditHead(id=1, size=0, frontier=""))
-                session.flush()
-        except IntegrityError:
-            pass
-        head = session.exec(select(AuditHead).where(AuditHead.id == 1).with_for_update()).one()
-    return head
+_h = AuditHead.__table__  # type: ignore[attr-defined]
+_l = AuditLeaf.__table__  # type: ignore[attr-defined]
+_HEAD = (
+    select(
+        _h.c.size,
+        _h.c.frontier,
+        # The newest leaf's time: a leaf is never dated before the one before it.
+        select(_l.c.recorded_at)
+        .where(_l.c.leaf_index == _h.c.size - 1)
+        .scalar_subquery()
+        .label("last_at"),
+    )
+    .where(_h.c.id == 1)
+    .with_for_update(of=_h)
+)
+_MOVE_HEAD = (
+    update(_h)
+    .where(_h.c.id == 1)
+    .values(size=bindparam("new_size"), frontier=bindparam("new_frontier"))
+)
+_ADD_LEAF = insert(_l)
 
 
-def _frontier(head: AuditHead) -> merkle.CompactRange:
+@dataclass(frozen=True)
+class _HeadState:
+    size: int
+    frontier: str
+    last_at: datetime | None
+
+
+def _head(session: Session) -> _HeadState:
+    """The head, locked until the transaction ends. Whatever else the transaction writes is
+    flushed first, so that the head is the last lock it takes."""
+    session.flush()
+    connection = session.connection()
+    row = connection.execute(_HEAD).first()
+    if row is None:  # a database migrated before the log existed has no head yet
+        connection.execute(
+            insert_ignoring_duplicates(_h, connection, ("id",)),
+            {"id": 1, "size": 0, "frontier": ""},
+        )
+        row = connection.execute(_HEAD).one()
+    return _HeadState(row.size, row.frontier, row.last_at)
+
+
+def _frontier(head: _HeadState) -> merkle.CompactRange:
     hashes = [bytes.fromhex(h) for h in head.frontier.split()] if head.frontier else []
     return merkle.CompactRange.from_state(head.size, hashes)
 
@@ -63,15 +96,23 @@ def reserve(session: Session) -> int:
     """The index the transaction's next leaf will have; locks the head until the commit."""
     reserved = session.info.get(_RESERVED)
     if reserved is not None:
-        return int(reserved)
-    index = _head(session).size
-    session.info[_RESERVED] = index
-    return index
+        return int(reserved.size)
+    head = _head(session)
+    session.info[_RESERVED] = head
+    return head.size
 
 
 def append(session: Session, kind: str, facts: dict[str, Any], *, at: datetime) -> int:
-    """Append one leaf in the caller's transaction; its index."""
-    head = _head(session)
+    """Append one leaf in the caller's transaction; its index. The leaf is dated ``at``, or
+    the previous leaf's time if that is later: leaves are in commit order, and a transaction
+    that started first may commit after one that started later."""
+    head: _HeadState | None = session.info.pop(_RESERVED, None)
+    if head is None:
+        head = _head(session)
+    else:
+        session.flush()
+    if head.last_at is not None and head.last_at > at:
+        at = head.last_at
     index = head.size
     data = canonical(
         {"v": LEAF_VERSION, "index": index, "kind": kind, "at": at.isoformat(), **facts}
@@ -79,20 +120,21 @@ def append(session: Session, kind: str, facts: dict[str, Any], *, at: datetime) 
     digest = merkle.leaf_hash(data)
     frontier = _frontier(head)
     frontier.append(digest)
-    session.add(
-        AuditLeaf(
-            leaf_index=index,
-            kind=kind,
-            data=data.decode(),
-            leaf_hash=digest.hex(),
-            recorded_at=at,
-        )
+    connection = session.connection()
+    connection.execute(
+        _ADD_LEAF,
+        {
+            "leaf_index": index,
+            "kind": kind,
+            "data": data.decode(),
+            "leaf_hash": digest.hex(),
+            "recorded_at": at,
+        },
     )
-    head.size = frontier.size
-    head.frontier = " ".join(h.hex() for h in frontier.hashes)
-    session.add(head)
-    session.flush()
-    session.info.pop(_RESERVED, None)
+    connection.execute(
+        _MOVE_HEAD,
+        {"new_size": frontier.size, "new_frontier": " ".join(h.hex() for h in frontier.hashes)},
+    )
     return index
 
 

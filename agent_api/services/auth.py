@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import update
 from sqlmodel import Session, select
@@ -20,6 +21,7 @@ from agent_api.persistence.tables import Network, Office, User, UserSession
 from agent_api.persistence.unit_of_work import UnitOfWorkFactory
 from agent_api.services import audit_log
 from agent_api.services.passwords import PasswordHasher
+from agent_api.services.request_gate import SessionRow
 from agent_api.services.tokens import ADMIN_AUDIENCE, TERMINAL_AUDIENCE, TokenSigner
 
 
@@ -154,45 +156,74 @@ class AuthService:
         """
         now = at if at is not None else self._clock()
         claims = self._signer.decode(token, audience=audience, now=now)
-        if audience == TERMINAL_AUDIENCE:
-            cnf = claims.get("cnf")
-            if not isinstance(cnf, dict) or cnf.get("jkt") != bound_keyid:
-                raise AuthenticationFailed(
-                    "the token belongs to another terminal", code="token_wrong_terminal"
-                )
         with self._uow() as uow:
             row = uow.session.exec(
                 select(UserSession, User)
                 .join(User, User.id == UserSession.user_id)  # type: ignore[arg-type]
                 .where(UserSession.jti == claims["jti"])
             ).first()
-            if row is None:
-                raise AuthenticationFailed("the session is unknown", code="token_invalid")
-            session, user = row
-            if session.terminal_keyid != bound_keyid:
+            stored = None
+            if row is not None:
+                session, user = row
+                network_id = user.network_id
+                if user.office_id is not None:
+                    office = uow.session.get(Office, user.office_id)
+                    assert office is not None
+                    network_id = office.network_id
+                assert user.id is not None
+                stored = SessionRow(
+                    jti=session.jti,
+                    terminal_keyid=session.terminal_keyid,
+                    expires_at=session.expires_at,
+                    ended_at=session.ended_at,
+                    user_id=user.id,
+                    username=user.username,
+                    role=user.role,
+                    user_status=user.status,
+                    office_id=user.office_id,
+                    network_id=network_id,
+                )
+        return self.check_session(
+            claims, stored, audience=audience, bound_keyid=bound_keyid, now=now
+        )
+
+    def check_session(
+        self,
+        claims: dict[str, Any],
+        session: SessionRow | None,
+        *,
+        audience: str,
+        bound_keyid: str | None,
+        now: datetime,
+    ) -> Actor:
+        """The caller behind verified token ``claims`` and the session row stored for its
+        ``jti`` (None when there is none)."""
+        if audience == TERMINAL_AUDIENCE:
+            cnf = claims.get("cnf")
+            if not isinstance(cnf, dict) or cnf.get("jkt") != bound_keyid:
                 raise AuthenticationFailed(
                     "the token belongs to another terminal", code="token_wrong_terminal"
                 )
-            if (session.ended_at is not None and session.ended_at <= now) or (
-                session.expires_at <= now
-            ):
-                raise AuthenticationFailed("the session has ended", code="token_expired")
-            if user.status != UserStatus.ACTIVE or user.username != claims["sub"]:
-                raise AuthenticationFailed("the account is suspended", code="token_invalid")
-            network_id = user.network_id
-            if user.office_id is not None:
-                office = uow.session.get(Office, user.office_id)
-                assert office is not None
-                network_id = office.network_id
-            assert user.id is not None
-            return Actor(
-                user_id=user.id,
-                username=user.username,
-                role=Role(user.role),
-                network_id=network_id,
-                office_id=user.office_id,
-                session_id=session.jti,
+        if session is None or session.jti != claims["jti"]:
+            raise AuthenticationFailed("the session is unknown", code="token_invalid")
+        if session.terminal_keyid != bound_keyid:
+            raise AuthenticationFailed(
+                "the token belongs to another terminal", code="token_wrong_terminal"
             )
+        if (session.ended_at is not None and session.ended_at <= now) or (
+            session.expires_at <= now
+        ):
+            raise AuthenticationFailed("the session has ended", code="token_expired")
+        if session.user_status != UserStatus.ACTIVE or session.username != claims["sub"]:
+            raise AuthenticationFailed("the account is suspended", code="token_invalid")
+        return Actor(
+            user_id=session.user_id,
+            username=session.username,
+            role=Role(session.role),
+            network_id=session.network_id,
+            office_id=session.office_id,
+            session_id=session.jti,
+        )
 
     def end_session(self, actor: Actor) -> None:
         with self._uow() as uow:

@@ -3,6 +3,8 @@
 The day is the Casablanca date the terminal signed the write (after the cutoff, the next
 day). If that day is already closed for the network, the collection joins the first later
 day still open and is flagged late, keeping its signed day: nothing ever joins a closed day.
+
+Every collection reads its day here, so the statements are SQLAlchemy Core, built once.
 """
 
 from __future__ import annotations
@@ -10,10 +12,27 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlalchemy import bindparam, select, update
+from sqlmodel import Session
 
+from agent_api.persistence.sql import insert_ignoring_duplicates
 from agent_api.persistence.tables import BusinessDay
+
+_bd = BusinessDay.__table__  # type: ignore[attr-defined]
+_WHERE = (
+    _bd.c.network_id == bindparam("of_network"),
+    _bd.c.business_date == bindparam("on_day"),
+)
+_STATUS = select(_bd.c.status).where(*_WHERE)
+# A collection holds its day's row in share mode until it commits; closing takes it
+# exclusively: nothing joins a day while it is being closed.
+_STATUS_SHARED = _STATUS.with_for_update(read=True)
+_STATUS_EXCLUSIVE = _STATUS.with_for_update()
+_CLOSE = (
+    update(_bd)
+    .where(*_WHERE)
+    .values(status="closed", closed_at=bindparam("at"), closed_by=bindparam("by"))
+)
 
 
 @dataclass(frozen=True)
@@ -23,62 +42,43 @@ class DayAssignment:
     signed_business_date: date
 
 
-def _day_row(session: Session, network_id: int, day: date, *, share: bool) -> BusinessDay:
-    """The day's row, created OPEN when missing, locked in share mode (a collection) or
-    exclusively (closing) for the rest of the transaction."""
-    query = (
-        select(BusinessDay)
-        .where(BusinessDay.network_id == network_id)
-        .where(BusinessDay.business_date == day)
+def _day_status(session: Session, network_id: int, day: date, *, share: bool) -> str:
+    """The day's status, its row created OPEN when missing and locked in share mode (a
+    collection) or exclusively (closing) for the rest of the transaction."""
+    session.flush()  # what the transaction wrote so far takes its locks before the day's
+    connection = session.connection()
+    params = {"of_network": network_id, "on_day": day}
+    query = _STATUS_SHARED if share else _STATUS_EXCLUSIVE
+    status = connection.execute(query, params).scalar()
+    if status is not None:
+        return str(status)
+    # Created by whichever transaction gets there first; the others then lock that row.
+    connection.execute(
+        insert_ignoring_duplicates(_bd, connection, ("network_id", "business_date")),
+        {"network_id": network_id, "business_date": day, "status": "open"},
     )
-    query = query.with_for_update(read=share)
-    row = session.exec(query).first()
-    if row is not None:
-        return row
-    try:
-        with session.begin_nested():
-            session.add(
-                BusinessDay(
-                    network_id=network_id,
-                    business_date=day,
-                    status="open",
-                    closed_at=None,
-                    closed_by=None,
-                )
-            )
-            session.flush()
-    except IntegrityError:
-        pass  # created by a concurrent transaction meanwhile: lock theirs
-    return session.exec(query).one()
+    return str(connection.execute(query, params).scalar_one())
 
 
 def assign_day(session: Session, network_id: int, signed_day: date) -> DayAssignment:
     day = signed_day
     for _ in range(366):
-        row = _day_row(session, network_id, day, share=True)
-        if row.status == "open":
+        if _day_status(session, network_id, day, share=True) == "open":
             return DayAssignment(day, day != signed_day, signed_day)
         day += timedelta(days=1)
     raise RuntimeError("no open business day within a year")  # pragma: no cover
 
 
 def is_closed(session: Session, network_id: int, day: date) -> bool:
-    row = session.exec(
-        select(BusinessDay.status)
-        .where(BusinessDay.network_id == network_id)
-        .where(BusinessDay.business_date == day)
-    ).first()
-    return row == "closed"
+    status = session.connection().execute(_STATUS, {"of_network": network_id, "on_day": day})
+    return status.scalar() == "closed"
 
 
 def close_day(session: Session, network_id: int, day: date, *, at: datetime, by: str) -> bool:
     """Close ``day`` for the network; False when it was already closed (a no-op)."""
-    row = _day_row(session, network_id, day, share=False)
-    if row.status == "closed":
+    if _day_status(session, network_id, day, share=False) == "closed":
         return False
-    row.status = "closed"
-    row.closed_at = at
-    row.closed_by = by
-    session.add(row)
-    session.flush()
+    session.connection().execute(
+        _CLOSE, {"of_network": network_id, "on_day": day, "at": at, "by": by}
+    )
     return True

@@ -24,15 +24,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import func, text
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy import bindparam, func, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, select
 
 from agent_api import metrics
+from agent_api.clock import Clock, utc_now
 from agent_api.errors import Conflict, ValidationFailed
 from agent_api.persistence.tables import IdempotencyRecord
 from agent_api.persistence.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from agent_api.services import audit_log
+from agent_api.services.request_gate import StoredRecord
 from agent_api.services.security_events import SecurityEventService, record_event
 
 logger = logging.getLogger(__name__)
@@ -77,10 +80,16 @@ class IdempotencyInFlight(Conflict):
 
 class IdempotentWrites:
     def __init__(
-        self, uow: UnitOfWorkFactory, events: SecurityEventService, *, wait_ms: int
+        self,
+        uow: UnitOfWorkFactory,
+        events: SecurityEventService,
+        *,
+        wait_ms: int,
+        clock: Clock = utc_now,
     ) -> None:
         self._uow = uow
         self._events = events
+        self._clock = clock
         self._wait_ms = wait_ms
 
     def stored(self, write: WriteContext, *, same_key_only: bool = False) -> StoredResponse | None:
@@ -93,7 +102,7 @@ class IdempotentWrites:
             record = _find(uow.session, write)
         if record is None or (same_key_only and record.keyid != write.keyid):
             return None
-        return self._replay_or_refuse(record, write)
+        return self.replay(_stored(record), write)
 
     def execute(
         self,
@@ -102,37 +111,26 @@ class IdempotentWrites:
         render: Callable[[T], tuple[int, Any]],
     ) -> StoredResponse:
         """Claim the key, do the work and store its response, all in one transaction."""
-        existing: IdempotencyRecord | None = None
         with self._uow() as uow:
-            session = uow.session
-            if session.get_bind().dialect.name == "postgresql":
-                session.execute(text(f"SET LOCAL lock_timeout = '{int(self._wait_ms)}ms'"))
-            record = IdempotencyRecord(
-                terminal_id=write.terminal_id,
-                key=write.key,
-                request_digest=write.request_digest,
-                keyid=write.keyid,
-                signed_at=write.signed_at,
-                received_at=write.received_at,
-                offline=write.offline,
-                response_status=102,  # replaced below, before commit
-                response_body="",
-            )
+            connection = uow.connection()
             try:
-                with session.begin_nested():
-                    session.add(record)
-                    session.flush()
-            except IntegrityError:
-                existing = _find(session, write)
-                assert existing is not None, "a unique violation implies the row exists"
+                claimed = connection.execute(
+                    _claim_statement(connection.dialect.name), _claim_params(write, self._wait_ms)
+                ).first()
             except DBAPIError as exc:
                 if getattr(exc.orig, "sqlstate", None) == LOCK_NOT_AVAILABLE:
                     raise IdempotencyInFlight(
                         f"sequence number {write.key} is still being processed; retry shortly"
                     ) from None
                 raise
-            if existing is None:
-                self._note_gap(session, write)
+            if claimed is None:
+                # Claimed by an earlier delivery of this sequence number (committed: on
+                # PostgreSQL the insert waited for it).
+                existing = _find(uow.session, write)
+                assert existing is not None, "a conflict implies the row exists"
+            else:
+                record_id, previous = claimed
+                _note_gap(uow.session, write, previous)
                 # A receipt issued by the work reserves the leaf's index itself, as late as
                 # it can: the log's head is always the last lock a transaction takes (day
                 # close holds a day's lock and then appends; taking them in the other order
@@ -140,19 +138,28 @@ class IdempotentWrites:
                 result = work(uow)
                 status, body = render(result)
                 audit_log.append(
-                    session, "signed_write", _leaf_facts(write, status, body), at=write.received_at
+                    uow.session,
+                    "signed_write",
+                    _leaf_facts(write, status, body),
+                    at=self._clock(),
                 )
-                record.response_status = status
-                record.response_body = "" if body is None else json.dumps(body, ensure_ascii=False)
-                session.add(record)
+                uow.connection().execute(
+                    _ANSWERED,
+                    {
+                        "record_id": record_id,
+                        "status": status,
+                        "body": "" if body is None else json.dumps(body, ensure_ascii=False),
+                    },
+                )
                 uow.commit()
                 return StoredResponse(status, body, replayed=False)
         # Outside the transaction: refusing a reused key records a security event in a unit
         # of work of its own.
-        assert existing is not None
-        return self._replay_or_refuse(existing, write)
+        return self.replay(_stored(existing), write)
 
-    def _replay_or_refuse(self, record: IdempotencyRecord, write: WriteContext) -> StoredResponse:
+    def replay(self, record: StoredRecord, write: WriteContext) -> StoredResponse:
+        """The stored response of a sequence number already used by this very request;
+        refused (and recorded) when the number was used for another request."""
         if record.request_digest != write.request_digest:
             self._events.record(
                 "idempotency_key_reused",
@@ -168,25 +175,87 @@ class IdempotentWrites:
         body = json.loads(record.response_body) if record.response_body else None
         return StoredResponse(record.response_status, body, replayed=True)
 
-    @staticmethod
-    def _note_gap(session: Session, write: WriteContext) -> None:
-        previous = session.exec(
-            select(func.max(IdempotencyRecord.key))
-            .where(IdempotencyRecord.terminal_id == write.terminal_id)
-            .where(IdempotencyRecord.key < write.key)
-        ).one()
-        expected = (previous or 0) + 1
-        if write.key > expected:
-            # Skipped numbers are accepted (a terminal may lose a queued write) but recorded.
-            record_event(
-                session,
-                at=write.received_at,
-                kind="sequence_gap",
-                terminal_id=write.terminal_id,
-                keyid=write.keyid,
-                missing_from=expected,
-                missing_to=write.key - 1,
-            )
+
+def _note_gap(session: Session, write: WriteContext, previous: int | None) -> None:
+    """Skipped numbers are accepted (a terminal may lose a queued write) but recorded."""
+    expected = (previous or 0) + 1
+    if write.key > expected:
+        record_event(
+            session,
+            at=write.received_at,
+            kind="sequence_gap",
+            terminal_id=write.terminal_id,
+            keyid=write.keyid,
+            missing_from=expected,
+            missing_to=write.key - 1,
+        )
+
+
+_records = IdempotencyRecord.__table__  # type: ignore[attr-defined]
+_earlier = _records.alias("earlier")
+_CLAIMED = ("terminal_id", "key", "request_digest", "keyid", "signed_at", "received_at")
+_CLAIM_COLUMNS = (*_CLAIMED, "offline", "response_status", "response_body")
+# The highest number this terminal used before this one, for the gap check, in the same
+# round trip as the claim.
+_PREVIOUS = (
+    select(func.max(_earlier.c.key))
+    .where(_earlier.c.terminal_id == bindparam("terminal_id"))
+    .where(_earlier.c.key < bindparam("key"))
+    .scalar_subquery()
+    .label("previous")
+)
+_VALUES = [bindparam(c, type_=_records.c[c].type) for c in _CLAIM_COLUMNS]
+# PostgreSQL: the same statement first bounds how long the claim may wait for an earlier
+# delivery still in flight (SET LOCAL lock_timeout, for this transaction only).
+_CLAIM_POSTGRESQL = (
+    postgresql.insert(_records)
+    .from_select(
+        list(_CLAIM_COLUMNS),
+        select(*_VALUES).select_from(
+            select(
+                func.set_config("lock_timeout", bindparam("lock_timeout"), True).label("set")
+            ).cte("bounded")
+        ),
+    )
+    .on_conflict_do_nothing(index_elements=["terminal_id", "key"])
+    .returning(_records.c.id, _PREVIOUS)
+)
+_CLAIM_SQLITE = (
+    sqlite.insert(_records)
+    .values(dict(zip(_CLAIM_COLUMNS, _VALUES, strict=True)))
+    .on_conflict_do_nothing(index_elements=["terminal_id", "key"])
+    .returning(_records.c.id, _PREVIOUS)
+)
+_ANSWERED = (
+    update(_records)
+    .where(_records.c.id == bindparam("record_id"))
+    .values(response_status=bindparam("status"), response_body=bindparam("body"))
+)
+
+
+def _claim_statement(dialect: str) -> Any:
+    return _CLAIM_POSTGRESQL if dialect == "postgresql" else _CLAIM_SQLITE
+
+
+def _claim_params(write: WriteContext, wait_ms: int) -> dict[str, Any]:
+    return {
+        "terminal_id": write.terminal_id,
+        "key": write.key,
+        "request_digest": write.request_digest,
+        "keyid": write.keyid,
+        "signed_at": write.signed_at,
+        "received_at": write.received_at,
+        "offline": write.offline,
+        "response_status": 102,  # replaced before the commit
+        "response_body": "",
+        "lock_timeout": f"{int(wait_ms)}ms",
+    }
+
+
+def _stored(record: IdempotencyRecord) -> StoredRecord:
+    return StoredRecord(
+        record.request_digest, record.keyid, record.response_status, record.response_body
+    )
 
 
 def _find(session: Session, write: WriteContext) -> IdempotencyRecord | None:
@@ -218,6 +287,7 @@ def _leaf_facts(write: WriteContext, status: int, body: Any) -> dict[str, Any]:
         "terminal_id": write.terminal_id,
         "sequence": write.key,
         "signed_at": write.signed_at.isoformat(),
+        "received_at": write.received_at.isoformat(),
         "offline": write.offline,
         "request": write.evidence,
         "decision": decision,

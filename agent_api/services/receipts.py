@@ -14,6 +14,7 @@ from typing import Any
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import bindparam, insert, update
 from sqlmodel import Session
 
 from agent_api.persistence.tables import Receipt
@@ -63,23 +64,73 @@ class ReceiptSigner:
         Every receipt says where and when it was issued (network, office, terminal,
         operator, the signed and the recorded time) and carries its audit-log index.
         """
-        row = Receipt(
-            number=None,
+        opened = self.open(
+            session,
             kind=kind,
             worker_id=worker_id,
-            network_id=terminal.network_id,
-            office_id=terminal.office_id,
-            terminal_id=terminal.terminal_id,
-            amount_centimes=amount_centimes,
+            terminal=terminal,
             issued_at=issued_at,
-            jws="",
+            amount_centimes=amount_centimes,
         )
-        session.add(row)
-        session.flush()
-        assert row.id is not None
-        number = f"R-{terminal.network_code}-{row.id:08d}"
+        return self.sign_opened(
+            session,
+            opened,
+            kind=kind,
+            terminal=terminal,
+            operator=operator,
+            signed_at=signed_at,
+            issued_at=issued_at,
+            claims=claims,
+        )
+
+    def open(
+        self,
+        session: Session,
+        *,
+        kind: str,
+        worker_id: int,
+        terminal: TerminalContext,
+        issued_at: datetime,
+        amount_centimes: int | None,
+    ) -> OpenedReceipt:
+        """The receipt's row and number, before it is signed: what refers to it (a
+        collection, a reversal) can be written first, and the signature comes last, when
+        the audit log's index is taken."""
+        session.flush()  # the worker it names may have been added by the caller just now
+        receipt_id = (
+            session.connection()
+            .execute(
+                _OPEN,
+                {
+                    "number": None,
+                    "kind": kind,
+                    "worker_id": worker_id,
+                    "network_id": terminal.network_id,
+                    "office_id": terminal.office_id,
+                    "terminal_id": terminal.terminal_id,
+                    "amount_centimes": amount_centimes,
+                    "issued_at": issued_at,
+                    "jws": "",
+                },
+            )
+            .scalar_one()
+        )
+        return OpenedReceipt(receipt_id, f"R-{terminal.network_code}-{receipt_id:08d}")
+
+    def sign_opened(
+        self,
+        session: Session,
+        opened: OpenedReceipt,
+        *,
+        kind: str,
+        terminal: TerminalContext,
+        operator: str,
+        signed_at: datetime | None,
+        issued_at: datetime,
+        claims: dict[str, Any],
+    ) -> IssuedReceipt:
         payload = {
-            "receipt_number": number,
+            "receipt_number": opened.number,
             "kind": kind,
             "iat": int(issued_at.timestamp()),
             **claims,
@@ -94,7 +145,22 @@ class ReceiptSigner:
             "log_index": audit_log.reserve(session),
         }
         jws = self.sign(payload)
-        row.number = number
-        row.jws = jws
-        session.add(row)
-        return IssuedReceipt(row.id, number, jws, payload)
+        session.connection().execute(
+            _SIGNED, {"receipt_id": opened.id, "new_number": opened.number, "new_jws": jws}
+        )
+        return IssuedReceipt(opened.id, opened.number, jws, payload)
+
+
+@dataclass(frozen=True)
+class OpenedReceipt:
+    id: int
+    number: str
+
+
+_receipts = Receipt.__table__  # type: ignore[attr-defined]
+_OPEN = insert(_receipts).returning(_receipts.c.id)
+_SIGNED = (
+    update(_receipts)
+    .where(_receipts.c.id == bindparam("receipt_id"))
+    .values(number=bindparam("new_number"), jws=bindparam("new_jws"))
+)

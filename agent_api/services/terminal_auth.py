@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from cryptography.exceptions import InvalidSignature
-from sqlalchemy import case, update
+from sqlalchemy import Engine, case, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -39,6 +40,7 @@ from agent_api.protocol.keys import (
     rotation_proof_message,
 )
 from agent_api.services.auth import AuthService
+from agent_api.services.request_gate import GateRow, SessionRow, read_gate
 from agent_api.services.security_events import SecurityEventService, record_event
 from agent_api.services.tokens import TERMINAL_AUDIENCE, TokenSigner
 
@@ -96,12 +98,14 @@ class TerminalAuthService:
         signer: TokenSigner,
         events: SecurityEventService,
         *,
+        engine: Engine,
         operator_ttl_seconds: int,
         max_activation_attempts: int,
         login_failures: int,
         login_window_seconds: int,
     ) -> None:
         self._uow = uow
+        self._engine = engine
         self._clock = clock
         self._auth = auth
         self._signer = signer
@@ -114,43 +118,58 @@ class TerminalAuthService:
     # -- every signed request -------------------------------------------------------------
     def resolve(self, keyid: str) -> TerminalContext:
         """The terminal that owns ``keyid``, refusing revoked keys and suspended terminals."""
-        with self._uow() as uow:
-            row = uow.session.exec(
-                select(TerminalKey, Terminal, Office, Network)
-                .join(Terminal, Terminal.id == TerminalKey.terminal_id)  # type: ignore[arg-type]
-                .join(Office, Office.id == Terminal.office_id)  # type: ignore[arg-type]
-                .join(Network, Network.id == Office.network_id)  # type: ignore[arg-type]
-                .where(TerminalKey.keyid == keyid)
-            ).first()
+        return self.terminal_of(read_gate(self._engine, keyid, sequence=None, jti=None), keyid)
+
+    def gate(
+        self, keyid: str, *, sequence: int | None, jti: str | None
+    ) -> tuple[TerminalContext, GateRow]:
+        """One read for everything a signed request needs before its handler: the terminal
+        behind ``keyid`` (refused when revoked or suspended), the record of ``sequence`` and
+        the session ``jti``."""
+        row = read_gate(self._engine, keyid, sequence=sequence, jti=jti)
+        terminal = self.terminal_of(row, keyid)
+        assert row is not None
+        return terminal, row
+
+    def terminal_of(self, row: GateRow | None, keyid: str) -> TerminalContext:
         if row is None:
             raise AuthenticationFailed("the signing key is not registered", code="unknown_key")
-        key, terminal, office, network = row
-        assert terminal.id is not None and office.id is not None and network.id is not None  # noqa: PT018
-        if key.status == "revoked" or terminal.status == TerminalStatus.REVOKED:
-            self._events.record("revoked_key_used", terminal_id=terminal.id, keyid=keyid)
+        if row.key_status == "revoked" or row.terminal_status == TerminalStatus.REVOKED:
+            self._events.record("revoked_key_used", terminal_id=row.terminal_id, keyid=keyid)
             raise AuthenticationFailed("the signing key is revoked", code="key_revoked")
-        if terminal.status != TerminalStatus.ACTIVE:
+        if row.terminal_status != TerminalStatus.ACTIVE:
             raise Forbidden("this terminal is suspended", code="terminal_suspended")
-        if network.status != NetworkStatus.ACTIVE:
-            raise Forbidden(f"network {network.code} is suspended", code="network_suspended")
-        if office.status != OfficeStatus.ACTIVE:
-            raise Forbidden(f"office {office.code} is suspended", code="office_suspended")
+        if row.network_status != NetworkStatus.ACTIVE:
+            raise Forbidden(f"network {row.network_code} is suspended", code="network_suspended")
+        if row.office_status != OfficeStatus.ACTIVE:
+            raise Forbidden(f"office {row.office_code} is suspended", code="office_suspended")
         return TerminalContext(
-            terminal_id=terminal.id,
+            terminal_id=row.terminal_id,
             keyid=keyid,
-            key_status=key.status,
-            public_key=public_raw_from_b64url(key.public_key),
-            office_id=office.id,
-            office_code=office.code,
-            network_id=network.id,
-            network_code=network.code,
+            key_status=row.key_status,
+            public_key=public_raw_from_b64url(row.public_key),
+            office_id=row.office_id,
+            office_code=row.office_code,
+            network_id=row.network_id,
+            network_code=row.network_code,
         )
 
     def authenticate_operator(
-        self, token: str, terminal: TerminalContext, *, at: datetime | None = None
+        self,
+        claims: dict[str, Any],
+        session: SessionRow | None,
+        terminal: TerminalContext,
+        *,
+        at: datetime | None = None,
     ) -> Actor:
-        actor = self._auth.authenticate(
-            token, audience=TERMINAL_AUDIENCE, bound_keyid=terminal.keyid, at=at
+        """The operator behind verified token ``claims`` and their stored ``session``, on
+        this terminal (the token is bound to its key) and of this office."""
+        actor = self._auth.check_session(
+            claims,
+            session,
+            audience=TERMINAL_AUDIENCE,
+            bound_keyid=terminal.keyid,
+            now=at if at is not None else self._clock(),
         )
         if actor.office_id != terminal.office_id:
             raise Forbidden("the operator does not belong to this office", code="wrong_office")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 import jwt
@@ -22,6 +23,10 @@ from agent_api.protocol.keys import jwk_thumbprint_okp
 ADMIN_AUDIENCE = "qurb-admin"
 TERMINAL_AUDIENCE = "qurb-terminal"
 REQUIRED_CLAIMS = ["iss", "aud", "sub", "exp", "iat", "jti", "role"]
+# Tokens whose signature, audience and issuer were verified, kept per process: a token is
+# sent with every request of its session, and its signature is a pure function of its bytes.
+# Expiry and the session row are still checked on every request.
+VERIFIED_TOKENS_CACHED = 8192
 
 
 @dataclass(frozen=True)
@@ -66,6 +71,15 @@ class TokenSigner:
         return IssuedToken(token=token, jti=jti, expires_at=expires)
 
     def decode(self, token: str, *, audience: str, now: datetime) -> dict[str, Any]:
+        claims = self._verify_cached(token, audience)
+        if not isinstance(claims["exp"], int) or claims["exp"] <= int(now.timestamp()):
+            raise AuthenticationFailed("the token has expired", code="token_expired")
+        return dict(claims)
+
+    @lru_cache(maxsize=VERIFIED_TOKENS_CACHED)  # noqa: B019 - one signer per app, kept for its life
+    def _verify_cached(self, token: str, audience: str) -> dict[str, Any]:
+        """The claims of a token whose signature, audience and issuer verify (refusals are
+        raised, so never cached)."""
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError:
@@ -79,12 +93,10 @@ class TokenSigner:
                 algorithms=["EdDSA"],
                 audience=audience,
                 issuer=self.issuer,
-                # Expiry is checked below against the service's clock, not PyJWT's wall clock,
-                # so that one injectable clock governs every time decision.
+                # Expiry is checked by decode() against the service's clock, not PyJWT's wall
+                # clock, so that one injectable clock governs every time decision.
                 options={"require": REQUIRED_CLAIMS, "verify_exp": False, "verify_iat": False},
             )
         except jwt.PyJWTError:
             raise AuthenticationFailed("the token is invalid", code="token_invalid") from None
-        if not isinstance(claims["exp"], int) or claims["exp"] <= int(now.timestamp()):
-            raise AuthenticationFailed("the token has expired", code="token_expired")
         return claims

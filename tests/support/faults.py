@@ -263,11 +263,12 @@ class PrivateCluster:
 
 class CuttingProxy:
     """A TCP relay to PostgreSQL that, once armed, cuts the next connection whose client asks
-    to ``ROLLBACK``: the connection is lost after a transaction's last statement and before
-    its end, as when PostgreSQL crashes between the two. Nothing else is altered."""
+    to end a transaction (``COMMIT`` or ``ROLLBACK``), before the server hears it: the
+    connection is lost after a transaction's last statement and before its end, as when
+    PostgreSQL crashes between the two. Nothing else is altered."""
 
-    # The simple-query message psycopg sends to end a transaction (PostgreSQL protocol 3).
-    ROLLBACK = b"Q\x00\x00\x00\x0dROLLBACK\x00"
+    # The simple-query messages psycopg sends to end a transaction (PostgreSQL protocol 3).
+    ENDINGS = (b"Q\x00\x00\x00\x0dROLLBACK\x00", b"Q\x00\x00\x00\x0bCOMMIT\x00")
 
     def __init__(self, target_port: int) -> None:
         self._target = ("127.0.0.1", target_port)
@@ -321,7 +322,8 @@ class CuttingProxy:
     def _pump(self, source: socket.socket, sink: socket.socket, watch: bool) -> None:
         try:
             while data := source.recv(65536):
-                if watch and self.ROLLBACK in data and self._armed.is_set():
+                ending = watch and any(end in data for end in self.ENDINGS)
+                if ending and self._armed.is_set():
                     self._armed.clear()
                     self.cut.set()
                     break

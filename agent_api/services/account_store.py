@@ -1,0 +1,323 @@
+"""A worker's account as the counter paths read it: a handful of prepared statements
+(SQLAlchemy Core, built once) instead of the ORM, because quotes, collections and rights run
+on every payment at every counter.
+
+- ``load_account`` reads the worker (optionally locked for the transaction), its category
+  periods, its allocations with the time each was recorded, and its fishing-day
+  declarations when it ever was in a daily-declaration category.
+- The tariff (categories, effective-dated rates, amnesties) is kept per process as a
+  ``TariffSnapshot`` and reloaded whenever the database's tariff version moves: the worker's
+  own query carries that version, so a rate announced or an amnesty granted a moment ago is
+  seen by the very next collection, at no extra round trip.
+- ``month_lines`` and ``rights_of`` are the pure computations over what was read.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import Connection, bindparam, func, select
+
+from agent_api.clock import CASABLANCA
+from agent_api.domain.account import MonthLine, SurchargeRule
+from agent_api.domain.dues import CategoryPeriod, MonthlyDue, monthly_dues
+from agent_api.domain.months import first_of_month
+from agent_api.domain.rights import AccountEvent, Rights, RightsRules, rights
+from agent_api.domain.tariff import Rate
+from agent_api.persistence.tables import (
+    AccountAllocation,
+    Category,
+    Contribution,
+    DailyDeclaration,
+    Reversal,
+    SurchargeWaiver,
+    TariffRate,
+    Worker,
+    WorkerCategoryPeriod,
+)
+
+_w = Worker.__table__  # type: ignore[attr-defined]
+_c = Category.__table__  # type: ignore[attr-defined]
+_p = WorkerCategoryPeriod.__table__  # type: ignore[attr-defined]
+_a = AccountAllocation.__table__  # type: ignore[attr-defined]
+_co = Contribution.__table__  # type: ignore[attr-defined]
+_re = Reversal.__table__  # type: ignore[attr-defined]
+_d = DailyDeclaration.__table__  # type: ignore[attr-defined]
+_r = TariffRate.__table__  # type: ignore[attr-defined]
+_sw = SurchargeWaiver.__table__  # type: ignore[attr-defined]
+
+# The tariff's version: its tables only ever gain rows (a rate change is a new row from a
+# future month; categories and amnesties are added, never edited).
+_VERSION = (
+    select(func.coalesce(func.max(_r.c.id), 0)).scalar_subquery().label("rates_version"),
+    select(func.count()).select_from(_c).scalar_subquery().label("categories_version"),
+    select(func.coalesce(func.max(_sw.c.id), 0)).scalar_subquery().label("waivers_version"),
+)
+
+_WORKER = (
+    select(
+        _w.c.id,
+        _w.c.registration_number,
+        _w.c.status,
+        _w.c.category,
+        _w.c.coverage_start,
+        _w.c.first_name,
+        _w.c.last_name,
+        _c.c.collected_at_counter,
+        _c.c.label_fr,
+        *_VERSION,
+    )
+    .join(_c, _c.c.code == _w.c.category)
+    .where(_w.c.registration_number == bindparam("registration_number"))
+)
+# Every write to a worker's account holds its row for the rest of the transaction, so two
+# offices paying for one worker at once are allocated one after the other (SQLite serializes
+# writers anyway; FOR UPDATE is PostgreSQL's).
+_WORKER_LOCKED = _WORKER.with_for_update(of=_w)
+
+_PERIODS = (
+    select(_p.c.category, _p.c.bracket, _p.c.effective_from)
+    .where(_p.c.worker_id == bindparam("worker_id"))
+    .order_by(_p.c.effective_from)
+)
+_ALLOCATIONS = (
+    select(
+        _a.c.month,
+        _a.c.kind,
+        _a.c.amount_centimes,
+        _a.c.contribution_id,
+        _a.c.reversal_id,
+        _co.c.recorded_at.label("paid_at"),
+        _re.c.recorded_at.label("reversed_at"),
+    )
+    .select_from(
+        _a.outerjoin(_co, _co.c.id == _a.c.contribution_id).outerjoin(
+            _re, _re.c.id == _a.c.reversal_id
+        )
+    )
+    .where(_a.c.worker_id == bindparam("worker_id"))
+)
+_DECLARATIONS = select(_d.c.day, _d.c.contribution_centimes).where(
+    _d.c.worker_id == bindparam("worker_id")
+)
+_RATES = select(_r.c.category, _r.c.bracket, _r.c.effective_from, _r.c.base_centimes, _r.c.rate_bps)
+_CATEGORIES = select(_c.c.code, _c.c.collected_at_counter, _c.c.daily_declaration)
+_WAIVERS = select(_sw.c.starts_on, _sw.c.ends_on, _sw.c.categories)
+
+
+@dataclass(frozen=True)
+class Waiver:
+    starts_on: date
+    ends_on: date
+    categories: frozenset[str]  # empty: every category
+
+    def covers(self, category: str, day: date) -> bool:
+        return self.starts_on <= day <= self.ends_on and (
+            not self.categories or category in self.categories
+        )
+
+
+@dataclass(frozen=True)
+class TariffSnapshot:
+    version: tuple[int, int, int]
+    rates: tuple[Rate, ...]
+    counter_categories: frozenset[str]  # flat monthly dues collected at the counter
+    daily_categories: frozenset[str]  # fishing: dues come from declared days
+    waivers: tuple[Waiver, ...]
+
+    def rates_for(self, categories: set[str]) -> list[Rate]:
+        return [r for r in self.rates if r.category in categories]
+
+    def waived(self, category: str, day: date) -> bool:
+        return any(w.covers(category, day) for w in self.waivers)
+
+
+class TariffCache:
+    """The tariff as of the latest version any query of this process saw."""
+
+    def __init__(self) -> None:
+        self._snapshot: TariffSnapshot | None = None
+        self._lock = threading.Lock()
+
+    def at(self, connection: Connection, version: tuple[int, int, int]) -> TariffSnapshot:
+        snapshot = self._snapshot
+        if snapshot is not None and snapshot.version == version:
+            return snapshot
+        # Read in the caller's transaction: what it reads is what its version says.
+        categories = connection.execute(_CATEGORIES).all()
+        fresh = TariffSnapshot(
+            version=version,
+            rates=tuple(Rate(*row) for row in connection.execute(_RATES)),
+            counter_categories=frozenset(
+                code for code, counter, daily in categories if counter and not daily
+            ),
+            daily_categories=frozenset(code for code, _, daily in categories if daily),
+            waivers=tuple(
+                Waiver(start, end, frozenset(c for c in codes.split(",") if c))
+                for start, end, codes in connection.execute(_WAIVERS)
+            ),
+        )
+        with self._lock:
+            current = self._snapshot
+            if current is None or current.version <= version:
+                self._snapshot = fresh
+        return fresh
+
+
+@dataclass(frozen=True)
+class Paid:
+    """One allocation row as read: money moved to or from one month."""
+
+    month: date
+    kind: str
+    amount_centimes: int
+    source: str  # "c" (a collection) or "r" (a reversal)
+    source_id: int
+    at: datetime
+
+
+@dataclass
+class AccountState:
+    worker_id: int
+    registration_number: str
+    status: str
+    category: str
+    coverage_start: date
+    first_name: str
+    last_name: str
+    collected_at_counter: bool
+    category_label: str
+    tariff: TariffSnapshot
+    periods: list[CategoryPeriod]
+    paid: list[Paid] = field(default_factory=list)
+    declarations: list[tuple[date, int]] = field(default_factory=list)
+    # Dues depend on the periods and the tariff only, not on payments: computed once per
+    # ``through`` month, however many times the lines are recomputed after an allocation.
+    dues_through: dict[date, list[MonthlyDue]] = field(default_factory=dict)
+
+    def dues(self, through: date) -> list[MonthlyDue]:
+        found = self.dues_through.get(through)
+        if found is None:
+            found = self.dues_through[through] = monthly_dues(
+                self.periods,
+                self.tariff.rates_for({p.category for p in self.periods}),
+                first=self.coverage_start,
+                last=through,
+                counter_categories=self.tariff.counter_categories,
+            )
+        return found
+
+
+def load_account(
+    connection: Connection,
+    registration_number: str,
+    cache: TariffCache,
+    *,
+    lock: bool = False,
+) -> AccountState | None:
+    """The worker's account as stored now; None when no worker has this number."""
+    row = connection.execute(
+        _WORKER_LOCKED if lock else _WORKER, {"registration_number": registration_number}
+    ).first()
+    if row is None:
+        return None
+    m = row._mapping
+    tariff = cache.at(
+        connection, (m["rates_version"], m["categories_version"], m["waivers_version"])
+    )
+    worker_id = m["id"]
+    periods = [CategoryPeriod(*p) for p in connection.execute(_PERIODS, {"worker_id": worker_id})]
+    paid = [
+        Paid(
+            month=month,
+            kind=kind,
+            amount_centimes=amount,
+            source="c" if contribution_id is not None else "r",
+            source_id=contribution_id if contribution_id is not None else reversal_id,
+            at=paid_at if contribution_id is not None else reversed_at,
+        )
+        for month, kind, amount, contribution_id, reversal_id, paid_at, reversed_at in (
+            connection.execute(_ALLOCATIONS, {"worker_id": worker_id})
+        )
+    ]
+    declarations: list[tuple[date, int]] = []
+    if any(p.category in tariff.daily_categories for p in periods):
+        declarations = [
+            (day, amount)
+            for day, amount in connection.execute(_DECLARATIONS, {"worker_id": worker_id})
+        ]
+    return AccountState(
+        worker_id=worker_id,
+        registration_number=m["registration_number"],
+        status=m["status"],
+        category=m["category"],
+        coverage_start=m["coverage_start"],
+        first_name=m["first_name"],
+        last_name=m["last_name"],
+        collected_at_counter=m["collected_at_counter"],
+        category_label=m["label_fr"],
+        tariff=tariff,
+        periods=periods,
+        paid=paid,
+        declarations=declarations,
+    )
+
+
+def month_lines(
+    account: AccountState,
+    *,
+    through: date,
+    current: date,
+    today: date,
+    surcharge: SurchargeRule,
+) -> tuple[list[MonthLine], dict[date, int]]:
+    """Each month from the coverage start to ``through`` (and any month already paid), and
+    each month's base."""
+    tariff = account.tariff
+    dues = account.dues(through)
+    owed = {d.month: d.due_centimes for d in dues}
+    bases = {d.month: d.base_centimes for d in dues}
+    for day, amount in account.declarations:
+        month = first_of_month(day)
+        if month <= through:
+            owed[month] = owed.get(month, 0) + amount
+    paid: dict[tuple[date, str], int] = defaultdict(int)
+    for p in account.paid:
+        paid[(p.month, p.kind)] += p.amount_centimes
+    waived = tariff.waived(account.category, today)
+    lines = []
+    for month in sorted(set(owed) | {m for m, _ in paid}):
+        due = owed.get(month, 0)
+        charged = 0 if waived else surcharge.on(due, month, current)
+        lines.append(
+            MonthLine(
+                month=month,
+                due_centimes=due,
+                surcharge_centimes=max(charged, paid[(month, "surcharge")]),
+                paid_due_centimes=paid[(month, "due")],
+                paid_surcharge_centimes=paid[(month, "surcharge")],
+            )
+        )
+    return lines, bases
+
+
+def rights_of(
+    account: AccountState, lines: Sequence[MonthLine], current: date, rules: RightsRules
+) -> Rights:
+    """Health rights from the dues and every payment and reversal of due months, in the
+    order they were recorded."""
+    dues = {line.month: line.due_centimes for line in lines}
+    events: dict[tuple[datetime, str, int], dict[date, int]] = defaultdict(dict)
+    for p in account.paid:
+        if p.kind == "due":
+            moved = events[(p.at, p.source, p.source_id)]
+            moved[p.month] = moved.get(p.month, 0) + p.amount_centimes
+    timeline = [
+        AccountEvent(first_of_month(at.astimezone(CASABLANCA).date()), moved)
+        for (at, _, _), moved in sorted(events.items())
+    ]
+    return rights(dues, timeline, current, rules)
