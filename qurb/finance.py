@@ -10,7 +10,6 @@ reference to quote on its transfer) and nothing else here.
 
 from __future__ import annotations
 
-import datetime as dt
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
@@ -22,7 +21,7 @@ from agent_api.domain.roles import Role
 from agent_api.errors import ValidationFailed
 from agent_api.http.endpoints import Call, Endpoint
 from agent_api.http.io import json_response, path_value
-from agent_api.http.schemas.common import INT32_MAX, Input, Output, Paging, Query
+from agent_api.http.schemas.common import INT32_MAX, Input, IsoDate, Output, Paging, Query
 from reconciliation.container import Reconciliation
 from reconciliation.exceptions import REASON_CODES
 from reconciliation.reports import render, statement_html
@@ -50,7 +49,7 @@ def reconciliation(call: Call) -> Reconciliation:
 
 
 class SettlementQuery(Paging):
-    date: dt.date | None = None
+    date: IsoDate | None = None
     network: str | None = None
 
 
@@ -99,7 +98,7 @@ class ReportQuery(Query):
 
 
 class ExceptionQuery(Paging):
-    date: dt.date | None = None
+    date: IsoDate | None = None
     network: str | None = None
     status: Literal["open", "resolved", "written_off"] | None = None
     all_versions: bool = False

@@ -3,9 +3,18 @@ keep a request's numbers and text storable."""
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+)
 
 # Ids, offsets and versions are PostgreSQL INTEGERs, log sizes BIGINTs. A larger number names
 # no row; sent to the database it would fail in the driver (a 500), not find nothing.
@@ -67,5 +76,22 @@ class Paging(Query):
 RowId = Annotated[int, Field(ge=1, le=INT32_MAX)]
 
 
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _iso_date(value: object) -> object:
+    """``YYYY-MM-DD`` to a date (strict input then sees a date). Pydantic alone also reads a
+    string of digits as a Unix time ("86400" is 1970-01-02), even in strict mode."""
+    if not isinstance(value, str):
+        return value
+    try:
+        if not _ISO_DATE.fullmatch(value):
+            raise ValueError
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValueError("must be a real date written YYYY-MM-DD") from None
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
 Place = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
-from agent_api.http.schemas.common import Input, Output, Query
+from agent_api.http.schemas.common import Input, IsoDate, Output, Query
 from agent_api.http.schemas.workers import Month, Phone
 
 RegistrationNumber = Annotated[str, StringConstraints(pattern=r"^[0-9]{10}$")]
@@ -102,7 +102,7 @@ class CertificateOut(Output):
 
 
 class DayIn(Input):
-    date: date
+    date: IsoDate
     earnings_centimes: int = Field(ge=0, le=100_000_00)
 
 
@@ -127,7 +127,7 @@ class DeclaredOut(Output):
 
 
 class DayQuery(Query):
-    business_date: date
+    business_date: IsoDate
 
 
 class CollectionLineOut(Output):

@@ -14,7 +14,7 @@ from agent_api.domain.identity import (
     normalize_phone,
 )
 from agent_api.domain.months import parse_month
-from agent_api.http.schemas.common import Input, Output, Paging, RowId
+from agent_api.http.schemas.common import Input, IsoDate, Output, Paging, RowId
 
 
 def _month(value: object) -> object:
@@ -66,7 +66,7 @@ class DependentIn(Input):
     cin: Cin | None = Field(default=None, description="required for a spouse")
     last_name: LatinName
     first_name: LatinName
-    birth_date: date
+    birth_date: IsoDate
     sex: Sex
     student: bool = False
     disabled: bool = False
@@ -81,7 +81,7 @@ class WorkerIn(Input):
     first_name: LatinName | None = None
     last_name_ar: ArabicName | None = None
     first_name_ar: ArabicName | None = None
-    birth_date: date | None = None
+    birth_date: IsoDate | None = None
     sex: Sex | None = None
     phone: Phone | None = None
     address: Text200 | None = None
@@ -280,8 +280,8 @@ class BracketIn(Input):
 
 
 class WaiverIn(Input):
-    starts_on: date
-    ends_on: date
+    starts_on: IsoDate
+    ends_on: IsoDate
     categories: list[Code] = Field(default_factory=list, description="empty: every category")
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=500)]
 
