@@ -101,23 +101,36 @@ def _describe(e: Endpoint) -> str:
 
 
 def _signature_headers(e: Endpoint) -> list[dict[str, Any]]:
+    write = e.method in ("POST", "PUT", "PATCH", "DELETE")
     headers = [
-        ("Signature-Input", "RFC 9421 signature parameters (label qurb)"),
-        ("Signature", "RFC 9421 signature (label qurb)"),
+        ("Signature-Input", "RFC 9421 signature parameters (label qurb)", True),
+        ("Signature", "RFC 9421 signature (label qurb)", True),
     ]
     if e.body is not None:
-        headers.append(("Content-Digest", "RFC 9530 sha-256 digest of the body"))
-    if e.method in ("POST", "PUT", "PATCH", "DELETE"):
-        headers.append(("Idempotency-Key", "the terminal's sequence number (positive integer)"))
+        headers.append(("Content-Digest", "RFC 9530 sha-256 digest of the body", True))
+    if write:
+        headers.append(
+            ("Idempotency-Key", "the terminal's sequence number (positive integer)", True)
+        )
+    if e.auth == "operator":
+        headers.append(
+            (
+                "Qurb-Token-Digest",
+                "sha-256 digest of the Authorization value, signed in the token's place",
+                True,
+            )
+        )
+    if write:
+        headers.append(("Qurb-Offline", "1 on a write queued while offline (signed)", False))
     return [
         {
             "name": name,
             "in": "header",
-            "required": True,
+            "required": required,
             "description": text,
             "schema": {"type": "string"},
         }
-        for name, text in headers
+        for name, text, required in headers
     ]
 
 
@@ -157,6 +170,10 @@ def _error_statuses(e: Endpoint) -> list[int]:
     statuses = {503}
     if e.body is not None:
         statuses |= {400, 413, 422}
+        if e.auth in ("admin", "operator"):
+            # A body names a worker, an office or a network: one that does not exist (or
+            # not for this caller) is a 404, as in a path.
+            statuses.add(404)
     if e.query is not None:
         statuses.add(422)
     if e.auth != "public":
