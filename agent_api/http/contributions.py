@@ -10,7 +10,7 @@ from agent_api.domain.permissions import COUNTER_STAFF
 from agent_api.domain.roles import Role
 from agent_api.errors import Forbidden
 from agent_api.http.endpoints import Call, Endpoint, stored_response
-from agent_api.http.io import json_response
+from agent_api.http.io import json_response, path_value
 from agent_api.http.schemas import contributions as s
 from agent_api.services.accounts import Certificate, Collected, Reversed
 from agent_api.services.declarations import Declared
@@ -26,7 +26,8 @@ async def quote(call: Call) -> Response:
     return json_response(s.QuoteOut.model_validate(found))
 
 
-async def collect(call: Call) -> Response:
+def collect(call: Call) -> Response:
+    """Plain (not a coroutine): the hot path runs in one worker thread with its checks."""
     body = call.body(s.CollectionIn)
     services = call.services
     actor, terminal, write = call.who(), call.at_terminal(), call.write()
@@ -42,8 +43,7 @@ async def collect(call: Call) -> Response:
         )
         return 201, out.model_dump(mode="json")
 
-    outcome = await run_in_threadpool(
-        services.writes.execute,
+    outcome = services.writes.execute(
         write,
         lambda uow: services.accounts.collect(
             uow,
@@ -63,6 +63,7 @@ async def reverse(call: Call) -> Response:
     body = call.body(s.ReversalIn)
     services = call.services
     actor, terminal, write = call.who(), call.at_terminal(), call.write()
+    number = path_value(call.path("receipt_number"), "receipt_number")
     # The supervisor's own credentials, checked (and their failures counted) before the
     # write opens: an operator cannot approve their own mistake.
     supervisor = await run_in_threadpool(
@@ -74,7 +75,6 @@ async def reverse(call: Call) -> Response:
             code="supervisor_required",
             field="supervisor.username",
         )
-    number = call.path("receipt_number")
 
     def render(done: Reversed) -> tuple[int, object]:
         out = s.ReversedOut(
@@ -221,6 +221,7 @@ ENDPOINTS: list[Endpoint] = [
         response=s.ReversedOut,
         status=201,
         tags=("contributions",),
+        errors=(423,),  # the approving supervisor's account is locked
     ),
     Endpoint(
         "GET",

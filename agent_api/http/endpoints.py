@@ -18,16 +18,17 @@ answered from it right after the signature check, before anything else runs.
 
 from __future__ import annotations
 
+import inspect
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, TypeVar, cast
 
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from agent_api.domain.roles import Actor, Role
@@ -84,7 +85,9 @@ class Call:
         return self.request.path_params[name]
 
 
-Handler = Callable[[Call], Awaitable[Response]]
+# A handler is a coroutine, or a plain function for the hot paths: a plain handler runs
+# with its request's checks in one worker thread, one hop from the event loop instead of two.
+Handler = Callable[[Call], Awaitable[Response]] | Callable[[Call], Response]
 
 
 @dataclass(frozen=True)
@@ -112,11 +115,15 @@ class Endpoint:
         return self.auth in SIGNED
 
     def route(self) -> Route:
+        blocking = not inspect.iscoroutinefunction(self.handler)
+
         async def endpoint(request: Request) -> Response:
             request.scope[ROUTE_KEY] = self.template
             services: Services = request.app.state.services
             raw = await request.body()
             call = Call(request, services, None, raw, None, None)
+            if blocking:
+                return await run_in_threadpool(self._serve, call)
             if self.auth == "admin":
                 call.actor = await self._authenticate_admin(request, services)
             elif self.signed:
@@ -127,9 +134,26 @@ class Endpoint:
                 call.parsed_body = parse_body(raw, self.body)
             if self.query is not None:
                 call.parsed_query = parse_query(request.query_params, self.query)
-            return await self.handler(call)
+            coroutine = cast(Callable[[Call], Awaitable[Response]], self.handler)
+            return await coroutine(call)
 
         return Route(self.path, endpoint, methods=[self.method], name=self.summary)
+
+    def _serve(self, call: Call) -> Response:
+        """A plain handler with its checks, all in the worker thread (signed endpoints)."""
+        assert self.signed, "plain handlers serve signed endpoints"
+        request = signed_request(call.request, call.raw_body)
+        services = call.services
+        checked = check_signature(request, services.settings, services.clock())
+        call.signature = checked
+        replay = self._admit(call, checked, request) if self.auth != "activation" else None
+        if replay is not None:
+            return stored_response(replay)
+        if self.body is not None:
+            call.parsed_body = parse_body(call.raw_body, self.body)
+        if self.query is not None:
+            call.parsed_query = parse_query(call.request.query_params, self.query)
+        return cast(Callable[[Call], Response], self.handler)(call)
 
     async def _authenticate_admin(self, request: Request, services: Services) -> Actor:
         token = bearer_token(request)
@@ -210,11 +234,14 @@ def bearer_token(request: Request) -> str:
 
 
 def stored_response(outcome: StoredResponse) -> Response:
-    """The response of a signed write, marked when it is the stored original."""
+    """The response of a signed write, byte for byte as stored, marked when it is the stored
+    original."""
     headers = {"Idempotent-Replayed": "true"} if outcome.replayed else {}
-    if outcome.body is None:
+    if not outcome.text:
         return Response(status_code=outcome.status, headers=headers)
-    return JSONResponse(outcome.body, status_code=outcome.status, headers=headers)
+    return Response(
+        outcome.text, status_code=outcome.status, headers=headers, media_type="application/json"
+    )
 
 
 def routes(endpoints: Sequence[Endpoint]) -> list[Route]:

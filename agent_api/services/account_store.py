@@ -19,8 +19,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, select
+from sqlalchemy import Connection, bindparam, func, insert, select, text
 
 from agent_api.clock import CASABLANCA
 from agent_api.domain.account import MonthLine, SurchargeRule
@@ -33,6 +34,7 @@ from agent_api.persistence.tables import (
     Category,
     Contribution,
     DailyDeclaration,
+    Receipt,
     Reversal,
     SurchargeWaiver,
     TariffRate,
@@ -49,6 +51,7 @@ _re = Reversal.__table__  # type: ignore[attr-defined]
 _d = DailyDeclaration.__table__  # type: ignore[attr-defined]
 _r = TariffRate.__table__  # type: ignore[attr-defined]
 _sw = SurchargeWaiver.__table__  # type: ignore[attr-defined]
+_rc = Receipt.__table__  # type: ignore[attr-defined]
 
 # The tariff's version: its tables only ever gain rows (a rate change is a new row from a
 # future month; categories and amnesties are added, never edited).
@@ -265,6 +268,124 @@ def load_account(
         paid=paid,
         declarations=declarations,
     )
+
+
+@dataclass(frozen=True)
+class NewCollection:
+    """Everything a collection writes but its receipt's signature."""
+
+    worker_id: int
+    network_id: int
+    office_id: int
+    terminal_id: int
+    operator_id: int
+    amount_centimes: int
+    payer_phone: str | None
+    signed_at: datetime
+    recorded_at: datetime
+    business_date: date
+    offline: bool
+    late: bool
+    signed_business_date: date | None
+    sequence: int
+    allocations: list[tuple[date, str, int]]  # (month, kind, centimes)
+
+    def row(self) -> dict[str, Any]:
+        return {
+            "worker_id": self.worker_id,
+            "network_id": self.network_id,
+            "office_id": self.office_id,
+            "terminal_id": self.terminal_id,
+            "operator_id": self.operator_id,
+            "amount_centimes": self.amount_centimes,
+            "payer_phone": self.payer_phone,
+            "signed_at": self.signed_at,
+            "recorded_at": self.recorded_at,
+            "business_date": self.business_date,
+            "offline": self.offline,
+            "late": self.late,
+            "signed_business_date": self.signed_business_date,
+            "sequence": self.sequence,
+        }
+
+
+_ADD_RECEIPT = insert(_rc).returning(_rc.c.id)
+_ADD_CONTRIBUTION = insert(_co).returning(_co.c.id)
+_ADD_ALLOCATION = insert(_a)
+# PostgreSQL: the receipt's row, the collection and its allocations in one statement (each
+# data-modifying CTE feeds the next its id; foreign keys are checked at the statement's end).
+_RECORD_POSTGRESQL = text(
+    """
+    WITH receipt AS (
+        INSERT INTO receipts (number, kind, worker_id, network_id, office_id, terminal_id,
+                              amount_centimes, issued_at, jws)
+        VALUES (NULL, 'collection', :worker_id, :network_id, :office_id, :terminal_id,
+                :amount_centimes, :recorded_at, '')
+        RETURNING id
+    ), contribution AS (
+        INSERT INTO contributions (receipt_id, worker_id, network_id, office_id, terminal_id,
+                                   operator_id, amount_centimes, payer_phone, signed_at,
+                                   recorded_at, business_date, offline, late,
+                                   signed_business_date, sequence)
+        SELECT receipt.id, :worker_id, :network_id, :office_id, :terminal_id, :operator_id,
+               :amount_centimes, :payer_phone, :signed_at, :recorded_at, :business_date,
+               :offline, :late, :signed_business_date, :sequence
+        FROM receipt
+        RETURNING id, receipt_id
+    )
+    INSERT INTO allocations (worker_id, month, kind, amount_centimes, contribution_id,
+                             reversal_id)
+    SELECT :worker_id, moved.month, moved.kind, moved.centimes, contribution.id, NULL
+    FROM contribution,
+         unnest(CAST(:months AS date[]), CAST(:kinds AS text[]), CAST(:centimes AS bigint[]))
+             AS moved(month, kind, centimes)
+    RETURNING contribution_id, (SELECT receipt_id FROM contribution)
+    """
+)
+
+
+def record_collection(connection: Connection, new: NewCollection) -> tuple[int, int]:
+    """Write the collection's receipt row (unsigned), the collection and its allocations;
+    their ids (receipt, contribution)."""
+    if connection.dialect.name == "postgresql":
+        months, kinds, centimes = zip(*new.allocations, strict=True)
+        contribution_id, receipt_id = connection.execute(
+            _RECORD_POSTGRESQL,
+            {**new.row(), "months": list(months), "kinds": list(kinds), "centimes": list(centimes)},
+        ).first()  # type: ignore[misc]
+        return int(receipt_id), int(contribution_id)
+    receipt_id = connection.execute(
+        _ADD_RECEIPT,
+        {
+            "number": None,
+            "kind": "collection",
+            "worker_id": new.worker_id,
+            "network_id": new.network_id,
+            "office_id": new.office_id,
+            "terminal_id": new.terminal_id,
+            "amount_centimes": new.amount_centimes,
+            "issued_at": new.recorded_at,
+            "jws": "",
+        },
+    ).scalar_one()
+    contribution_id = connection.execute(
+        _ADD_CONTRIBUTION, {**new.row(), "receipt_id": receipt_id}
+    ).scalar_one()
+    connection.execute(
+        _ADD_ALLOCATION,
+        [
+            {
+                "worker_id": new.worker_id,
+                "month": month,
+                "kind": kind,
+                "amount_centimes": amount,
+                "contribution_id": contribution_id,
+                "reversal_id": None,
+            }
+            for month, kind, amount in new.allocations
+        ],
+    )
+    return int(receipt_id), int(contribution_id)
 
 
 def month_lines(

@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, time
 
-from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -40,15 +39,17 @@ from agent_api.persistence.tables import (
 from agent_api.persistence.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from agent_api.services.account_store import (
     AccountState,
+    NewCollection,
     Paid,
     TariffCache,
     load_account,
     month_lines,
+    record_collection,
     rights_of,
 )
 from agent_api.services.business_days import assign_day, is_closed
 from agent_api.services.idempotency import WriteContext
-from agent_api.services.receipts import ReceiptSigner
+from agent_api.services.receipts import ReceiptSigner, opened_receipt
 from agent_api.services.terminal_auth import TerminalContext
 from agent_api.services.workers import find_worker
 
@@ -241,49 +242,27 @@ class AccountService:
         )
         # The receipt's row first (the collection refers to it), its signature last: signing
         # takes the audit log's index, whose lock is held until the commit.
-        opened = self._receipts.open(
-            session,
-            kind="collection",
-            worker_id=account.worker_id,
-            terminal=terminal,
-            issued_at=now,
-            amount_centimes=amount_centimes,
+        receipt_id, contribution_id = record_collection(
+            uow.connection(),
+            NewCollection(
+                worker_id=account.worker_id,
+                network_id=terminal.network_id,
+                office_id=terminal.office_id,
+                terminal_id=terminal.terminal_id,
+                operator_id=actor.user_id,
+                amount_centimes=amount_centimes,
+                payer_phone=payer_phone,
+                signed_at=write.signed_at,
+                recorded_at=now,
+                business_date=day,
+                offline=write.offline,
+                late=assignment.late,
+                signed_business_date=signed_day if assignment.late else None,
+                sequence=write.key,
+                allocations=[(a.month, a.kind, a.amount_centimes) for a in allocations],
+            ),
         )
-        connection = uow.connection()
-        contribution_id = connection.execute(
-            _ADD_CONTRIBUTION,
-            {
-                "receipt_id": opened.id,
-                "worker_id": account.worker_id,
-                "network_id": terminal.network_id,
-                "office_id": terminal.office_id,
-                "terminal_id": terminal.terminal_id,
-                "operator_id": actor.user_id,
-                "amount_centimes": amount_centimes,
-                "payer_phone": payer_phone,
-                "signed_at": write.signed_at,
-                "recorded_at": now,
-                "business_date": day,
-                "offline": write.offline,
-                "late": assignment.late,
-                "signed_business_date": signed_day if assignment.late else None,
-                "sequence": write.key,
-            },
-        ).scalar_one()
-        connection.execute(
-            _ADD_ALLOCATION,
-            [
-                {
-                    "worker_id": account.worker_id,
-                    "month": a.month,
-                    "kind": a.kind,
-                    "amount_centimes": a.amount_centimes,
-                    "contribution_id": contribution_id,
-                    "reversal_id": None,
-                }
-                for a in allocations
-            ],
-        )
+        opened = opened_receipt(terminal, receipt_id)
         account.paid.extend(
             Paid(a.month, a.kind, a.amount_centimes, "c", contribution_id, now) for a in allocations
         )
@@ -539,9 +518,3 @@ def _check_collectable(account: AccountState) -> None:
             "not at the counter",
             code="not_collected_at_counter",
         )
-
-
-_ADD_CONTRIBUTION = insert(Contribution.__table__).returning(  # type: ignore[attr-defined]
-    Contribution.__table__.c.id  # type: ignore[attr-defined]
-)
-_ADD_ALLOCATION = insert(AccountAllocation.__table__)  # type: ignore[attr-defined]

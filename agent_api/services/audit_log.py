@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any
 
 import jwt
-from sqlalchemy import bindparam, func, insert, update
+from sqlalchemy import event, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -31,6 +31,7 @@ from agent_api.persistence.tables import AuditCheckpoint, AuditHead, AuditLeaf, 
 from agent_api.persistence.unit_of_work import UnitOfWorkFactory
 from agent_api.protocol import merkle
 from agent_api.protocol.checkpoint import Checkpoint, NoteSigner, sign_checkpoint
+from agent_api.services.leaf_writes import Answer, SignedReceipt, sign_receipt, write_leaf
 
 LEAF_VERSION = 1
 _RESERVED = "audit_reserved_index"
@@ -57,12 +58,7 @@ _HEAD = (
     .where(_h.c.id == 1)
     .with_for_update(of=_h)
 )
-_MOVE_HEAD = (
-    update(_h)
-    .where(_h.c.id == 1)
-    .values(size=bindparam("new_size"), frontier=bindparam("new_frontier"))
-)
-_ADD_LEAF = insert(_l)
+_PENDING_RECEIPT = "audit_pending_receipt"
 
 
 @dataclass(frozen=True)
@@ -102,10 +98,33 @@ def reserve(session: Session) -> int:
     return head.size
 
 
-def append(session: Session, kind: str, facts: dict[str, Any], *, at: datetime) -> int:
+def sign_with_leaf(session: Session, receipt: SignedReceipt) -> None:
+    """Write ``receipt``'s signature with the transaction's next leaf (whose index it
+    carries), or at the commit if no leaf follows."""
+    if session.info.get(_PENDING_RECEIPT) is not None:
+        sign_receipt(session.connection(), session.info.pop(_PENDING_RECEIPT))
+    session.info[_PENDING_RECEIPT] = receipt
+
+
+@event.listens_for(Session, "before_commit")
+def _sign_pending_receipt(session: Session) -> None:
+    pending = session.info.pop(_PENDING_RECEIPT, None)
+    if pending is not None:
+        sign_receipt(session.connection(), pending)
+
+
+def append(
+    session: Session,
+    kind: str,
+    facts: dict[str, Any],
+    *,
+    at: datetime,
+    answer: Answer | None = None,
+) -> int:
     """Append one leaf in the caller's transaction; its index. The leaf is dated ``at``, or
     the previous leaf's time if that is later: leaves are in commit order, and a transaction
-    that started first may commit after one that started later."""
+    that started first may commit after one that started later. ``answer`` (the stored
+    response of the signed request the leaf records) is written with it."""
     head: _HeadState | None = session.info.pop(_RESERVED, None)
     if head is None:
         head = _head(session)
@@ -120,20 +139,18 @@ def append(session: Session, kind: str, facts: dict[str, Any], *, at: datetime) 
     digest = merkle.leaf_hash(data)
     frontier = _frontier(head)
     frontier.append(digest)
-    connection = session.connection()
-    connection.execute(
-        _ADD_LEAF,
+    write_leaf(
+        session.connection(),
         {
             "leaf_index": index,
-            "kind": kind,
-            "data": data.decode(),
+            "leaf_kind": kind,
+            "leaf_data": data.decode(),
             "leaf_hash": digest.hex(),
-            "recorded_at": at,
+            "leaf_at": at,
         },
-    )
-    connection.execute(
-        _MOVE_HEAD,
         {"new_size": frontier.size, "new_frontier": " ".join(h.hex() for h in frontier.hashes)},
+        receipt=session.info.pop(_PENDING_RECEIPT, None),
+        answer=answer,
     )
     return index
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import bindparam, func, update
+from sqlalchemy import bindparam, func
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, select
@@ -35,6 +35,7 @@ from agent_api.errors import Conflict, ValidationFailed
 from agent_api.persistence.tables import IdempotencyRecord
 from agent_api.persistence.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from agent_api.services import audit_log
+from agent_api.services.leaf_writes import Answer
 from agent_api.services.request_gate import StoredRecord
 from agent_api.services.security_events import SecurityEventService, record_event
 
@@ -62,8 +63,12 @@ class WriteContext:
 @dataclass(frozen=True)
 class StoredResponse:
     status: int
-    body: Any
+    text: str  # the JSON body as sent and stored ("" when there is none)
     replayed: bool
+
+    @property
+    def body(self) -> Any:
+        return json.loads(self.text) if self.text else None
 
 
 class IdempotencyKeyReused(ValidationFailed):
@@ -137,22 +142,18 @@ class IdempotentWrites:
                 # here would deadlock against it).
                 result = work(uow)
                 status, body = render(result)
+                # Serialized once: what is stored is what is sent, byte for byte.
+                text = "" if body is None else response_json(body)
+                # The leaf, the new head, the receipt and this response: one statement.
                 audit_log.append(
                     uow.session,
                     "signed_write",
                     _leaf_facts(write, status, body),
                     at=self._clock(),
-                )
-                uow.connection().execute(
-                    _ANSWERED,
-                    {
-                        "record_id": record_id,
-                        "status": status,
-                        "body": "" if body is None else json.dumps(body, ensure_ascii=False),
-                    },
+                    answer=Answer(record_id, status, text),
                 )
                 uow.commit()
-                return StoredResponse(status, body, replayed=False)
+                return StoredResponse(status, text, replayed=False)
         # Outside the transaction: refusing a reused key records a security event in a unit
         # of work of its own.
         return self.replay(_stored(existing), write)
@@ -172,8 +173,12 @@ class IdempotentWrites:
                 field="Idempotency-Key",
             )
         metrics.IDEMPOTENT_REPLAYS.inc()
-        body = json.loads(record.response_body) if record.response_body else None
-        return StoredResponse(record.response_status, body, replayed=True)
+        return StoredResponse(record.response_status, record.response_body, replayed=True)
+
+
+def response_json(body: Any) -> str:
+    """A response body as the service sends it: compact JSON, UTF-8 left as it is."""
+    return json.dumps(body, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
 
 
 def _note_gap(session: Session, write: WriteContext, previous: int | None) -> None:
@@ -225,11 +230,6 @@ _CLAIM_SQLITE = (
     .values(dict(zip(_CLAIM_COLUMNS, _VALUES, strict=True)))
     .on_conflict_do_nothing(index_elements=["terminal_id", "key"])
     .returning(_records.c.id, _PREVIOUS)
-)
-_ANSWERED = (
-    update(_records)
-    .where(_records.c.id == bindparam("record_id"))
-    .values(response_status=bindparam("status"), response_body=bindparam("body"))
 )
 
 

@@ -14,12 +14,13 @@ from typing import Any
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import bindparam, insert, update
+from sqlalchemy import insert
 from sqlmodel import Session
 
 from agent_api.persistence.tables import Receipt
 from agent_api.protocol.keys import jwk_thumbprint_okp, public_key_raw
 from agent_api.services import audit_log
+from agent_api.services.leaf_writes import SignedReceipt
 from agent_api.services.terminal_auth import TerminalContext
 
 RECEIPT_TYPE = "qurb-receipt+jwt"
@@ -115,7 +116,7 @@ class ReceiptSigner:
             )
             .scalar_one()
         )
-        return OpenedReceipt(receipt_id, f"R-{terminal.network_code}-{receipt_id:08d}")
+        return opened_receipt(terminal, receipt_id)
 
     def sign_opened(
         self,
@@ -145,9 +146,8 @@ class ReceiptSigner:
             "log_index": audit_log.reserve(session),
         }
         jws = self.sign(payload)
-        session.connection().execute(
-            _SIGNED, {"receipt_id": opened.id, "new_number": opened.number, "new_jws": jws}
-        )
+        # Written with the leaf it names (one statement on PostgreSQL), or at the commit.
+        audit_log.sign_with_leaf(session, SignedReceipt(opened.id, opened.number, jws))
         return IssuedReceipt(opened.id, opened.number, jws, payload)
 
 
@@ -157,10 +157,10 @@ class OpenedReceipt:
     number: str
 
 
+def opened_receipt(terminal: TerminalContext, receipt_id: int) -> OpenedReceipt:
+    """A receipt row's number: the network, then the row's id (unique, never reused)."""
+    return OpenedReceipt(receipt_id, f"R-{terminal.network_code}-{receipt_id:08d}")
+
+
 _receipts = Receipt.__table__  # type: ignore[attr-defined]
 _OPEN = insert(_receipts).returning(_receipts.c.id)
-_SIGNED = (
-    update(_receipts)
-    .where(_receipts.c.id == bindparam("receipt_id"))
-    .values(number=bindparam("new_number"), jws=bindparam("new_jws"))
-)

@@ -708,6 +708,14 @@ def test_a_nul_character_is_refused_with_the_field_named_wherever_it_is_sent(
         "code": world.client.get("/v1/admin/networks/A%00B", headers=admin),
         "reference": world.client.get("/v1/finance/settlements/a%00b", headers=finance),
         "number": terminal.send("GET", "/v1/receipts/a%00b"),
+        "receipt_number": terminal.send(
+            "POST",
+            "/v1/contributions/a%00b/reversal",
+            {
+                "reason": "wrong amount",
+                "supervisor": {"username": "sup.ca-01", "password": PASSWORD},
+            },
+        ),
     }
     operator = terminal.send("POST", "/v1/sessions", {"username": "op\u0000", "password": "x"})
     answers["username (terminal)"] = operator

@@ -1,0 +1,113 @@
+"""Writing a leaf with everything that must land with it, in as few statements as can be.
+
+Appending a leaf holds the audit log's head, which every write of the service waits for, so
+what happens between locking the head and committing is the service's critical section. On
+PostgreSQL the leaf, the new head, the signed receipt that names the leaf and the stored
+response of the signed request are one statement (data-modifying CTEs, which PostgreSQL
+runs to completion whether or not the outer statement reads them): one round trip instead
+of four. SQLite runs in process, where a statement costs no round trip: it runs them one by
+one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, insert, update
+from sqlalchemy.sql.dml import UpdateBase
+
+from agent_api.persistence.tables import AuditHead, AuditLeaf, IdempotencyRecord, Receipt
+
+_h = AuditHead.__table__  # type: ignore[attr-defined]
+_l = AuditLeaf.__table__  # type: ignore[attr-defined]
+_r = Receipt.__table__  # type: ignore[attr-defined]
+_i = IdempotencyRecord.__table__  # type: ignore[attr-defined]
+
+_ADD_LEAF = insert(_l).values(
+    leaf_index=bindparam("leaf_index"),
+    kind=bindparam("leaf_kind"),
+    data=bindparam("leaf_data"),
+    leaf_hash=bindparam("leaf_hash"),
+    recorded_at=bindparam("leaf_at"),
+)
+_MOVE_HEAD = (
+    update(_h)
+    .where(_h.c.id == 1)
+    .values(size=bindparam("new_size"), frontier=bindparam("new_frontier"))
+)
+_SIGN_RECEIPT = (
+    update(_r)
+    .where(_r.c.id == bindparam("receipt_id"))
+    .values(number=bindparam("receipt_number"), jws=bindparam("receipt_jws"))
+)
+_ANSWER = (
+    update(_i)
+    .where(_i.c.id == bindparam("record_id"))
+    .values(response_status=bindparam("response_status"), response_body=bindparam("response"))
+)
+
+
+@dataclass(frozen=True)
+class SignedReceipt:
+    """A receipt's signature, written with the leaf whose index it carries."""
+
+    id: int
+    number: str
+    jws: str
+
+    def params(self) -> dict[str, Any]:
+        return {"receipt_id": self.id, "receipt_number": self.number, "receipt_jws": self.jws}
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The response a signed write got, stored under its sequence number."""
+
+    record_id: int
+    status: int
+    body: str
+
+    def params(self) -> dict[str, Any]:
+        return {"record_id": self.record_id, "response_status": self.status, "response": self.body}
+
+
+def sign_receipt(connection: Connection, receipt: SignedReceipt) -> None:
+    connection.execute(_SIGN_RECEIPT, receipt.params())
+
+
+def write_leaf(
+    connection: Connection,
+    leaf: dict[str, Any],
+    head: dict[str, Any],
+    *,
+    receipt: SignedReceipt | None,
+    answer: Answer | None,
+) -> None:
+    """The leaf and the new head, with the receipt it signs and the response it records."""
+    params = {**leaf, **head}
+    if receipt is not None:
+        params.update(receipt.params())
+    if answer is not None:
+        params.update(answer.params())
+    if connection.dialect.name == "postgresql":
+        connection.execute(_combined(receipt is not None, answer is not None), params)
+        return
+    connection.execute(_ADD_LEAF, params)
+    connection.execute(_MOVE_HEAD, params)
+    if receipt is not None:
+        connection.execute(_SIGN_RECEIPT, params)
+    if answer is not None:
+        connection.execute(_ANSWER, params)
+
+
+@cache
+def _combined(with_receipt: bool, with_answer: bool) -> UpdateBase:
+    """One PostgreSQL statement for the leaf, the head and what goes with them."""
+    parts: list[Any] = [_ADD_LEAF.cte("leaf")]
+    if with_receipt:
+        parts.append(_SIGN_RECEIPT.cte("receipt"))
+    if with_answer:
+        parts.append(_ANSWER.cte("answer"))
+    return _MOVE_HEAD.add_cte(*parts)
