@@ -2,14 +2,16 @@
 N-line CNSS ledger file, reconciled in full, beside the baseline of simply parsing the two
 files (the hub's export and the ledger) and matching them in a dictionary.
 
-    python bench/recon_scale.py [--lines 1000000] [--database-url URL]
+    python bench/recon_scale.py [--lines 1000000] [--database-url URL] [--prefix P]
 
 The day is loaded in bulk into a fresh database (SQLite in a temporary directory unless
 ``--database-url`` names another, whose tables are dropped first). About 0.2 % of the ledger
 lines carry a discrepancy and 2 % carry no reference, so both matching phases work. Each
 measured step runs in its own process so that its peak memory is its own. Prints, last, one
 ``name=value`` a line: ``recon_seconds``, ``recon_baseline_seconds``, ``recon_vs_baseline``,
-``recon_peak_mb``, ``recon_baseline_peak_mb``, ``recon_exceptions``.
+``recon_peak_mb``, ``recon_baseline_peak_mb``, ``recon_exceptions``, each name preceded by
+``--prefix`` (by default ``sqlite_`` on SQLite and nothing on PostgreSQL, as ``make bench``
+names its figures).
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from agent_api.domain.registration_number import format_registration_number
-from agent_api.persistence.db import build_engine
+from agent_api.persistence.db import build_engine, is_sqlite
 from agent_api.persistence.tables import (
     BusinessDay,
     CategoryBracket,
@@ -384,23 +386,30 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--lines", type=int, default=1_000_000)
     parser.add_argument("--database-url", help="default: SQLite in a temporary directory")
+    parser.add_argument(
+        "--prefix", help="put before every figure's name (default: sqlite_ on SQLite, none else)"
+    )
     args = parser.parse_args()
     _in_child(_warm_up)  # starts the fork server while this process is still small
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         url = args.database_url or f"sqlite:///{workdir / 'bench.db'}"
+        prefix = args.prefix if args.prefix is not None else "sqlite_" if is_sqlite(url) else ""
         started = time.perf_counter()
         ledger, hub = build_day(url, args.lines, workdir)
         print(f"built a day of {args.lines} collections in {time.perf_counter() - started:.1f} s")
         base = _in_child(baseline, ledger, hub)
         full = _in_child(full_reconciliation, url, ledger)
-    ratio = full["seconds"] / base["seconds"]
-    print(f"recon_seconds={full['seconds']:.2f}")
-    print(f"recon_baseline_seconds={base['seconds']:.2f}")
-    print(f"recon_vs_baseline={ratio:.2f}")
-    print(f"recon_peak_mb={full['peak_mb']:.0f}")
-    print(f"recon_baseline_peak_mb={base['peak_mb']:.0f}")
-    print(f"recon_exceptions={full['exceptions']}")
+    figures = {
+        "recon_seconds": f"{full['seconds']:.2f}",
+        "recon_baseline_seconds": f"{base['seconds']:.2f}",
+        "recon_vs_baseline": f"{full['seconds'] / base['seconds']:.2f}",
+        "recon_peak_mb": f"{full['peak_mb']:.0f}",
+        "recon_baseline_peak_mb": f"{base['peak_mb']:.0f}",
+        "recon_exceptions": str(full["exceptions"]),
+    }
+    for name, value in figures.items():
+        print(f"{prefix}{name}={value}")
 
 
 if __name__ == "__main__":
