@@ -10,14 +10,17 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import fields
 from datetime import date
+from typing import TypeVarTuple
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, CursorResult, Select, select, text
 from sqlalchemy.orm import aliased
 
 from agent_api.persistence.tables import Contribution, Network, Office, Receipt, Reversal, Worker
 from reconciliation.model import HubKind, HubLine
 
 _BATCH = 20_000
+
+_Row = TypeVarTuple("_Row")
 
 
 def _line_maker() -> Callable[..., HubLine]:
@@ -114,12 +117,35 @@ def _day_lines(
         reversals = reversals.where(n.c.code.in_(list(networks)))
     make = _line_maker()
     collection = HubKind.COLLECTION
-    # Options per statement, not on the connection: a connection's options would stay set
-    # for the rest of the transaction (and PostgreSQL cannot stream an INSERT).
-    for rows in connection.execute(collections.execution_options(yield_per=_BATCH)).partitions():
+    for rows in _stream(connection, collections).partitions():
         for number, network, rn, amount, office in rows:
             yield make(number, collection, network, day, rn, amount, office, None)
     reversal = HubKind.REVERSAL
-    for batch in connection.execute(reversals.execution_options(yield_per=_BATCH)).partitions():
+    for batch in _stream(connection, reversals).partitions():
         for number, network, rn, amount, office, original_number in batch:
             yield make(number, reversal, network, day, rn, amount, office, original_number)
+
+
+def _stream(connection: Connection, query: Select[*_Row]) -> CursorResult[*_Row]:
+    """Runs ``query`` to be read in batches, every row of it.
+
+    Options per statement, not on the connection: a connection's options would stay set for
+    the rest of the transaction (and PostgreSQL cannot stream an INSERT). PostgreSQL streams
+    through a cursor, which it plans to return its first tenth quickly
+    (``cursor_tuple_fraction``): on a national day that is a million index probes into the
+    receipts and the workers instead of a few hash joins, several times slower. Every row is
+    read here, so the cursor is planned for all of them, and the setting is put back at once
+    (a cursor is planned when it is declared). Should the query fail, the transaction is
+    aborted and its setting goes with it."""
+    streamed = query.execution_options(yield_per=_BATCH)
+    if connection.dialect.name != "postgresql":
+        return connection.execute(streamed)
+    previous = connection.execute(
+        text("SELECT current_setting('cursor_tuple_fraction')")
+    ).scalar_one()
+    connection.execute(text("SELECT set_config('cursor_tuple_fraction', '1', true)"))
+    result = connection.execute(streamed)
+    connection.execute(
+        text("SELECT set_config('cursor_tuple_fraction', :previous, true)"), {"previous": previous}
+    )
+    return result
