@@ -43,6 +43,7 @@ sys.path.append(str(Path(__file__).resolve().parents[2] / "bench"))
 from national import (
     Seeded,
     foreign_key_violations,
+    frontier,
     seed_national,
     terminal_key,
 )
@@ -172,6 +173,15 @@ def test_every_row_points_somewhere_and_the_money_adds_up(
         engine,
         "SELECT worker_id, month FROM allocations GROUP BY worker_id, month HAVING COUNT(*) > 1",
     )
+    # Each month is paid its due: the rate on the base of the worker's bracket (the migrated
+    # tariff has one rate per bracket).
+    assert not _rows(
+        engine,
+        """SELECT a.id FROM allocations a
+           JOIN worker_category_periods p ON p.worker_id = a.worker_id
+           JOIN tariff_rates t ON t.category = p.category AND t.bracket = p.bracket
+           WHERE a.amount_centimes <> (t.base_centimes * t.rate_bps + 5000) / 10000""",
+    )
     # Paid months: from the worker's coverage, within the service's prepayment horizon.
     horizon = add_months(first_of_month(seeded.last_day), 13)
     assert not _rows(
@@ -265,6 +275,19 @@ def test_the_service_signs_the_seeded_log_from_its_leaves_alone(
     checkpoint = services.audit.checkpoint()
     assert checkpoint.size == national.seeded.leaves
     assert checkpoint.root_hash == national.seeded.root_hash
+
+
+def test_folding_a_long_log_by_blocks_gives_the_frontier_leaf_by_leaf_appends_give() -> None:
+    # More than two blocks of 2^16 leaves, read back in uneven chunks: the national seed's
+    # path, which the small seed above never reaches.
+    leaves = [merkle.leaf_hash(n.to_bytes(4, "big")) for n in range(2 * 65_536 + 12_345)]
+    chunks = [leaves[k : k + 9_999] for k in range(0, len(leaves), 9_999)]
+    one_by_one = merkle.CompactRange()
+    one_by_one.extend(leaves)
+    folded = frontier(chunks, len(leaves))
+    assert (folded.size, folded.hashes) == (one_by_one.size, one_by_one.hashes)
+    with pytest.raises(RuntimeError, match="fewer leaves"):
+        frontier(chunks[:-1], len(leaves))
 
 
 def test_a_new_terminal_enrolls_and_pays_past_the_history(
