@@ -85,8 +85,9 @@ def _bulk_loading(c: Connection, tables: list[Any]) -> Iterator[None]:
     foreign keys and secondary indexes are set aside while rows are copied in, and put back
     afterwards, each checked or built in one pass (a foreign key checked row by row costs
     three times the copy itself); then ANALYZE, as autovacuum would have done on a day
-    recorded over hours. The schema ends as the migrations made it. SQLite (foreign keys
-    off on this connection) needs none of it."""
+    recorded over hours. The schema ends as the migrations made it, and all of it is in the
+    day's one transaction: a failed load rolls the schema back too. SQLite (foreign keys off
+    on this connection) needs none of it."""
     if c.dialect.name != "postgresql":
         yield
         return
