@@ -29,6 +29,7 @@ from agent_api.domain.dues import CategoryPeriod, MonthlyDue, monthly_dues
 from agent_api.domain.months import first_of_month
 from agent_api.domain.rights import AccountEvent, Rights, RightsRules, rights
 from agent_api.domain.tariff import Rate
+from agent_api.persistence.fast import Fast
 from agent_api.persistence.tables import (
     AccountAllocation,
     Category,
@@ -61,7 +62,7 @@ _VERSION = (
     select(func.coalesce(func.max(_sw.c.id), 0)).scalar_subquery().label("waivers_version"),
 )
 
-_WORKER = (
+_WORKER_SELECT = (
     select(
         _w.c.id,
         _w.c.registration_number,
@@ -80,14 +81,16 @@ _WORKER = (
 # Every write to a worker's account holds its row for the rest of the transaction, so two
 # offices paying for one worker at once are allocated one after the other (SQLite serializes
 # writers anyway; FOR UPDATE is PostgreSQL's).
-_WORKER_LOCKED = _WORKER.with_for_update(of=_w)
+_WORKER = Fast(_WORKER_SELECT)
+_WORKER_LOCKED = Fast(_WORKER_SELECT.with_for_update(of=_w))
+_WORKER_NAMES = tuple(c.key for c in _WORKER_SELECT.selected_columns)
 
-_PERIODS = (
+_PERIODS = Fast(
     select(_p.c.category, _p.c.bracket, _p.c.effective_from)
     .where(_p.c.worker_id == bindparam("worker_id"))
     .order_by(_p.c.effective_from)
 )
-_ALLOCATIONS = (
+_ALLOCATIONS = Fast(
     select(
         _a.c.month,
         _a.c.kind,
@@ -104,8 +107,8 @@ _ALLOCATIONS = (
     )
     .where(_a.c.worker_id == bindparam("worker_id"))
 )
-_DECLARATIONS = select(_d.c.day, _d.c.contribution_centimes).where(
-    _d.c.worker_id == bindparam("worker_id")
+_DECLARATIONS = Fast(
+    select(_d.c.day, _d.c.contribution_centimes).where(_d.c.worker_id == bindparam("worker_id"))
 )
 _RATES = select(_r.c.category, _r.c.bracket, _r.c.effective_from, _r.c.base_centimes, _r.c.rate_bps)
 _CATEGORIES = select(_c.c.code, _c.c.collected_at_counter, _c.c.daily_declaration)
@@ -223,17 +226,17 @@ def load_account(
     lock: bool = False,
 ) -> AccountState | None:
     """The worker's account as stored now; None when no worker has this number."""
-    row = connection.execute(
-        _WORKER_LOCKED if lock else _WORKER, {"registration_number": registration_number}
-    ).first()
+    row = (_WORKER_LOCKED if lock else _WORKER).first(
+        connection, {"registration_number": registration_number}
+    )
     if row is None:
         return None
-    m = row._mapping
+    m = dict(zip(_WORKER_NAMES, row, strict=True))
     tariff = cache.at(
         connection, (m["rates_version"], m["categories_version"], m["waivers_version"])
     )
     worker_id = m["id"]
-    periods = [CategoryPeriod(*p) for p in connection.execute(_PERIODS, {"worker_id": worker_id})]
+    periods = [CategoryPeriod(*p) for p in _PERIODS.rows(connection, {"worker_id": worker_id})]
     paid = [
         Paid(
             month=month,
@@ -244,14 +247,14 @@ def load_account(
             at=paid_at if contribution_id is not None else reversed_at,
         )
         for month, kind, amount, contribution_id, reversal_id, paid_at, reversed_at in (
-            connection.execute(_ALLOCATIONS, {"worker_id": worker_id})
+            _ALLOCATIONS.rows(connection, {"worker_id": worker_id})
         )
     ]
     declarations: list[tuple[date, int]] = []
     if any(p.category in tariff.daily_categories for p in periods):
         declarations = [
             (day, amount)
-            for day, amount in connection.execute(_DECLARATIONS, {"worker_id": worker_id})
+            for day, amount in _DECLARATIONS.rows(connection, {"worker_id": worker_id})
         ]
     return AccountState(
         worker_id=worker_id,
@@ -268,6 +271,24 @@ def load_account(
         paid=paid,
         declarations=declarations,
     )
+
+
+NEW_COLLECTION_COLUMNS = (
+    "worker_id",
+    "network_id",
+    "office_id",
+    "terminal_id",
+    "operator_id",
+    "amount_centimes",
+    "payer_phone",
+    "signed_at",
+    "recorded_at",
+    "business_date",
+    "offline",
+    "late",
+    "signed_business_date",
+    "sequence",
+)
 
 
 @dataclass(frozen=True)
@@ -309,13 +330,34 @@ class NewCollection:
         }
 
 
-_ADD_RECEIPT = insert(_rc).returning(_rc.c.id)
-_ADD_CONTRIBUTION = insert(_co).returning(_co.c.id)
-_ADD_ALLOCATION = insert(_a)
+_RECEIPT_COLUMNS = (
+    "number",
+    "kind",
+    "worker_id",
+    "network_id",
+    "office_id",
+    "terminal_id",
+    "amount_centimes",
+    "issued_at",
+    "jws",
+)
+_CONTRIBUTION_COLUMNS = ("receipt_id", *NEW_COLLECTION_COLUMNS)
+_ALLOCATION_COLUMNS = (
+    "worker_id",
+    "month",
+    "kind",
+    "amount_centimes",
+    "contribution_id",
+    "reversal_id",
+)
+_ADD_RECEIPT = Fast(insert(_rc).returning(_rc.c.id), columns=_RECEIPT_COLUMNS)
+_ADD_CONTRIBUTION = Fast(insert(_co).returning(_co.c.id), columns=_CONTRIBUTION_COLUMNS)
+_ADD_ALLOCATION = Fast(insert(_a), columns=_ALLOCATION_COLUMNS)
 # PostgreSQL: the receipt's row, the collection and its allocations in one statement (each
 # data-modifying CTE feeds the next its id; foreign keys are checked at the statement's end).
-_RECORD_POSTGRESQL = text(
-    """
+_RECORD_POSTGRESQL = Fast(
+    text(
+        """
     WITH receipt AS (
         INSERT INTO receipts (number, kind, worker_id, network_id, office_id, terminal_id,
                               amount_centimes, issued_at, jws)
@@ -341,6 +383,8 @@ _RECORD_POSTGRESQL = text(
              AS moved(month, kind, centimes)
     RETURNING contribution_id, (SELECT receipt_id FROM contribution)
     """
+    ),
+    returns_rows=True,
 )
 
 
@@ -349,13 +393,15 @@ def record_collection(connection: Connection, new: NewCollection) -> tuple[int, 
     their ids (receipt, contribution)."""
     if connection.dialect.name == "postgresql":
         months, kinds, centimes = zip(*new.allocations, strict=True)
-        contribution_id, receipt_id = connection.execute(
-            _RECORD_POSTGRESQL,
+        recorded = _RECORD_POSTGRESQL.first(
+            connection,
             {**new.row(), "months": list(months), "kinds": list(kinds), "centimes": list(centimes)},
-        ).first()  # type: ignore[misc]
+        )
+        assert recorded is not None
+        contribution_id, receipt_id = recorded
         return int(receipt_id), int(contribution_id)
-    receipt_id = connection.execute(
-        _ADD_RECEIPT,
+    receipt_id = _ADD_RECEIPT.scalar(
+        connection,
         {
             "number": None,
             "kind": "collection",
@@ -367,12 +413,10 @@ def record_collection(connection: Connection, new: NewCollection) -> tuple[int, 
             "issued_at": new.recorded_at,
             "jws": "",
         },
-    ).scalar_one()
-    contribution_id = connection.execute(
-        _ADD_CONTRIBUTION, {**new.row(), "receipt_id": receipt_id}
-    ).scalar_one()
-    connection.execute(
-        _ADD_ALLOCATION,
+    )
+    contribution_id = _ADD_CONTRIBUTION.scalar(connection, {**new.row(), "receipt_id": receipt_id})
+    _ADD_ALLOCATION.many(
+        connection,
         [
             {
                 "worker_id": new.worker_id,

@@ -26,6 +26,7 @@ from sqlmodel import Session, col, select
 from agent_api.clock import Clock
 from agent_api.domain.roles import Actor
 from agent_api.errors import Conflict, NotFound, ValidationFailed
+from agent_api.persistence.fast import Fast
 from agent_api.persistence.sql import insert_ignoring_duplicates
 from agent_api.persistence.tables import AuditCheckpoint, AuditHead, AuditLeaf, Receipt, TerminalKey
 from agent_api.persistence.unit_of_work import UnitOfWorkFactory
@@ -45,7 +46,7 @@ def canonical(value: Any) -> bytes:
 
 _h = AuditHead.__table__  # type: ignore[attr-defined]
 _l = AuditLeaf.__table__  # type: ignore[attr-defined]
-_HEAD = (
+_HEAD = Fast(
     select(
         _h.c.size,
         _h.c.frontier,
@@ -73,14 +74,15 @@ def _head(session: Session) -> _HeadState:
     flushed first, so that the head is the last lock it takes."""
     session.flush()
     connection = session.connection()
-    row = connection.execute(_HEAD).first()
+    row = _HEAD.first(connection)
     if row is None:  # a database migrated before the log existed has no head yet
         connection.execute(
             insert_ignoring_duplicates(_h, connection, ("id",)),
             {"id": 1, "size": 0, "frontier": ""},
         )
-        row = connection.execute(_HEAD).one()
-    return _HeadState(row.size, row.frontier, row.last_at)
+        row = _HEAD.first(connection)
+        assert row is not None
+    return _HeadState(*row)
 
 
 def _frontier(head: _HeadState) -> merkle.CompactRange:

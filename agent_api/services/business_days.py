@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import bindparam, select, update
 from sqlmodel import Session
 
+from agent_api.persistence.fast import Fast
 from agent_api.persistence.sql import insert_ignoring_duplicates
 from agent_api.persistence.tables import BusinessDay
 
@@ -23,11 +24,12 @@ _WHERE = (
     _bd.c.network_id == bindparam("of_network"),
     _bd.c.business_date == bindparam("on_day"),
 )
-_STATUS = select(_bd.c.status).where(*_WHERE)
+_STATUS_SELECT = select(_bd.c.status).where(*_WHERE)
+_STATUS = Fast(_STATUS_SELECT)
 # A collection holds its day's row in share mode until it commits; closing takes it
 # exclusively: nothing joins a day while it is being closed.
-_STATUS_SHARED = _STATUS.with_for_update(read=True)
-_STATUS_EXCLUSIVE = _STATUS.with_for_update()
+_STATUS_SHARED = Fast(_STATUS_SELECT.with_for_update(read=True))
+_STATUS_EXCLUSIVE = Fast(_STATUS_SELECT.with_for_update())
 _CLOSE = (
     update(_bd)
     .where(*_WHERE)
@@ -49,7 +51,7 @@ def _day_status(session: Session, network_id: int, day: date, *, share: bool) ->
     connection = session.connection()
     params = {"of_network": network_id, "on_day": day}
     query = _STATUS_SHARED if share else _STATUS_EXCLUSIVE
-    status = connection.execute(query, params).scalar()
+    status = query.scalar(connection, params)
     if status is not None:
         return str(status)
     # Created by whichever transaction gets there first; the others then lock that row.
@@ -57,7 +59,7 @@ def _day_status(session: Session, network_id: int, day: date, *, share: bool) ->
         insert_ignoring_duplicates(_bd, connection, ("network_id", "business_date")),
         {"network_id": network_id, "business_date": day, "status": "open"},
     )
-    return str(connection.execute(query, params).scalar_one())
+    return str(query.scalar(connection, params))
 
 
 def assign_day(session: Session, network_id: int, signed_day: date) -> DayAssignment:
@@ -70,8 +72,8 @@ def assign_day(session: Session, network_id: int, signed_day: date) -> DayAssign
 
 
 def is_closed(session: Session, network_id: int, day: date) -> bool:
-    status = session.connection().execute(_STATUS, {"of_network": network_id, "on_day": day})
-    return status.scalar() == "closed"
+    status = _STATUS.scalar(session.connection(), {"of_network": network_id, "on_day": day})
+    return bool(status == "closed")
 
 
 def close_day(session: Session, network_id: int, day: date, *, at: datetime, by: str) -> bool:

@@ -32,6 +32,7 @@ from sqlmodel import Session, select
 from agent_api import metrics
 from agent_api.clock import Clock, utc_now
 from agent_api.errors import Conflict, ValidationFailed
+from agent_api.persistence.fast import Fast
 from agent_api.persistence.tables import IdempotencyRecord
 from agent_api.persistence.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from agent_api.services import audit_log
@@ -119,9 +120,9 @@ class IdempotentWrites:
         with self._uow() as uow:
             connection = uow.connection()
             try:
-                claimed = connection.execute(
-                    _claim_statement(connection.dialect.name), _claim_params(write, self._wait_ms)
-                ).first()
+                claimed = _claim_statement(connection.dialect.name).first(
+                    connection, _claim_params(write, self._wait_ms)
+                )
             except DBAPIError as exc:
                 if getattr(exc.orig, "sqlstate", None) == LOCK_NOT_AVAILABLE:
                     raise IdempotencyInFlight(
@@ -212,7 +213,7 @@ _PREVIOUS = (
 _VALUES = [bindparam(c, type_=_records.c[c].type) for c in _CLAIM_COLUMNS]
 # PostgreSQL: the same statement first bounds how long the claim may wait for an earlier
 # delivery still in flight (SET LOCAL lock_timeout, for this transaction only).
-_CLAIM_POSTGRESQL = (
+_CLAIM_POSTGRESQL = Fast(
     postgresql.insert(_records)
     .from_select(
         list(_CLAIM_COLUMNS),
@@ -225,7 +226,7 @@ _CLAIM_POSTGRESQL = (
     .on_conflict_do_nothing(index_elements=["terminal_id", "key"])
     .returning(_records.c.id, _PREVIOUS)
 )
-_CLAIM_SQLITE = (
+_CLAIM_SQLITE = Fast(
     sqlite.insert(_records)
     .values(dict(zip(_CLAIM_COLUMNS, _VALUES, strict=True)))
     .on_conflict_do_nothing(index_elements=["terminal_id", "key"])
@@ -233,7 +234,7 @@ _CLAIM_SQLITE = (
 )
 
 
-def _claim_statement(dialect: str) -> Any:
+def _claim_statement(dialect: str) -> Fast:
     return _CLAIM_POSTGRESQL if dialect == "postgresql" else _CLAIM_SQLITE
 
 

@@ -16,8 +16,8 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, insert, update
-from sqlalchemy.sql.dml import UpdateBase
 
+from agent_api.persistence.fast import Fast
 from agent_api.persistence.tables import AuditHead, AuditLeaf, IdempotencyRecord, Receipt
 
 _h = AuditHead.__table__  # type: ignore[attr-defined]
@@ -74,7 +74,7 @@ class Answer:
 
 
 def sign_receipt(connection: Connection, receipt: SignedReceipt) -> None:
-    connection.execute(_SIGN_RECEIPT, receipt.params())
+    _FAST[("receipt",)].run(connection, receipt.params())
 
 
 def write_leaf(
@@ -92,22 +92,30 @@ def write_leaf(
     if answer is not None:
         params.update(answer.params())
     if connection.dialect.name == "postgresql":
-        connection.execute(_combined(receipt is not None, answer is not None), params)
+        _combined(receipt is not None, answer is not None).run(connection, params)
         return
-    connection.execute(_ADD_LEAF, params)
-    connection.execute(_MOVE_HEAD, params)
+    _FAST[("leaf",)].run(connection, params)
+    _FAST[("head",)].run(connection, params)
     if receipt is not None:
-        connection.execute(_SIGN_RECEIPT, params)
+        _FAST[("receipt",)].run(connection, params)
     if answer is not None:
-        connection.execute(_ANSWER, params)
+        _FAST[("answer",)].run(connection, params)
+
+
+_FAST = {
+    ("leaf",): Fast(_ADD_LEAF),
+    ("head",): Fast(_MOVE_HEAD),
+    ("receipt",): Fast(_SIGN_RECEIPT),
+    ("answer",): Fast(_ANSWER),
+}
 
 
 @cache
-def _combined(with_receipt: bool, with_answer: bool) -> UpdateBase:
+def _combined(with_receipt: bool, with_answer: bool) -> Fast:
     """One PostgreSQL statement for the leaf, the head and what goes with them."""
     parts: list[Any] = [_ADD_LEAF.cte("leaf")]
     if with_receipt:
         parts.append(_SIGN_RECEIPT.cte("receipt"))
     if with_answer:
         parts.append(_ANSWER.cte("answer"))
-    return _MOVE_HEAD.add_cte(*parts)
+    return Fast(_MOVE_HEAD.add_cte(*parts))

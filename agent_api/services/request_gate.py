@@ -16,6 +16,7 @@ from datetime import datetime
 
 from sqlalchemy import Engine, and_, bindparam, select
 
+from agent_api.persistence.fast import Fast
 from agent_api.persistence.tables import (
     IdempotencyRecord,
     Network,
@@ -80,8 +81,8 @@ _s = UserSession.__table__  # type: ignore[attr-defined]
 _u = User.__table__  # type: ignore[attr-defined]
 _uo = _o.alias("user_office")
 
-# Built once: SQLAlchemy then only looks the compiled form up by its cache key.
-_GATE = (
+# Compiled once per dialect, run on the driver's cursor (``persistence.fast``).
+_GATE_SELECT = (
     select(
         _k.c.keyid,
         _k.c.status.label("key_status"),
@@ -123,6 +124,8 @@ _GATE = (
     )
     .where(_k.c.keyid == bindparam("keyid"))
 )
+_GATE = Fast(_GATE_SELECT)
+_NAMES = tuple(c.key for c in _GATE_SELECT.selected_columns)
 
 
 def read_gate(
@@ -131,10 +134,10 @@ def read_gate(
     """The key ``keyid`` with its terminal, office and network; the record of ``sequence``
     on that terminal; the session ``jti``. None when no terminal ever registered the key."""
     with read_only(engine) as connection:
-        row = connection.execute(_GATE, {"keyid": keyid, "sequence": sequence, "jti": jti}).first()
+        row = _GATE.first(connection, {"keyid": keyid, "sequence": sequence, "jti": jti})
     if row is None:
         return None
-    m = row._mapping
+    m = dict(zip(_NAMES, row, strict=True))
     stored = (
         StoredRecord(
             m["request_digest"], m["record_keyid"], m["response_status"], m["response_body"]
