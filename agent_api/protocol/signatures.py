@@ -541,6 +541,9 @@ def parse_signature(headers: Headers | HeaderSource, label: str = QURB_LABEL) ->
     signature_value = fields.get("signature")
     if input_value is None or signature_value is None:
         raise SignatureMissingError("the Signature and Signature-Input headers are both required")
+    quick = _parse_canonical(input_value, signature_value, label)
+    if quick is not None:
+        return quick
     inputs = parse_dictionary(input_value)
     signatures = parse_dictionary(signature_value)
     if label not in inputs or label not in signatures:
@@ -571,6 +574,50 @@ def parse_signature(headers: Headers | HeaderSource, label: str = QURB_LABEL) ->
         params=dict(inner.params),
         signature=signature_item.value,
         params_raw=member.raw,
+    )
+
+
+# The one shape every conforming terminal sends: a single member whose inner list of
+# strings and integer or string parameters is already in canonical RFC 8941 form, and a
+# single byte-sequence member. Matched by these, a signature is read without the general
+# parser (a tenth of a collection's CPU); anything else goes through it and gets its
+# precise error. tests/unit/protocol checks both paths agree.
+_KEY = r"[a-z*][a-z0-9_\-.*]*"
+_STRING = r'"[ !#-\[\]-~]*"'
+_VALUE = rf"0|-?[1-9][0-9]{{0,14}}|{_STRING}"
+_CANONICAL_INPUT = re.compile(
+    rf"(?P<label>{_KEY})=(?P<raw>\((?P<items>(?:{_STRING}(?: {_STRING})*)?)\)"
+    rf"(?P<params>(?:;{_KEY}=(?:{_VALUE}))*))"
+)
+_CANONICAL_SIGNATURE = re.compile(rf"(?P<label>{_KEY})=:(?P<bytes>[A-Za-z0-9+/]*={{0,2}}):")
+_ITEM = re.compile(_STRING)
+_PARAM = re.compile(rf";({_KEY})=({_VALUE})")
+
+
+def _parse_canonical(input_value: str, signature_value: str, label: str) -> ParsedSignature | None:
+    """The signature, when both fields have the canonical single-member shape; else None."""
+    matched = _CANONICAL_INPUT.fullmatch(input_value)
+    signed = _CANONICAL_SIGNATURE.fullmatch(signature_value)
+    if matched is None or signed is None or matched["label"] != label or signed["label"] != label:
+        return None
+    components = [item[1:-1] for item in _ITEM.findall(matched["items"])]
+    params: dict[str, BareItem] = {}
+    for key, value in _PARAM.findall(matched["params"]):
+        if key in params:
+            return None  # the general parser keeps the last, and refuses the form
+        params[key] = value[1:-1] if value.startswith('"') else int(value)
+    try:
+        signature = base64.b64decode(signed["bytes"], validate=True)
+    except ValueError:
+        return None
+    _check_components(components)
+    _check_param_types(params)
+    return ParsedSignature(
+        label=label,
+        components=tuple(components),
+        params=params,
+        signature=signature,
+        params_raw=matched["raw"],
     )
 
 
