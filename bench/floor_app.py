@@ -20,9 +20,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from agent_api.http.app import limit_threads
 from agent_api.http.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from agent_api.persistence.db import build_engine
 from agent_api.persistence.unit_of_work import UnitOfWork
+from agent_api.settings import Settings
 
 FLOOR = Table(
     "bench_floor",
@@ -38,6 +40,8 @@ def app_from_env() -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        # The service's own threading, from the same setting.
+        limit_threads(int(os.environ.get("QURB_WORKER_THREADS", Settings.worker_threads)))
         engine = build_engine(url, pool_size=10)
         FLOOR.create(engine, checkfirst=True)
         app.state.engine = engine

@@ -92,7 +92,9 @@ class SurchargeRule:
     after_months: int = 1
 
     def on(self, due_centimes: int, month: date, current_month: date) -> int:
+        if self.bps_per_month <= 0 or due_centimes <= 0:
+            return 0
         late = months_between(month, current_month) - self.after_months
-        if self.bps_per_month <= 0 or late <= 0 or due_centimes <= 0:
+        if late <= 0:
             return 0
         return (due_centimes * self.bps_per_month * late + 5_000) // 10_000

@@ -6,8 +6,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sys
 from collections.abc import AsyncIterator, Sequence
 
+import anyio.to_thread
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
@@ -46,6 +48,7 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        limit_threads(settings.worker_threads)
         engine = build_engine(settings.database_url, pool_size=settings.db_pool_size)
         services = Services.build(settings, engine, clock)
         app.state.services = services
@@ -78,6 +81,18 @@ def create_app(
 
 
 logger = logging.getLogger(__name__)
+
+# How long a thread may hold the interpreter before another waiting one gets it (Python's
+# default is 5 ms). A request thread back from a database round trip, maybe holding the
+# audit log's head, waits at most this long to run again.
+SWITCH_INTERVAL_SECONDS = 0.001
+
+
+def limit_threads(count: int) -> None:
+    """At most ``count`` requests of this process run their blocking part at once (the
+    rest wait their turn in the event loop), each thread waiting little for the GIL."""
+    anyio.to_thread.current_default_thread_limiter().total_tokens = count
+    sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
 
 
 async def _sign_checkpoints(services: Services, interval: int) -> None:
