@@ -1,381 +1,337 @@
 """Signed collections under load against the floor of the same stack, on one machine.
 
-    python bench/load.py [--database-url URL] [--terminals 64] [--seconds 20] [--workers 2]
+    python bench/load.py [--database-url URL] [--terminals 64] [--seconds 15] [--workers 2]
+                         [--day-terminals 2000] [--national] [--no-floor] [--prefix P]
 
-Simulated terminals (each activated with its own Ed25519 key, its operator signed in, its
-worker enrolled) send correctly signed collections to a real server on 127.0.0.1: monthly
-payments, seasonal prepayments and retries of the same signed request (answered from the
-idempotency store). The floor is the same server stack (uvicorn, Starlette, the middleware,
-the engine and unit of work, the same database) doing one bare insert per request
-(``bench/floor_app.py``). Both run with the same worker count and concurrency, in the same
-run. Prints, last, one ``name=value`` a line: ``collect_rps``, ``floor_rps``,
-``collect_vs_floor``, ``collect_p50_ms``, ``collect_p99_ms``, ``floor_p50_ms``,
-``floor_p99_ms``, ``workers``, ``terminals``, ``durability``; each prefixed ``sqlite_`` when
-the database is SQLite.
+A real ``qurb-api`` (uvicorn, ``--workers`` processes) serves on 127.0.0.1; simulated
+counters (``bench/counters.py``), each an activated terminal with its operator signed in,
+send correctly signed requests through ``bench/loadgen.py``.
+
+- **floor**: the same server stack (uvicorn with the same worker and thread counts,
+  Starlette, the service's middleware and metrics, the engine and unit of work, the same
+  database) doing one bare insert per request (``bench/floor_app.py``).
+- **collect**: ``--terminals`` counters in a closed loop (each sends its next request as
+  soon as the previous one is answered): monthly payments, seasonal prepayments (six months
+  at once) and retries of the same signed request.
+- **day** (``--day-terminals N``): N counters sending a counter's day (enrollments, quotes,
+  rights, collections, retries, reversals, certificates, the office's day), each request
+  after a think time, at the design's month-end peak rate in all.
+- ``--national`` first bulk-loads a national history (``bench/national.py``: 8,000
+  offices, 3,000,000 workers, 10,000,000 collections) and runs collect only.
+
+CPU is counted per request for the server's processes and the database's backends, and for
+the load generator itself. Prints, last, one ``name=value`` a line, each prefixed with
+``--prefix`` (default: ``sqlite_`` on SQLite, nothing on PostgreSQL).
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import json
 import os
 import random
+import resource
 import socket
 import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import httpx
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
-from agent_api.domain.permissions import SYSTEM_ACTOR
-from agent_api.domain.roles import Role
+import counters
+import loadgen
+
 from agent_api.persistence.db import build_engine
-from agent_api.protocol.encoding import b64url_encode
-from agent_api.protocol.keys import keyid, public_key_raw
-from agent_api.protocol.signatures import prepare_signed_headers
-from agent_api.services.container import Services
+from agent_api.protocol.checkpoint import NoteSigner
+from agent_api.secrets import parse_ed25519_private_key
 from agent_api.settings import Settings
 from qurb.migrate import upgrade
 
-PASSWORD = "bench password for load"
-OFFICE_TERMINALS = 4  # terminals per office
+WORKERS_PER_TERMINAL = 16
+DESIGN_PEAK_RPS = 150.0  # 10x the national average day, at a month-end peak (DESIGN.md)
 
 
 @dataclass
-class Terminal:
-    office: str
-    code: str
-    operator: str
-    key: Ed25519PrivateKey = field(default_factory=Ed25519PrivateKey.generate)
-    sequence: int = 0
-    token: str | None = None
-    worker: str = ""
-    last: tuple[bytes, dict[str, str]] | None = None
+class Measured:
+    requests: int
+    seconds: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+    cpu_ms: float  # the server's processes and the database's backends, per request
+    db_cpu_ms: float  # of which the database's backends
+    client_cpu_ms: float  # the load generator, per request
+    tally: loadgen.Tally
 
     @property
-    def keyid(self) -> str:
-        return keyid(public_key_raw(self.key))
+    def rps(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
 
-    def signed(self, path: str, body: dict[str, Any]) -> tuple[bytes, dict[str, str]]:
-        self.sequence += 1
-        raw = json.dumps(body).encode()
-        headers = prepare_signed_headers(
-            method="POST",
-            path=path,
-            body=raw,
-            private_key=self.key,
-            keyid=self.keyid,
-            created=int(time.time()),
-            idempotency_key=str(self.sequence),
-            authorization=f"Bearer {self.token}" if self.token else None,
+    def figures(self, name: str) -> dict[str, str]:
+        return {
+            f"{name}_rps": f"{self.rps:.1f}",
+            f"{name}_p50_ms": f"{self.p50_ms:.1f}",
+            f"{name}_p99_ms": f"{self.p99_ms:.1f}",
+            f"{name}_errors": str(self.errors),
+            f"{name}_cpu_ms": f"{self.cpu_ms:.2f}",
+            f"{name}_db_cpu_ms": f"{self.db_cpu_ms:.2f}",
+            f"{name}_client_cpu_ms": f"{self.client_cpu_ms:.2f}",
+            f"{name}_reconnects": str(self.tally.reconnects),
+        }
+
+    def statuses(self) -> str:
+        counts = "; ".join(
+            f"{label} {dict(sorted(by.items()))}"
+            for label, by in sorted(self.tally.statuses.items())
         )
-        headers["Content-Type"] = "application/json"
-        return raw, headers
+        return counts + "".join(f"\n  refused: {r}" for r in self.tally.refusals)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
+class Server:
+    """A server process on a free port of 127.0.0.1, its CPU and its database's counted."""
+
+    def __init__(self, command: list[str], env: dict[str, str], log: Path, db: str | None):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port: int = s.getsockname()[1]
+        self._db = db
+        self._log = log.open("wb")
+        argv = [*command, "--port", str(self.port)]
+        self.process = subprocess.Popen(argv, env=env, stdout=self._log, stderr=subprocess.STDOUT)  # noqa: S603
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.base}/healthz", timeout=1).status_code in (200, 404):
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"the server did not start; see {log}")
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self._log.close()
+
+    def _busy(self) -> tuple[dict[int, float], dict[int, float]]:
+        backends = loadgen.backends_of(self._db) if self._db is not None else []
+        return (
+            loadgen.cpu_seconds(loadgen.process_tree(self.process.pid)),
+            loadgen.cpu_seconds(backends),
+        )
+
+    def measure(self, streams: list[loadgen.NextRequest], seconds: float) -> Measured:
+        server_before, db_before = self._busy()
+        client_before = _own_cpu()
+        tally, elapsed = loadgen.run(self.port, streams, seconds)
+        client = _own_cpu() - client_before
+        server_after, db_after = self._busy()
+        server = loadgen.cpu_used(server_before, server_after)
+        db = loadgen.cpu_used(db_before, db_after)
+        latencies = tally.all_latencies()
+        count = len(latencies) or 1
+        return Measured(
+            requests=len(latencies),
+            seconds=elapsed,
+            p50_ms=loadgen.percentile(latencies, 0.50) * 1000,
+            p99_ms=loadgen.percentile(latencies, 0.99) * 1000,
+            errors=sum(n for by in tally.statuses.values() for s, n in by.items() if s >= 400)
+            + tally.errors,
+            cpu_ms=(server + db) / count * 1000,
+            db_cpu_ms=db / count * 1000,
+            client_cpu_ms=client / count * 1000,
+            tally=tally,
+        )
 
 
-def _env(url: str, key_dir: Path) -> dict[str, str]:
+def _own_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+@contextmanager
+def serving(command: list[str], env: dict[str, str], log: Path, db: str | None) -> Iterator[Server]:
+    server = Server(command, env, log, db)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def _uvicorn(workers: int, app: str, *, app_dir: Path | None = None) -> list[str]:
+    command = [sys.executable, "-m", "uvicorn", "--factory", app]
+    if app_dir is not None:
+        command += ["--app-dir", str(app_dir)]
+    return [*command, "--workers", str(workers), "--log-level", "warning", "--no-access-log"]
+
+
+def _env(settings: Settings, metrics_dir: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("QURB_", "PROMETHEUS_"))}
     env.update(
         QURB_ENV="test",
-        QURB_DATABASE_URL=url,
-        QURB_KEY_DIR=str(key_dir),
+        QURB_DATABASE_URL=settings.database_url,
+        QURB_KEY_DIR=str(settings.key_dir),
         QURB_PASSWORD_TIME_COST="1",
         QURB_PASSWORD_MEMORY_KIB="1024",
         QURB_LOG_LEVEL="WARNING",
-        QURB_DB_POOL_SIZE="20",
+        PROMETHEUS_MULTIPROC_DIR=str(metrics_dir),
+        PYTHONPATH=str(ROOT),
     )
     return env
 
 
-def seed(url: str, key_dir: Path, terminals: int) -> list[Terminal]:
+def durability(url: str) -> str:
+    """The durability the run had, read back from the database itself."""
+    engine = build_engine(url, pool_size=1)
+    with engine.connect() as c:
+        if engine.dialect.name == "postgresql":
+            values = [
+                f"{name}={c.execute(text(f'SHOW {name}')).scalar_one()}"
+                for name in ("synchronous_commit", "fsync", "wal_sync_method")
+            ]
+        else:
+            synchronous = int(c.execute(text("PRAGMA synchronous")).scalar_one())
+            mode = c.execute(text("PRAGMA journal_mode")).scalar_one()
+            level = {0: "OFF", 1: "NORMAL", 2: "FULL", 3: "EXTRA"}[synchronous]
+            values = [f"journal_mode={mode}", f"synchronous={level}"]
+    engine.dispose()
+    return ",".join(values)
+
+
+def _fresh(url: str) -> None:
+    if url.startswith("postgresql"):
+        engine = create_engine(url)
+        with engine.begin() as c:
+            c.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        engine.dispose()
+    upgrade(url)
+
+
+def _seed_national(settings: Settings) -> str:
+    import national  # noqa: PLC0415 - only the growth run needs it
+
+    key = parse_ed25519_private_key(settings.key_text("LOG_SIGNING_KEY").reveal())
+    began = time.monotonic()
+    seeded = national.seed_national(
+        settings.database_url, log_signer=NoteSigner(settings.log_origin, key)
+    )
+    print(f"national history: {seeded}", flush=True)
+    return f"{time.monotonic() - began:.0f}"
+
+
+def run(args: argparse.Namespace, work: Path) -> dict[str, str]:
+    url = args.database_url or f"sqlite:///{work / 'load.db'}"
+    db = make_url(url).database if url.startswith("postgresql") else None
     settings = Settings(
         environment="test",
         database_url=url,
-        key_dir=key_dir,
+        key_dir=work / "keys",
         password_time_cost=1,
         password_memory_kib=1024,
     ).with_keys({})
-    engine = build_engine(url)
-    services = Services.build(settings, engine)
-    services.registry.create_network(
-        SYSTEM_ACTOR,
-        code="BENCH",
-        name="Bench",
-        commission_fixed_centimes=200,
-        commission_bps=30,
-        settlement_account="022780000000000000123458",
-    )
-    made = []
-    for n in range(terminals):
-        office = f"BE-{n // OFFICE_TERMINALS:03d}"
-        operator = f"op.{office.lower()}"
-        if n % OFFICE_TERMINALS == 0:
-            services.registry.create_office(
-                SYSTEM_ACTOR, code=office, network="BENCH", name=office, city="Rabat", region="R"
+    figures: dict[str, str] = {}
+    _fresh(url)
+    if args.national:
+        figures["seed_seconds"] = _seed_national(settings)
+    started = time.monotonic()
+    collecting = counters.seed(settings, args.terminals)
+    daily = counters.seed(settings, args.day_terminals, network="DAY") if args.day_terminals else []
+    print(f"seeded {len(collecting) + len(daily)} terminals in {time.monotonic() - started:.0f} s")
+    metrics = work / "metrics"
+    metrics.mkdir()
+    env = _env(settings, metrics)
+    if not args.no_floor:
+        floor_app = _uvicorn(args.workers, "floor_app:app_from_env", app_dir=ROOT / "bench")
+        with serving(floor_app, env, work / "floor.log", db) as floor:
+            raw = loadgen.http_request(
+                "POST",
+                "/floor",
+                b'{"amount_centimes": 1000}',
+                [("Content-Type", "application/json")],
             )
-            services.users.create(
-                SYSTEM_ACTOR,
-                username=operator,
-                full_name="Op",
-                role=Role.OPERATOR,
-                password=PASSWORD,
-                office=office,
-                network=None,
-            )
-        code = services.terminals.create(SYSTEM_ACTOR, office=office, label=f"T{n}").activation_code
-        made.append(Terminal(office, code, operator))
-    engine.dispose()
-    return made
-
-
-def _start(args: list[str], env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]:
-    handle = log.open("wb")
-    process = subprocess.Popen(args, env=env, stdout=handle, stderr=subprocess.STDOUT)  # noqa: S603
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code in (200, 404):
-                return process
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    process.kill()
-    raise RuntimeError(f"the server did not start; see {log}")
-
-
-async def _prepare(client: httpx.AsyncClient, t: Terminal, n: int) -> None:
-    raw, headers = t.signed(
-        "/v1/terminals/activate",
-        {"activation_code": t.code, "public_key": b64url_encode(public_key_raw(t.key))},
-    )
-    r = await client.post("/v1/terminals/activate", content=raw, headers=headers)
-    assert r.status_code == 201, r.text
-    raw, headers = t.signed("/v1/sessions", {"username": t.operator, "password": PASSWORD})
-    r = await client.post("/v1/sessions", content=raw, headers=headers)
-    assert r.status_code == 201, r.text
-    t.token = r.json()["token"]
-    today = datetime.now(UTC)
-    raw, headers = t.signed(
-        "/v1/workers",
-        {
-            "cin": f"BK{n:06d}",
-            "last_name": "Bench",
-            "first_name": "Worker",
-            "birth_date": "1985-04-12",
-            "sex": "F",
-            "phone": "+212612345678",
-            "address": "1 rue",
-            "city": "Rabat",
-            "category": "ARTISAN",
-            "bracket": "REGISTERED",
-            "coverage_start": f"{today:%Y-%m}",
-            "document_number": f"ART-{n:06d}",
-            "dependents": [],
-        },
-    )
-    r = await client.post("/v1/workers", content=raw, headers=headers)
-    assert r.status_code == 201, r.text
-    t.worker = r.json()["registration_number"]
-
-
-async def _collect_loop(
-    client: httpx.AsyncClient,
-    t: Terminal,
-    *,
-    until: float,
-    latencies: list[float],
-    statuses: dict[int, int],
-    rng: random.Random,
-) -> None:
-    while time.monotonic() < until:
-        roll = rng.random()
-        if roll < 0.05 and t.last is not None:
-            raw, headers = t.last  # the same signed request again: a retry
-        else:
-            amount = 3_000 if roll < 0.15 else 1_000  # a prepayment, else a monthly payment
-            raw, headers = t.signed(
-                "/v1/contributions", {"registration_number": t.worker, "amount_centimes": amount}
-            )
-            t.last = (raw, headers)
-        start = time.perf_counter()
-        r = await client.post("/v1/contributions", content=raw, headers=headers)
-        latencies.append(time.perf_counter() - start)
-        statuses[r.status_code] = statuses.get(r.status_code, 0) + 1
-
-
-async def _floor_loop(
-    client: httpx.AsyncClient, until: float, latencies: list[float], statuses: dict[int, int]
-) -> None:
-    while time.monotonic() < until:
-        start = time.perf_counter()
-        r = await client.post("/floor", json={"amount_centimes": 1_000})
-        latencies.append(time.perf_counter() - start)
-        statuses[r.status_code] = statuses.get(r.status_code, 0) + 1
-
-
-def _figures(latencies: list[float], seconds: float) -> tuple[float, float, float]:
-    ordered = sorted(latencies)
-    if not ordered:
-        return 0.0, 0.0, 0.0
-    p50 = ordered[len(ordered) // 2] * 1000
-    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000
-    return len(ordered) / seconds, p50, p99
-
-
-async def _measure(
-    base: str, seconds: float, concurrency: int, make: Any
-) -> tuple[float, float, float, dict[int, int]]:
-    latencies: list[float] = []
-    statuses: dict[int, int] = {}
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as client:
-        until = time.monotonic() + seconds
-        await asyncio.gather(
-            *(make(client, i, until, latencies, statuses) for i in range(concurrency))
+            streams = [loadgen.repeat("floor", raw) for _ in collecting]
+            floored = floor.measure(streams, args.seconds)
+        print(f"floor: {floored.statuses()}", flush=True)
+        figures.update(floored.figures("floor"))
+    rng = random.Random(7)  # noqa: S311  (a load mix, not secrets)
+    room = counters.Room()
+    with serving(
+        _uvicorn(args.workers, "qurb.asgi:app_from_env"), env, work / "server.log", db
+    ) as server:
+        started = time.monotonic()
+        counters.prepare(server.base, collecting, WORKERS_PER_TERMINAL, room)
+        print(f"prepared {len(collecting)} terminals in {time.monotonic() - started:.0f} s")
+        collected = server.measure(
+            [counters.collect_stream(t, rng, room) for t in collecting], args.seconds
         )
-    rps, p50, p99 = _figures(latencies, seconds)
-    return rps, p50, p99, statuses
+        print(f"collect: {collected.statuses()}", flush=True)
+        figures.update(collected.figures("collect"))
+        if daily:
+            started = time.monotonic()
+            counters.prepare(server.base, daily, 0, room)
+            print(f"prepared {len(daily)} day terminals in {time.monotonic() - started:.0f} s")
+            pool = [w for t in collecting for w in t.workers]
+            think = len(daily) / DESIGN_PEAK_RPS
+            day = server.measure(
+                [counters.day_stream(t, rng, room, pool, think) for t in daily], args.day_seconds
+            )
+            print(f"day: {day.statuses()}", flush=True)
+            figures.update(day.figures("day"))
+            figures.update(_per_label(day))
+    if not args.no_floor and floored.rps:
+        figures["collect_vs_floor"] = f"{collected.rps / floored.rps:.2f}"
+    figures.update(
+        workers=str(args.workers),
+        threads=str(settings.worker_threads),
+        terminals=str(args.terminals),
+        durability=durability(url),
+    )
+    if daily:
+        figures["day_terminals"] = str(len(daily))
+    return figures
 
 
-def _durability(url: str) -> str:
-    engine = create_engine(url)
-    with engine.connect() as c:
-        if engine.dialect.name == "postgresql":
-            value = c.execute(text("SHOW synchronous_commit")).scalar_one()
-            result = f"synchronous_commit={value}"
-        else:
-            mode = c.execute(text("PRAGMA journal_mode")).scalar_one()
-            result = f"journal_mode={mode},synchronous=NORMAL(WAL)"
-    engine.dispose()
-    return str(result)
+def _per_label(day: Measured) -> dict[str, str]:
+    return {
+        f"day_{label}_p99_ms": f"{loadgen.percentile(values, 0.99) * 1000:.1f}"
+        for label, values in sorted(day.tally.latencies.items())
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--database-url", help="default: SQLite in a temporary directory")
     parser.add_argument("--terminals", type=int, default=64)
-    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--day-terminals", type=int, default=0, help="0: no counter's-day run")
+    parser.add_argument("--day-seconds", type=float, default=30)
+    parser.add_argument("--national", action="store_true", help="seed a national history first")
+    parser.add_argument("--no-floor", action="store_true")
+    parser.add_argument("--prefix", help="figure name prefix (default: sqlite_ on SQLite)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        work = Path(tmp)
-        url = args.database_url or f"sqlite:///{work / 'load.db'}"
-        if url.startswith("postgresql"):
-            engine = create_engine(url)
-            with engine.begin() as c:
-                c.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-            engine.dispose()
-        upgrade(url)
-        key_dir = work / "keys"
-        terminals = seed(url, key_dir, args.terminals)
-        env = _env(url, key_dir)
-        rng = random.Random(7)  # noqa: S311  (load mix, not secrets)
-
-        port = _free_port()
-        floor = _start(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "--factory",
-                "--app-dir",
-                str(ROOT / "bench"),
-                "floor_app:app_from_env",
-                "--port",
-                str(port),
-                "--workers",
-                str(args.workers),
-                "--log-level",
-                "warning",
-                "--no-access-log",
-            ],
-            {**env, "PYTHONPATH": str(ROOT)},
-            port,
-            work / "floor.log",
-        )
-        try:
-            f_rps, f_p50, f_p99, f_status = asyncio.run(
-                _measure(
-                    f"http://127.0.0.1:{port}",
-                    args.seconds,
-                    args.terminals,
-                    lambda c, i, u, lat, st: _floor_loop(c, u, lat, st),
-                )
-            )
-        finally:
-            floor.terminate()
-            floor.wait(30)
-
-        port = _free_port()
-        server = _start(
-            [
-                sys.executable,
-                "-m",
-                "qurb.cli",
-                "serve",
-                "--port",
-                str(port),
-                "--workers",
-                str(args.workers),
-            ],
-            env,
-            port,
-            work / "server.log",
-        )
-        try:
-            base = f"http://127.0.0.1:{port}"
-
-            async def prepare_all() -> None:
-                async with httpx.AsyncClient(base_url=base, timeout=60) as client:
-                    for n, t in enumerate(terminals):
-                        await _prepare(client, t, n)
-
-            asyncio.run(prepare_all())
-            c_rps, c_p50, c_p99, c_status = asyncio.run(
-                _measure(
-                    base,
-                    args.seconds,
-                    args.terminals,
-                    lambda c, i, u, lat, st: _collect_loop(
-                        c, terminals[i], until=u, latencies=lat, statuses=st, rng=rng
-                    ),
-                )
-            )
-        finally:
-            server.terminate()
-            server.wait(30)
-        durability = _durability(url)
-    prefix = "" if url.startswith("postgresql") else "sqlite_"
-    print(f"floor statuses {f_status}; collect statuses {c_status}")
-    figures = {
-        "collect_rps": f"{c_rps:.1f}",
-        "floor_rps": f"{f_rps:.1f}",
-        "collect_vs_floor": f"{c_rps / f_rps:.2f}" if f_rps else "0",
-        "collect_p50_ms": f"{c_p50:.1f}",
-        "collect_p99_ms": f"{c_p99:.1f}",
-        "floor_p50_ms": f"{f_p50:.1f}",
-        "floor_p99_ms": f"{f_p99:.1f}",
-        "workers": str(args.workers),
-        "terminals": str(args.terminals),
-        "durability": durability,
-    }
+        figures = run(args, Path(tmp))
+    postgres = (args.database_url or "").startswith("postgresql")
+    prefix = args.prefix if args.prefix is not None else ("" if postgres else "sqlite_")
     for name, value in figures.items():
         print(f"{prefix}{name}={value}")
 

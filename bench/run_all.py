@@ -1,8 +1,17 @@
 """``make bench``: every benchmark in one run on this machine, their figures printed last,
 one ``name=value`` a line (PostgreSQL figures bare, SQLite ones prefixed ``sqlite_``).
 
-The PostgreSQL half uses ``QURB_BENCH_DATABASE_URL`` (default: database ``qurb_bench`` on
-the local server, created when missing; its ``public`` schema is dropped and recreated).
+1. ``load.py`` on SQLite: signed collections against the floor of the same stack.
+2. ``load.py`` on PostgreSQL: the same, then 2,000 counters working a day at the design's
+   month-end peak rate.
+3. ``recon_scale.py`` on SQLite and on PostgreSQL: a 1,000,000-line day reconciled.
+4. ``load.py --national`` on PostgreSQL: the collection run again, on a database holding a
+   national history (8,000 offices, 3,000,000 workers, 10,000,000 collections);
+   ``growth_ratio`` is its throughput over step 2's, on the empty database.
+
+The PostgreSQL runs use ``QURB_BENCH_DATABASE_URL`` (default: database ``qurb_bench`` on the
+local server, created when missing). Each run drops and recreates its ``public`` schema, and
+the national history (about 23 GB) is dropped at the end.
 """
 
 from __future__ import annotations
@@ -10,6 +19,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
@@ -17,6 +27,7 @@ from sqlalchemy.engine import make_url
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/qurb_bench"
+DAY_TERMINALS = "2000"
 
 
 def _ensure_database(url: str) -> None:
@@ -31,28 +42,51 @@ def _ensure_database(url: str) -> None:
     admin.dispose()
 
 
-def _run(script: str, *args: str) -> list[str]:
+def _empty(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as c:
+        c.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def _run(script: str, *args: str) -> dict[str, str]:
     command = [sys.executable, str(HERE / script), *args]
     print("$", " ".join(command[1:]), flush=True)
+    began = time.monotonic()
     done = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
     sys.stdout.write(done.stdout)
-    sys.stderr.write(done.stderr)
+    sys.stderr.write(done.stderr[-4000:])
+    print(f"({time.monotonic() - began:.0f} s)", flush=True)
     if done.returncode != 0:
         raise SystemExit(f"{script} failed with exit code {done.returncode}")
-    return [line for line in done.stdout.splitlines() if "=" in line and " " not in line]
+    return dict(
+        line.split("=", 1) for line in done.stdout.splitlines() if "=" in line and " " not in line
+    )
 
 
 def main() -> None:
     pg = os.environ.get("QURB_BENCH_DATABASE_URL", DEFAULT_PG)
     _ensure_database(pg)
-    figures = [
-        *_run("load.py"),
-        *_run("load.py", "--database-url", pg),
-        *_run("recon_scale.py"),
-    ]
+    began = time.monotonic()
+    figures: dict[str, str] = {}
+    try:
+        figures.update(_run("load.py"))
+        figures.update(_run("load.py", "--database-url", pg, "--day-terminals", DAY_TERMINALS))
+        figures.update(_run("recon_scale.py"))
+        figures.update(_run("recon_scale.py", "--database-url", pg))
+        national = _run(
+            "load.py", "--database-url", pg, "--national", "--no-floor", "--prefix", "national_"
+        )
+        figures.update(national)
+    finally:
+        _empty(pg)
+    figures["growth_ratio"] = (
+        f"{float(national['national_collect_rps']) / float(figures['collect_rps']):.2f}"
+    )
+    figures["bench_seconds"] = f"{time.monotonic() - began:.0f}"
     print("\n# figures")
-    for line in figures:
-        print(line)
+    for name, value in figures.items():
+        print(f"{name}={value}")
 
 
 if __name__ == "__main__":
