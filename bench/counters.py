@@ -219,15 +219,19 @@ def _payment(t: Counter, rng: random.Random, room: Room, workers: list[str], pre
     return t.last
 
 
-def collect_stream(t: Counter, rng: random.Random, room: Room) -> loadgen.NextRequest:
+def collect_stream(
+    t: Counter, rng: random.Random, room: Room, think: float = 0.0
+) -> loadgen.NextRequest:
     """Monthly payments (85 %), half-year prepayments (10 %) and retries of the last signed
-    request (5 %), for the terminal's own workers, back to back."""
+    request (5 %), for the terminal's own workers: back to back, or each after an
+    exponential think time of mean ``think`` seconds."""
 
     def next_request(answer: loadgen.Answer | None) -> loadgen.Prepared | None:
         roll = rng.random()
+        wait = rng.expovariate(1 / think) if think else 0.0
         if roll < 0.05 and t.last is not None:
-            return "retry", t.last, 0.0
-        return "collect", _payment(t, rng, room, t.workers, prepay=roll < 0.15), 0.0
+            return "retry", t.last, wait
+        return "collect", _payment(t, rng, room, t.workers, prepay=roll < 0.15), wait
 
     return next_request
 

@@ -30,6 +30,7 @@ class UnitOfWork:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         self._session: Session | None = None
+        self._connection: Connection | None = None
         self._slot: contextlib.AbstractContextManager[None] | None = None
 
     @property
@@ -41,7 +42,10 @@ class UnitOfWork:
     def connection(self) -> Connection:
         """The transaction's connection, for the statements of the hot paths (SQLAlchemy
         Core, no ORM bookkeeping)."""
-        return self.session.connection()
+        if self._connection is None or self._connection.closed:
+            # A commit or a rollback released the last one: the session begins anew.
+            self._connection = self.session.connection()
+        return self._connection
 
     def __enter__(self) -> UnitOfWork:
         # One unit of work per thread at a time: a nested one would wait on the outer one's
@@ -72,6 +76,7 @@ class UnitOfWork:
             raise
         finally:
             self._session = None
+            self._connection = None
             _open.unit = None
             if self._slot is not None:
                 self._slot.__exit__(None, None, None)

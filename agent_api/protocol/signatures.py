@@ -108,7 +108,7 @@ class Headers:
     yield duplicate names keep them) or from ``(name, value)`` pairs.
     """
 
-    __slots__ = ("_fields",)
+    __slots__ = ("_by_name", "_fields")
 
     def __init__(self, fields: HeaderSource | None = None) -> None:
         pairs: Iterable[tuple[str, str]]
@@ -121,11 +121,14 @@ class Headers:
         self._fields: tuple[tuple[str, str], ...] = tuple(
             (str(name), str(value)) for name, value in pairs
         )
+        # Looked up a dozen times a request: indexed once by lowercased name.
+        self._by_name: dict[str, list[str]] = {}
+        for key, value in self._fields:
+            self._by_name.setdefault(key.lower(), []).append(value)
 
     def get_all(self, name: str) -> list[str]:
         """Every value of ``name``, in message order."""
-        wanted = name.lower()
-        return [value for key, value in self._fields if key.lower() == wanted]
+        return list(self._by_name.get(name.lower(), ()))
 
     def get(self, name: str) -> str | None:
         """All values of ``name`` joined with ``", "`` (RFC 9110 §5.3), or ``None``."""
