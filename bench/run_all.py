@@ -2,8 +2,8 @@
 one ``name=value`` a line (PostgreSQL figures bare, SQLite ones prefixed ``sqlite_``).
 
 1. ``load.py`` on SQLite: signed collections against the floor of the same stack.
-2. ``load.py`` on PostgreSQL: the same, then 2,000 counters working a day at the design's
-   month-end peak rate.
+2. ``load.py`` on PostgreSQL: the same, then 2,000 counters working a day (100 requests a
+   second in all, half of them collections).
 3. ``recon_scale.py`` on SQLite and on PostgreSQL: a 1,000,000-line day reconciled.
 4. ``load.py --national`` on PostgreSQL: the collection run again, on a database holding a
    national history (8,000 offices, 3,000,000 workers, 10,000,000 collections);
@@ -75,7 +75,14 @@ def main() -> None:
         figures.update(_run("recon_scale.py"))
         figures.update(_run("recon_scale.py", "--database-url", pg))
         national = _run(
-            "load.py", "--database-url", pg, "--national", "--no-floor", "--prefix", "national_"
+            "load.py",
+            "--database-url",
+            pg,
+            "--national",
+            "--no-floor",
+            "--no-paced",
+            "--prefix",
+            "national_",
         )
         figures.update(national)
     finally:

@@ -1,4 +1,4 @@
-"""The national seed (``bench/national.py``), at a small scale, leaves a database the live
+"""The national seed (``bench/national``), at a small scale, leaves a database the live
 service keeps working on: the migrated schema, every constraint holding, totals that add up,
 an audit log whose head is its leaves', and ids, receipt numbers and sequence numbers that
 the service continues without a collision."""
@@ -38,7 +38,7 @@ from tests.support.reconciliation import enroll, pay
 from tests.support.terminal import TestTerminal
 
 # The benchmark scripts are scripts, not a package: bench/ goes on the path, as it is for
-# bench/load.py when it runs (and mypy, given bench/, knows the module as ``national``).
+# bench/load.py when it runs (and mypy, given bench/, knows the package as ``national``).
 sys.path.append(str(Path(__file__).resolve().parents[2] / "bench"))
 from national import (
     Seeded,
