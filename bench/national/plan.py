@@ -19,15 +19,6 @@ HORIZON_MONTHS = 12  # the service's default prepayment horizon
 SLOTS = 1000  # category mix resolution
 
 
-@dataclass(frozen=True)
-class Rate:
-    category: str
-    bracket: str
-    effective_from: date
-    base_centimes: int
-    rate_bps: int
-
-
 @dataclass
 class Plan:
     """The registry rows and the lookup tables the bulk statements read."""

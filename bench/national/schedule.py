@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 
 from agent_api.clock import CASABLANCA
 from agent_api.domain.months import add_months, first_of_month, format_month
-from agent_api.domain.tariff import monthly_contribution
+from agent_api.domain.tariff import Rate, monthly_contribution
 
 from .country import CATEGORY_WEIGHTS, HOLIDAYS
-from .plan import HORIZON_MONTHS, SLOTS, Plan, Rate, epoch, largest_remainder, local_midnight
+from .plan import HORIZON_MONTHS, SLOTS, Plan, epoch, largest_remainder, local_midnight
 
 
 def schedule(plan: Plan) -> int:

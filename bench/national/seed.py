@@ -13,11 +13,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 from agent_api.domain.months import first_of_month
+from agent_api.domain.tariff import Rate
 from agent_api.protocol.checkpoint import NoteSigner
 from agent_api.services.passwords import PasswordHasher
 
 from .phases import Phases, load
-from .plan import DOUBLE_EVERY, Plan, Rate
+from .plan import DOUBLE_EVERY, Plan
 from .registry import lay_out_registry
 from .schedule import price, schedule
 from .session import Session, connect

@@ -13,10 +13,9 @@ import pytest
 
 from qurb.finance import ENDPOINTS
 from reconciliation.container import Reconciliation
-from reconciliation.simulator_files import write_simulation
 from tests.conftest import FakeClock
 from tests.integration.conftest import World
-from tests.support.reconciliation import close_and_settle, enroll, pay, today
+from tests.support.reconciliation import reconciled_day
 from tests.support.terminal import TestTerminal
 
 ROLES = {
@@ -34,17 +33,7 @@ def reconciled(
     """A CASHPLUS day with differences: lines CNSS never booked, a short transfer."""
     services = world.services
     recon = Reconciliation.build(services.settings, services.engine, services.clock)
-    for n in range(6):
-        pay(terminal, enroll(terminal), 8_000 + n, "CA-01")
-    day = today(clock)
-    close_and_settle(recon, day)
-    rates = "missing_in_ledger=1,bank_short=1"
-    for path in write_simulation(recon, day, tmp_path, rates=rates, seed=5, camt_version="04"):
-        if path.name.startswith("CNSS_"):
-            recon.inputs.import_ledger(path.read_bytes(), name=path.name, by="test")
-        elif path.suffix == ".xml":
-            recon.inputs.import_bank(path.read_bytes(), name=path.name, by="test")
-    recon.reconciler.run(day, by="test")
+    day = reconciled_day(recon, terminal, clock, tmp_path, payments=6)
     return day, recon
 
 

@@ -47,11 +47,10 @@ from agent_api.http.endpoints import Endpoint
 from agent_api.protocol.encoding import b64url_encode
 from agent_api.services.demo import demo_rib
 from reconciliation.container import Reconciliation
-from reconciliation.simulator_files import write_simulation
 from tests.conftest import FakeClock
 from tests.integration.conftest import PASSWORD, World, activated
 from tests.support.privacy import cins_in
-from tests.support.reconciliation import close_and_settle, enroll, pay, today
+from tests.support.reconciliation import enroll, pay, reconciled_day, today
 from tests.support.terminal import WRITES, TestTerminal
 from tests.support.workers import worker_payload
 
@@ -512,17 +511,7 @@ def build_targets(world: World, clock: FakeClock, main: TestTerminal, tmp_path: 
     workers, receipts to read and to reverse."""
     services = world.services
     recon = Reconciliation.build(services.settings, services.engine, services.clock)
-    for n in range(4):
-        pay(main, enroll(main), 8_000 + n, "CA-01")
-    day = today(clock)
-    close_and_settle(recon, day)
-    rates = "missing_in_ledger=1,bank_short=1"
-    for path in write_simulation(recon, day, tmp_path, rates=rates, seed=5, camt_version="04"):
-        if path.name.startswith("CNSS_"):
-            recon.inputs.import_ledger(path.read_bytes(), name=path.name, by="test")
-        elif path.suffix == ".xml":
-            recon.inputs.import_bank(path.read_bytes(), name=path.name, by="test")
-    recon.reconciler.run(day, by="test")
+    day = reconciled_day(recon, main, clock, tmp_path, payments=4)
     exceptions = world.client.get(
         f"/v1/finance/exceptions?date={day}", headers=world.auth("cnss.finance")
     ).json()["items"]

@@ -6,11 +6,13 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from agent_api.clock import CASABLANCA
 from agent_api.domain.roles import Actor, Role
 from reconciliation.container import Reconciliation
+from reconciliation.simulator_files import write_simulation
 from tests.conftest import FakeClock
 from tests.support.terminal import TestTerminal
 from tests.support.workers import worker_payload
@@ -74,3 +76,22 @@ def today(clock: FakeClock) -> date:
 def close_and_settle(r: Reconciliation, day: date) -> dict[str, Any]:
     r.closer.close(day, by="test")
     return {s.network: s for s in r.settler.settle(day, by="test")}
+
+
+def reconciled_day(
+    recon: Reconciliation, terminal: TestTerminal, clock: FakeClock, tmp_path: Path, payments: int
+) -> date:
+    """Today at CA-01: ``payments`` collections, closed, settled, and reconciled against the
+    simulator's ledger and camt.053 files with lines CNSS never booked and a short transfer."""
+    for n in range(payments):
+        pay(terminal, enroll(terminal), 8_000 + n, "CA-01")
+    day = today(clock)
+    close_and_settle(recon, day)
+    rates = "missing_in_ledger=1,bank_short=1"
+    for path in write_simulation(recon, day, tmp_path, rates=rates, seed=5, camt_version="04"):
+        if path.name.startswith("CNSS_"):
+            recon.inputs.import_ledger(path.read_bytes(), name=path.name, by="test")
+        elif path.suffix == ".xml":
+            recon.inputs.import_bank(path.read_bytes(), name=path.name, by="test")
+    recon.reconciler.run(day, by="test")
+    return day
