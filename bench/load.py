@@ -1,8 +1,8 @@
 """Signed collections under load against the floor of the same stack, on one machine.
 
     python bench/load.py [--database-url URL] [--terminals 64] [--seconds 12] [--workers 2]
-                         [--day-terminals 2000] [--day-rps 100] [--national] [--no-floor]
-                         [--no-paced] [--prefix P]
+                         [--threads N] [--day-terminals 2000] [--day-rps 100] [--national]
+                         [--no-floor] [--no-paced] [--prefix P]
 
 A real ``qurb-api`` (uvicorn, ``--workers`` processes) serves on 127.0.0.1; simulated
 counters (``bench/counters.py``), each an activated terminal with its operator signed in,
@@ -200,6 +200,7 @@ def _env(settings: Settings, metrics_dir: Path) -> dict[str, str]:
         QURB_PASSWORD_TIME_COST="1",
         QURB_PASSWORD_MEMORY_KIB="1024",
         QURB_LOG_LEVEL="WARNING",
+        QURB_WORKER_THREADS=str(settings.worker_threads),
         PROMETHEUS_MULTIPROC_DIR=str(metrics_dir),
         PYTHONPATH=str(ROOT),
     )
@@ -254,6 +255,7 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, str]:
         key_dir=work / "keys",
         password_time_cost=1,
         password_memory_kib=1024,
+        **({"worker_threads": args.threads} if args.threads else {}),
     ).with_keys({})
     figures: dict[str, str] = {}
     _fresh(url)
@@ -357,6 +359,7 @@ def main() -> None:
     parser.add_argument("--terminals", type=int, default=64)
     parser.add_argument("--seconds", type=float, default=12)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, help="threads per worker (QURB_WORKER_THREADS)")
     parser.add_argument("--day-terminals", type=int, default=0, help="0: no counter's-day run")
     parser.add_argument("--day-seconds", type=float, default=20)
     parser.add_argument("--day-rps", type=float, default=DAY_RPS, help="the day's offered rate")
