@@ -96,8 +96,9 @@ class Room:
 
     def take(self, rng: random.Random, workers: list[str], months: int) -> str | None:
         """A worker with room for ``months``, charged for them; None when none has."""
-        for _ in range(8):
-            worker = rng.choice(workers)
+        # A few random picks spread the payments; then any worker still with room.
+        picks = [rng.choice(workers) for _ in range(8)] if workers else []
+        for worker in [*picks, *workers]:
             if self.left.get(worker, 0) >= months:
                 self.left[worker] -= months
                 return worker
