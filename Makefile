@@ -29,7 +29,7 @@ demo: install
 	@echo "Serving on http://127.0.0.1:$(PORT) (Ctrl-C to stop); API description at /openapi.json"
 	QURB_DATABASE_URL=sqlite:///./$(DEMO_DB) $(BIN)/qurb-api serve --host 127.0.0.1 --port $(PORT)
 
-# Every benchmark on this machine (about 14 minutes), figures printed last as name=value.
+# Every benchmark on this machine (10 to 13 minutes), figures printed last as name=value.
 bench: install-dev
 	$(BIN)/python bench/run_all.py
 
