@@ -107,8 +107,9 @@ class Settings:
     max_body_bytes: int = 64 * 1024
     db_pool_size: int = 10
     # Threads per worker process that run the blocking part of requests (database, keys).
-    # A few keep every core busy; more only contend for the interpreter's lock, and the
-    # thread holding the audit log's head then waits to run again (measured in bench/).
+    # Fewer contend less for the interpreter's lock (2 make about 8 % more collections back
+    # to back, bench/load.py --threads), but a login's password hash or a slow read holds its
+    # thread: 6 leave room for a burst of them beside the collections.
     worker_threads: int = 6
     log_level: str = "INFO"
 

@@ -33,6 +33,7 @@ class _Compiled:
     positional: tuple[str, ...] | None  # qmark drivers: the parameters' order
     defaults: dict[str, Any]  # values the construct binds itself (``id = 1``)
     binds: dict[str, Processor]
+    names: tuple[str, ...]  # the returned columns' names
     results: tuple[Processor, ...]
     returns_rows: bool
 
@@ -77,6 +78,7 @@ class Fast:
                     name: bind.type.dialect_impl(dialect).bind_processor(dialect)
                     for bind, name in compiled.bind_names.items()
                 },
+                names=tuple(c.key for c in returned),
                 results=tuple(
                     c.type.dialect_impl(dialect).result_processor(dialect, None) for c in returned
                 ),
@@ -121,6 +123,15 @@ class Fast:
     ) -> tuple[Any, ...] | None:
         found = self.rows(connection, params)
         return found[0] if found else None
+
+    def mapping(
+        self, connection: Connection, params: dict[str, Any] | None = None
+    ) -> dict[str, Any] | None:
+        """The first row by column name; None when there is no row."""
+        found = self.first(connection, params)
+        if found is None:
+            return None
+        return dict(zip(self._for(connection.dialect).names, found, strict=True))
 
     def scalar(self, connection: Connection, params: dict[str, Any] | None = None) -> Any:
         """The first column of the first row; None when there is no row."""

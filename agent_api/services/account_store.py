@@ -17,7 +17,7 @@ from __future__ import annotations
 import threading
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from typing import Any
 
@@ -83,7 +83,6 @@ _WORKER_SELECT = (
 # writers anyway; FOR UPDATE is PostgreSQL's).
 _WORKER = Fast(_WORKER_SELECT)
 _WORKER_LOCKED = Fast(_WORKER_SELECT.with_for_update(of=_w))
-_WORKER_NAMES = tuple(c.key for c in _WORKER_SELECT.selected_columns)
 
 _PERIODS = Fast(
     select(_p.c.category, _p.c.bracket, _p.c.effective_from)
@@ -226,12 +225,11 @@ def load_account(
     lock: bool = False,
 ) -> AccountState | None:
     """The worker's account as stored now; None when no worker has this number."""
-    row = (_WORKER_LOCKED if lock else _WORKER).first(
+    m = (_WORKER_LOCKED if lock else _WORKER).mapping(
         connection, {"registration_number": registration_number}
     )
-    if row is None:
+    if m is None:
         return None
-    m = dict(zip(_WORKER_NAMES, row, strict=True))
     tariff = cache.at(
         connection, (m["rates_version"], m["categories_version"], m["waivers_version"])
     )
@@ -273,24 +271,6 @@ def load_account(
     )
 
 
-NEW_COLLECTION_COLUMNS = (
-    "worker_id",
-    "network_id",
-    "office_id",
-    "terminal_id",
-    "operator_id",
-    "amount_centimes",
-    "payer_phone",
-    "signed_at",
-    "recorded_at",
-    "business_date",
-    "offline",
-    "late",
-    "signed_business_date",
-    "sequence",
-)
-
-
 @dataclass(frozen=True)
 class NewCollection:
     """Everything a collection writes but its receipt's signature."""
@@ -312,22 +292,11 @@ class NewCollection:
     allocations: list[tuple[date, str, int]]  # (month, kind, centimes)
 
     def row(self) -> dict[str, Any]:
-        return {
-            "worker_id": self.worker_id,
-            "network_id": self.network_id,
-            "office_id": self.office_id,
-            "terminal_id": self.terminal_id,
-            "operator_id": self.operator_id,
-            "amount_centimes": self.amount_centimes,
-            "payer_phone": self.payer_phone,
-            "signed_at": self.signed_at,
-            "recorded_at": self.recorded_at,
-            "business_date": self.business_date,
-            "offline": self.offline,
-            "late": self.late,
-            "signed_business_date": self.signed_business_date,
-            "sequence": self.sequence,
-        }
+        """The contribution's columns (the allocations are rows of their own)."""
+        return {name: getattr(self, name) for name in _COLLECTION_COLUMNS}
+
+
+_COLLECTION_COLUMNS = tuple(f.name for f in fields(NewCollection) if f.name != "allocations")
 
 
 _RECEIPT_COLUMNS = (
@@ -341,7 +310,7 @@ _RECEIPT_COLUMNS = (
     "issued_at",
     "jws",
 )
-_CONTRIBUTION_COLUMNS = ("receipt_id", *NEW_COLLECTION_COLUMNS)
+_CONTRIBUTION_COLUMNS = ("receipt_id", *_COLLECTION_COLUMNS)
 _ALLOCATION_COLUMNS = (
     "worker_id",
     "month",

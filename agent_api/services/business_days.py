@@ -59,7 +59,9 @@ def _day_status(session: Session, network_id: int, day: date, *, share: bool) ->
         insert_ignoring_duplicates(_bd, connection, ("network_id", "business_date")),
         {"network_id": network_id, "business_date": day, "status": "open"},
     )
-    return str(query.scalar(connection, params))
+    status = query.scalar(connection, params)
+    assert status is not None, "the day's row exists once inserted"
+    return str(status)
 
 
 def assign_day(session: Session, network_id: int, signed_day: date) -> DayAssignment:

@@ -125,7 +125,6 @@ _GATE_SELECT = (
     .where(_k.c.keyid == bindparam("keyid"))
 )
 _GATE = Fast(_GATE_SELECT)
-_NAMES = tuple(c.key for c in _GATE_SELECT.selected_columns)
 
 
 def read_gate(
@@ -134,10 +133,9 @@ def read_gate(
     """The key ``keyid`` with its terminal, office and network; the record of ``sequence``
     on that terminal; the session ``jti``. None when no terminal ever registered the key."""
     with read_only(engine) as connection:
-        row = _GATE.first(connection, {"keyid": keyid, "sequence": sequence, "jti": jti})
-    if row is None:
+        m = _GATE.mapping(connection, {"keyid": keyid, "sequence": sequence, "jti": jti})
+    if m is None:
         return None
-    m = dict(zip(_NAMES, row, strict=True))
     stored = (
         StoredRecord(
             m["request_digest"], m["record_keyid"], m["response_status"], m["response_body"]
