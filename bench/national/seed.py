@@ -16,6 +16,7 @@ from agent_api.domain.months import first_of_month
 from agent_api.domain.tariff import Rate
 from agent_api.protocol.checkpoint import NoteSigner
 from agent_api.services.passwords import PasswordHasher
+from agent_api.settings import Settings
 
 from .phases import Phases, load
 from .plan import DOUBLE_EVERY, Plan
@@ -92,9 +93,9 @@ def seed_national(
             now=moment,
             rates=rates,
             documents=documents,
-            password_hash=PasswordHasher(time_cost=3, memory_kib=65536).hash(
-                password or secrets.token_urlsafe(24)
-            ),
+            password_hash=PasswordHasher(
+                time_cost=Settings.password_time_cost, memory_kib=Settings.password_memory_kib
+            ).hash(password or secrets.token_urlsafe(24)),
             key_secret=key_secret,
         )
         if sql.name == "postgresql":
