@@ -38,7 +38,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -356,16 +356,32 @@ def _day(
     }
 
 
+def _at_least(low: float, kind: type[int] | type[float]) -> Callable[[str], float]:
+    """An argparse type: a number of ``kind`` no smaller than ``low``, or a clear refusal."""
+
+    def parse(text: str) -> float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a {kind.__name__}: {text!r}") from None
+        if value < low:
+            raise argparse.ArgumentTypeError(f"must be at least {low:g}, not {text}")
+        return value
+
+    return parse
+
+
 def main() -> None:
+    count, some, rate = _at_least(1, int), _at_least(0, int), _at_least(0.001, float)
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--database-url", help="default: SQLite in a temporary directory")
-    parser.add_argument("--terminals", type=int, default=64)
-    parser.add_argument("--seconds", type=float, default=12)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, help="threads per worker (QURB_WORKER_THREADS)")
-    parser.add_argument("--day-terminals", type=int, default=0, help="0: no counter's-day run")
-    parser.add_argument("--day-seconds", type=float, default=20)
-    parser.add_argument("--day-rps", type=float, default=DAY_RPS, help="the day's offered rate")
+    parser.add_argument("--terminals", type=count, default=64)
+    parser.add_argument("--seconds", type=rate, default=12)
+    parser.add_argument("--workers", type=count, default=2)
+    parser.add_argument("--threads", type=count, help="threads per worker (QURB_WORKER_THREADS)")
+    parser.add_argument("--day-terminals", type=some, default=0, help="0: no counter's-day run")
+    parser.add_argument("--day-seconds", type=rate, default=20)
+    parser.add_argument("--day-rps", type=rate, default=DAY_RPS, help="the day's offered rate")
     parser.add_argument("--national", action="store_true", help="seed a national history first")
     parser.add_argument("--no-floor", action="store_true")
     parser.add_argument("--no-paced", action="store_true", help="no paced collection run")
