@@ -64,14 +64,13 @@ class DayCloser:
     def _close_one(self, network: Network, day: date, by: str) -> ClosedDay:
         assert network.id is not None
         with self._uow() as uow:
-            now = self._clock()
-            closed_now = close_day(uow.session, network.id, day, at=now, by=by)
+            closed_at = close_day(uow.session, network.id, day, clock=self._clock, by=by)
             count, gross = uow.session.exec(
                 select(func.count(), func.coalesce(func.sum(Contribution.amount_centimes), 0))
                 .where(Contribution.network_id == network.id)
                 .where(Contribution.business_date == day)
             ).one()
-            if closed_now:
+            if closed_at is not None:
                 audit_log.append(
                     uow.session,
                     "day_closed",
@@ -82,7 +81,7 @@ class DayCloser:
                         "collections": int(count),
                         "gross_centimes": int(gross),
                     },
-                    at=now,
+                    at=closed_at,
                 )
             uow.commit()
-        return ClosedDay(network.code, day, closed_now, int(count), int(gross))
+        return ClosedDay(network.code, day, closed_at is not None, int(count), int(gross))

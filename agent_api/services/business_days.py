@@ -9,6 +9,7 @@ Every collection reads its day here, so the statements are SQLAlchemy Core, buil
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -78,11 +79,16 @@ def is_closed(session: Session, network_id: int, day: date) -> bool:
     return bool(status == "closed")
 
 
-def close_day(session: Session, network_id: int, day: date, *, at: datetime, by: str) -> bool:
-    """Close ``day`` for the network; False when it was already closed (a no-op)."""
+def close_day(
+    session: Session, network_id: int, day: date, *, clock: Callable[[], datetime], by: str
+) -> datetime | None:
+    """Close ``day`` for the network; the moment it closed, or None when it was already
+    closed (a no-op). The moment is read once the day's row is held exclusively: collections
+    that held it first have committed by then, and none is recorded after the close."""
     if _day_status(session, network_id, day, share=False) == "closed":
-        return False
+        return None
+    at = clock()
     session.connection().execute(
         _CLOSE, {"of_network": network_id, "on_day": day, "at": at, "by": by}
     )
-    return True
+    return at
