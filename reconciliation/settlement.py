@@ -21,7 +21,7 @@ from datetime import date, datetime
 from typing import Any
 
 import jwt
-from sqlalchemy import Connection, and_, func, literal, select
+from sqlalchemy import BigInteger, ColumnElement, Connection, and_, func, literal, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 from sqlmodel import select as orm_select
@@ -80,6 +80,21 @@ class DayNotClosed(Conflict):
     code = "day_not_closed"
 
 
+def proportional_commission(amount: ColumnElement[int], basis_points: int) -> ColumnElement[int]:
+    """``(amount × bps + 5000) // 10000`` for one collection, as integer SQL.
+
+    SQLAlchemy's ``/`` is true division: it renders ``/ CAST(10000 AS NUMERIC)`` on PostgreSQL
+    and ``/ (10000 + 0.0)`` on SQLite, so each collection kept its fraction and the office's sum
+    was truncated once, paying the network up to a centime per collection too much. ``//``
+    renders a plain integer ``/`` on both engines for integer operands; both truncate toward
+    zero, and every operand here is non-negative (``CHECK amount > 0``, ``bps`` in 0..10000),
+    so truncation is floor and the result is the domain's half-up rounding, exactly.
+    """
+    return (amount * literal(basis_points, BigInteger) + literal(5000, BigInteger)) // literal(
+        10000, BigInteger
+    )
+
+
 def office_figures(
     connection: Connection, network_id: int, day: date, rule: CommissionRule
 ) -> list[OfficeFigures]:
@@ -96,11 +111,7 @@ def office_figures(
             .group_by(c.c.office_id)
         )
     }
-    # The commission on the collections that stand, each rounded on its own (integer SQL
-    # division truncates, and every operand is positive: it is floor, hence half up).
-    proportional = (c.c.amount_centimes * literal(rule.basis_points) + literal(5000)) / literal(
-        10000
-    )
+    proportional = proportional_commission(c.c.amount_centimes, rule.basis_points)
     standing = {
         office: (int(n), int(p))
         for office, n, p in connection.execute(

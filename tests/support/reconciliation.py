@@ -27,6 +27,7 @@ class Collected:
     registration_number: str
     amount_centimes: int
     office: str
+    jws: str = ""  # the signed receipt, as the network keeps it
 
 
 @dataclass
@@ -52,10 +53,18 @@ def pay(terminal: TestTerminal, number: str, amount: int, office: str) -> Collec
         "POST", "/v1/contributions", {"registration_number": number, "amount_centimes": amount}
     )
     assert response.status_code == 201, response.text
-    return Collected(response.json()["receipt"]["number"], number, amount, office)
+    receipt = response.json()["receipt"]
+    return Collected(receipt["number"], number, amount, office, receipt["receipt"])
 
 
 def reverse(terminal: TestTerminal, receipt: str, supervisor: str) -> str:
+    """Reverses ``receipt``; the reversal's receipt number."""
+    number: str = reverse_signed(terminal, receipt, supervisor)["number"]
+    return number
+
+
+def reverse_signed(terminal: TestTerminal, receipt: str, supervisor: str) -> dict[str, str]:
+    """Reverses ``receipt``; the reversal's receipt (``number`` and the signed ``receipt``)."""
     response = terminal.send(
         "POST",
         f"/v1/contributions/{receipt}/reversal",
@@ -65,8 +74,8 @@ def reverse(terminal: TestTerminal, receipt: str, supervisor: str) -> str:
         },
     )
     assert response.status_code == 201, response.text
-    number: str = response.json()["receipt"]["number"]
-    return number
+    signed: dict[str, str] = response.json()["receipt"]
+    return signed
 
 
 def today(clock: FakeClock) -> date:
