@@ -10,8 +10,11 @@ Each problem is a finding: what is wrong and where, one per line. The checks:
   or moved);
 - per terminal, sequence numbers are unique and without gaps, and every signature verifies
   against the key the terminal held then; a key used after it was retired or revoked is a
-  finding. Requests that cover the operator's token (the log keeps only its hash) cannot be
-  re-verified offline and are counted apart;
+  finding. The log's order decides: a rotation is signed by the key it retires, so the leaf
+  recording it is that key's last legitimate use, and any later leaf signed by it is a
+  finding (when the export does not hold that leaf, the key's ``retired_at`` does; a
+  revocation likewise ends its terminal's keys). Requests that cover the operator's token
+  (the log keeps only its hash) cannot be re-verified offline and are counted apart;
 - every day's settlement adds up to the collections and reversals logged for it.
 """
 
@@ -34,6 +37,7 @@ from agent_api.protocol.errors import ProtocolError
 from agent_api.protocol.keys import public_raw_from_b64url
 
 _REVERSAL_SUFFIX = "/reversal"
+_ROTATION_PATH = "/v1/terminals/current/keys"
 
 
 @dataclass
@@ -202,6 +206,7 @@ def _check_signed_writes(
     report: Report,
 ) -> None:
     by_keyid = {k["keyid"]: k for k in keys}
+    ends = _key_ends(parsed, keys)
     sequences: defaultdict[int, list[tuple[int, int]]] = defaultdict(list)
     for index, body in parsed:
         if body.get("kind") != "signed_write":
@@ -216,13 +221,9 @@ def _check_signed_writes(
                 where, f"signed with key {evidence.get('keyid')} that terminal {terminal} never had"
             )
             continue
-        retired = _when(key.get("retired_at"))
-        at = _when(body.get("at"))
-        if retired is not None and at is not None and at > retired:
-            report.find(
-                where,
-                f"key {key['keyid']} used after it was {key['status']} ({retired.isoformat()})",
-            )
+        late = _used_after_retirement(index, body, key, ends)
+        if late is not None:
+            report.find(where, late)
         if "authorization" in evidence.get("covered", {}):
             report.token_bound += 1
             continue
@@ -237,6 +238,64 @@ def _check_signed_writes(
                 report.find(f"terminal {terminal}", f"sequence {a} logged twice")
             elif b > a + 1:
                 report.find(f"terminal {terminal}", f"sequences {a + 1} to {b - 1} never logged")
+
+
+def _key_ends(
+    parsed: Sequence[tuple[int, dict[str, Any]]], keys: Sequence[dict[str, Any]]
+) -> dict[str, int]:
+    """Per key no longer active, the leaf that ended it, when the export holds it.
+
+    A rotation is a write signed by the key it retires: the first accepted one a key signed
+    is its last legitimate use. A terminal's revocation ends every key it still held. The
+    log's order decides, not the clock: the service stamps the key's ``retired_at`` inside
+    the transaction and the leaf when it is appended, a little later (or at the previous
+    leaf's time, if that is later), so the leaf that retires a key is dated after it.
+    """
+    rotated: dict[str, int] = {}
+    revoked: dict[int, int] = {}
+    for index, body in parsed:
+        kind = body.get("kind")
+        if kind == "signed_write":
+            evidence = body.get("request") or {}
+            status = (body.get("decision") or {}).get("status")
+            if (
+                evidence.get("path") == _ROTATION_PATH
+                and isinstance(status, int)
+                and 200 <= status < 300
+            ):
+                rotated.setdefault(str(evidence.get("keyid")), index)
+        elif kind == "terminal_revoked" and isinstance(body.get("terminal"), int):
+            revoked.setdefault(body["terminal"], index)
+    ends: dict[str, int] = {}
+    for key in keys:
+        keyid = str(key["keyid"])
+        if key.get("status") == "retired" and keyid in rotated:
+            ends[keyid] = rotated[keyid]
+        elif key.get("status") == "revoked" and int(key["terminal_id"]) in revoked:
+            ends[keyid] = revoked[int(key["terminal_id"])]
+    return ends
+
+
+def _used_after_retirement(
+    index: int, body: dict[str, Any], key: dict[str, Any], ends: dict[str, int]
+) -> str | None:
+    """What is wrong with a leaf signed by ``key``, if the key was no longer its to use.
+
+    With the leaf that ended the key in the export, any leaf after it is a finding; without
+    it (an export that starts later, or a key whose end the log does not record), a leaf
+    dated after the key's ``retired_at`` is."""
+    retired = _when(key.get("retired_at"))
+    status = key.get("status")
+    end = ends.get(str(key["keyid"]))
+    if end is not None:
+        if index <= end:
+            return None
+        how = "rotated" if status == "retired" else "revoked"
+        return f"key {key['keyid']} used after it was {status} (leaf {end} {how} it)"
+    at = _when(body.get("at"))
+    if retired is not None and at is not None and at > retired:
+        return f"key {key['keyid']} used after it was {status} ({retired.isoformat()})"
+    return None
 
 
 def _signature_holds(evidence: dict[str, Any], public_raw: bytes) -> bool:
