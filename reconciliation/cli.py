@@ -12,7 +12,9 @@
                with injected discrepancies and a ground-truth file
 
 D defaults to yesterday in Africa/Casablanca. Exit codes: 0 done, 1 done with exceptions to
-work (``match``/``run``), 2 refused (bad input, nothing recorded).
+work (``match``/``run``), 2 refused (bad input, nothing recorded; for ``run``, a file of the
+inbox was refused and set aside, whatever else the run did). Errors print
+``error: <code> (<field>): <message>``, as every Qurb command line does.
 """
 
 from __future__ import annotations
@@ -31,10 +33,9 @@ from typing import Any
 
 from agent_api.clock import CASABLANCA, utc_now
 from agent_api.domain.roles import Actor, Role
-from agent_api.errors import QurbError
+from agent_api.errors import QurbError, ValidationFailed
 from agent_api.persistence.db import build_engine
 from agent_api.settings import Settings
-from reconciliation.closing import UnknownNetwork
 from reconciliation.container import Reconciliation
 from reconciliation.reports import FORMATS, render, statement_html, write_reports
 from reconciliation.simulator_files import write_simulation
@@ -49,10 +50,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         result: int = args.run(args)
-    except (QurbError, UnknownNetwork) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    except QurbError as exc:
+        print(error_line(exc), file=sys.stderr)
+        return REFUSED
     return result
+
+
+# Exit codes (docs/reconciliation.md).
+DONE, EXCEPTIONS_TO_WORK, REFUSED = 0, 1, 2
+
+
+def error_line(exc: QurbError, *, about: str = "") -> str:
+    """``error: <code> (<field>): <message>``, the line every Qurb command line prints;
+    ``about`` names what failed (a file of the inbox, a day of the daemon)."""
+    where = f" ({exc.field})" if exc.field else ""
+    prefix = f"{about}: " if about else ""
+    return f"error: {exc.code}{where}: {prefix}{exc.message}"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -171,8 +184,7 @@ def _print_settled(r: Reconciliation, day: date, networks: Sequence[str] | None)
 
 def _import(args: argparse.Namespace) -> int:
     if not args.ledger and not args.bank:
-        print("error: name at least one --ledger or --bank file", file=sys.stderr)
-        return 2
+        raise ValidationFailed("name at least one --ledger or --bank file", field="--ledger")
 
     def body(r: Reconciliation) -> int:
         _import_files(r, args.ledger, args.bank)
@@ -213,7 +225,7 @@ def _print_run(r: Reconciliation, day: date) -> int:
         kinds = ", ".join(f"{k} {v['count']}" for k, v in sorted(f["outcomes"].items()))
         print(f"  {network:<12} hub {f['hub_lines']} lines {f['hub_centimes']} centimes; {kinds}")
     print(f"  {run.matched} matched, {run.exceptions} exceptions")
-    return 1 if run.exceptions else 0
+    return EXCEPTIONS_TO_WORK if run.exceptions else DONE
 
 
 def _report(args: argparse.Namespace) -> int:
@@ -253,24 +265,27 @@ def _emit(text: str, output: Path | None) -> None:
 
 def daily_run(r: Reconciliation, day: date, *, inbox: Path | None, reports: Path | None) -> int:
     """Close, settle, import what arrived, match, report: the whole of D, each step
-    idempotent so that the run can be repeated after any failure."""
+    idempotent so that the run can be repeated after any failure. A refused file of the inbox
+    does not stop the day (it is set aside), but the run exits ``REFUSED`` so that the
+    operator learns that a file must be sent again."""
     _print_closed(r, day, None)
     _print_settled(r, day, None)
-    if inbox is not None:
-        _import_inbox(r, inbox)
+    refused = _import_inbox(r, inbox) if inbox is not None else 0
     status = _print_run(r, day)
     if reports is not None:
         report = r.reports.day(RECONCILE_ACTOR, day)
         stem = f"reconciliation-{day:%Y%m%d}-v{report['version']}"
         for path in write_reports(report, reports, stem):
             print(f"  report {path}")
-    return status
+    return REFUSED if refused else status
 
 
-def _import_inbox(r: Reconciliation, inbox: Path) -> None:
+def _import_inbox(r: Reconciliation, inbox: Path) -> int:
     """Every file in the inbox is imported, then moved to ``done/`` (or ``refused/`` with a
-    ``.error`` note beside it): a file is never read twice nor silently skipped."""
+    ``.error`` note beside it): a file is never read twice nor silently skipped. Returns how
+    many were refused."""
     done, refused = inbox / "done", inbox / "refused"
+    count = 0
     for path in sorted(p for p in inbox.iterdir() if p.is_file()):
         try:
             if path.name.upper().startswith("CNSS_ENCAISSEMENTS_"):
@@ -278,13 +293,17 @@ def _import_inbox(r: Reconciliation, inbox: Path) -> None:
             else:
                 _import_files(r, [], [path])
         except QurbError as exc:
+            # The readers name the file in their message; a refusal that does not is named here.
+            line = error_line(exc, about="" if path.name in exc.message else path.name)
             refused.mkdir(exist_ok=True)
             path.rename(refused / path.name)
-            (refused / f"{path.name}.error").write_text(f"{exc}\n", encoding="utf-8")
-            print(f"refused {path.name}: {exc}", file=sys.stderr)
+            (refused / f"{path.name}.error").write_text(f"{line}\n", encoding="utf-8")
+            print(line, file=sys.stderr)
+            count += 1
             continue
         done.mkdir(exist_ok=True)
         path.rename(done / path.name)
+    return count
 
 
 def _daily(r: Reconciliation, *, day: date, inbox: Path | None, reports: Path | None) -> int:
@@ -326,7 +345,8 @@ def _daemon(args: argparse.Namespace) -> int:
         except QurbError as exc:
             # A failed day is reported and retried at the next run (every step is idempotent);
             # the daemon itself keeps going.
-            print(f"error: the run of {day.isoformat()} failed: {exc}", file=sys.stderr, flush=True)
+            failed = error_line(exc, about=f"the run of {day.isoformat()} failed")
+            print(failed, file=sys.stderr, flush=True)
         runs += 1
     return 0
 

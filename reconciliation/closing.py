@@ -15,6 +15,7 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from agent_api.clock import Clock
+from agent_api.errors import NotFound
 from agent_api.persistence.tables import Contribution, Network
 from agent_api.persistence.unit_of_work import UnitOfWorkFactory
 from agent_api.services import audit_log
@@ -30,8 +31,13 @@ class ClosedDay:
     gross_centimes: int
 
 
-class UnknownNetwork(ValueError):
-    """A network code given to the run is not registered."""
+class UnknownNetwork(NotFound):
+    """Raised when a network code given to the run is not registered (field ``network``)."""
+
+    code = "unknown_network"
+
+    def __init__(self, codes: Sequence[str]) -> None:
+        super().__init__(f"unknown network: {', '.join(codes)}", field="network")
 
 
 class DayCloser:
@@ -55,7 +61,7 @@ class DayCloser:
         wanted = list(networks) if networks else list(known)
         unknown = [code for code in wanted if code not in known]
         if unknown:
-            raise UnknownNetwork(f"unknown network: {', '.join(unknown)}")
+            raise UnknownNetwork(unknown)
         closed = [self._close_one(known[code], day, by) for code in wanted]
         if self._checkpoint is not None:
             self._checkpoint()

@@ -36,6 +36,7 @@ from agent_api.persistence.unit_of_work import UnitOfWorkFactory
 from agent_api.services import audit_log
 from agent_api.services.business_days import is_closed
 from agent_api.services.receipts import ReceiptSigner
+from reconciliation.closing import UnknownNetwork
 from reconciliation.model import settlement_reference
 from reconciliation.tables import Settlement, SettlementOffice
 
@@ -196,7 +197,7 @@ class Settler:
         known = {n.code for n in rows}
         missing = [code for code in networks or () if code not in known]
         if missing:
-            raise Conflict(f"unknown network: {', '.join(missing)}", code="unknown_network")
+            raise UnknownNetwork(missing)
         return [self._settle_one(network, day, by) for network in rows]
 
     def _settle_one(self, network: Network, day: date, by: str) -> SettlementView:

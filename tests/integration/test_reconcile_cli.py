@@ -4,6 +4,7 @@ names: the daily run with an inbox, refused files set aside, reports written, ex
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 
@@ -53,7 +54,7 @@ def test_the_demo_day_leaves_a_reconciled_day_with_its_reports(
     assert "same result as version 1" in capsys.readouterr().out
 
 
-def test_the_daily_run_imports_the_inbox_and_sets_refused_files_aside(
+def test_a_daily_run_with_a_refused_file_sets_it_aside_and_exits_2(
     demo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     inbox = tmp_path / "inbox"
@@ -66,16 +67,40 @@ def test_the_daily_run_imports_the_inbox_and_sets_refused_files_aside(
     status = main(
         ["run", "--date", DAY.isoformat(), "--inbox", str(inbox), "--reports", str(reports)]
     )
-    assert status == 1  # the demo's exceptions are still there to work
+    # A refusal outranks the exceptions to work: the file must be sent again.
+    assert status == 2
     assert (inbox / "done" / good.name).exists()
     assert (inbox / "refused" / broken.name).exists()
     reason = (inbox / "refused" / f"{broken.name}.error").read_text()
-    assert "header" in reason.lower()
+    assert reason.startswith(f"error: ledger_file_refused (not): {broken.name}, line 1: ")
+    assert "header" in reason
     assert sorted(p.suffix for p in reports.iterdir()) == [".csv", ".html", ".json"]
     out = capsys.readouterr()
     assert "already closed" in out.out
     assert "already settled" in out.out
-    assert "refused" in out.err
+    assert out.err == reason
+
+
+def test_a_daily_run_whose_files_are_all_read_exits_1_while_exceptions_remain(
+    demo: Path, tmp_path: Path
+) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    good = demo / "inbox" / f"CNSS_ENCAISSEMENTS_CASHPLUS_{DAY:%Y%m%d}.csv"
+    (inbox / good.name).write_bytes(good.read_bytes())
+    assert main(["run", "--date", DAY.isoformat(), "--inbox", str(inbox)]) == 1
+
+
+@pytest.mark.usefixtures("env")
+def test_an_unknown_network_is_refused_with_the_error_line_of_every_command_line(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["close", "--date", DAY.isoformat(), "--network", "NOPE"]) == 2
+    assert capsys.readouterr().err == "error: unknown_network (network): unknown network: NOPE\n"
+    assert main(["settle", "--date", DAY.isoformat(), "--network", "NOPE"]) == 2
+    assert capsys.readouterr().err == "error: unknown_network (network): unknown network: NOPE\n"
+    assert main(["import"]) == 2
+    assert capsys.readouterr().err.startswith("error: validation_failed (--ledger): ")
 
 
 @pytest.mark.usefixtures("env")
@@ -83,7 +108,9 @@ def test_matching_a_day_that_is_not_settled_is_refused_with_exit_code_2(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     assert main(["match", "--date", "2026-01-05"]) == 2
-    assert "no network is settled for 2026-01-05" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert re.fullmatch(r"error: [a-z_]+( \([a-z_]+\))?: .+\n", err)
+    assert "no network is settled for 2026-01-05" in err
 
 
 def test_the_statement_and_a_network_report_print_as_asked(
