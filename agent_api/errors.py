@@ -22,6 +22,8 @@ Messages name the field or the reason and never carry a secret, a password, a to
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 
 class QurbError(Exception):
     """Base of every error the service raises on purpose."""
@@ -35,16 +37,17 @@ class QurbError(Exception):
         *,
         code: str | None = None,
         field: str | None = None,
-        details: dict[str, str] | None = None,
+        details: Mapping[str, str | int] | None = None,
     ):
         super().__init__(message)
         self.message = message
         if code is not None:
             self.code = code
         self.field = field
-        # Extra machine-readable facts for the client (e.g. the existing registration
-        # number); never personal data beyond what the caller may see.
-        self.details = details or {}
+        # Extra machine-readable facts for the client (the existing registration number, the
+        # most an amount may be, in integer centimes); never personal data beyond what the
+        # caller may see. Each is declared in the error schema (http/schemas/common.py).
+        self.details: dict[str, str | int] = dict(details or {})
 
 
 class ConfigurationError(QurbError):

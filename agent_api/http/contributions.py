@@ -8,10 +8,11 @@ from starlette.responses import Response
 
 from agent_api.domain.permissions import COUNTER_STAFF
 from agent_api.domain.roles import Role
-from agent_api.errors import Forbidden
+from agent_api.errors import AccountLocked, AuthenticationFailed, Forbidden
 from agent_api.http.endpoints import Call, Endpoint, stored_response
 from agent_api.http.io import json_response, path_value
 from agent_api.http.schemas import contributions as s
+from agent_api.http.schemas.rights import RightsOut
 from agent_api.services.accounts import Certificate, Collected, Reversed
 from agent_api.services.declarations import Declared
 
@@ -39,7 +40,7 @@ def collect(call: Call) -> Response:
             amount_centimes=done.amount_centimes,
             business_date=done.business_date,
             allocations=[s.CreditedOut.model_validate(a) for a in done.allocations],
-            rights=s.RightsOut.model_validate(done.rights),
+            rights=RightsOut.model_validate(done.rights),
         )
         return 201, out.model_dump(mode="json")
 
@@ -66,9 +67,12 @@ async def reverse(call: Call) -> Response:
     number = path_value(call.path("receipt_number"), "receipt_number")
     # The supervisor's own credentials, checked (and their failures counted) before the
     # write opens: an operator cannot approve their own mistake.
-    supervisor = await run_in_threadpool(
-        services.auth.check_password, body.supervisor.username, body.supervisor.password
-    )
+    try:
+        supervisor = await run_in_threadpool(
+            services.auth.check_password, body.supervisor.username, body.supervisor.password
+        )
+    except AuthenticationFailed as refused:
+        raise _supervisor_refused(refused) from None
     if supervisor.role != Role.SUPERVISOR or supervisor.office_id != terminal.office_id:
         raise Forbidden(
             "a reversal needs the approval of a supervisor of this office",
@@ -102,6 +106,23 @@ async def reverse(call: Call) -> Response:
     return stored_response(outcome)
 
 
+def _supervisor_refused(refused: AuthenticationFailed) -> AuthenticationFailed:
+    """The same status and code, naming the supervisor's credentials as the field at fault:
+    the operator's own session is fine, and a client must not send them to sign in again."""
+    if isinstance(refused, AccountLocked):
+        message = (
+            "the supervisor's account is locked after too many wrong passwords; another "
+            "supervisor of this office may approve (the operator's own session is unaffected)"
+        )
+    else:
+        message = (
+            "the supervisor's username or password was refused; the supervisor types them "
+            "again (the operator's own session is unaffected)"
+        )
+    # Same class, so the same status; same code (invalid_credentials, account_locked).
+    return type(refused)(message, code=refused.code, field="supervisor")
+
+
 async def rights(call: Call) -> Response:
     found = await run_in_threadpool(
         call.services.accounts.rights_of, call.path("registration_number")
@@ -110,7 +131,7 @@ async def rights(call: Call) -> Response:
         s.WorkerRightsOut(
             registration_number=found.registration_number,
             collected_at_counter=found.collected_at_counter,
-            rights=s.RightsOut.model_validate(found.rights),
+            rights=RightsOut.model_validate(found.rights),
         )
     )
 
@@ -129,11 +150,12 @@ async def certificate(call: Call) -> Response:
         )
         return 201, out.model_dump(mode="json")
 
+    write = call.write()
     outcome = await run_in_threadpool(
         services.writes.execute,
-        call.write(),
+        write,
         lambda uow: services.accounts.certificate(
-            uow, actor, terminal, registration_number=rn, kind=body.kind
+            uow, actor, terminal, write, registration_number=rn, kind=body.kind
         ),
         render,
     )

@@ -8,6 +8,7 @@ the request id and no detail).
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -25,9 +26,9 @@ def error_response(
     code: str,
     message: str,
     field: str | None = None,
-    details: dict[str, str] | None = None,
+    details: Mapping[str, str | int] | None = None,
 ) -> JSONResponse:
-    body: dict[str, str] = {**(details or {}), "code": code, "message": message}
+    body: dict[str, str | int] = {**(details or {}), "code": code, "message": message}
     if field is not None:
         body["field"] = field
     if status >= 400:

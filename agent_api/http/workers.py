@@ -3,13 +3,18 @@ the tariff, read by everyone and edited by CNSS admins."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse, Response
 
 from agent_api.domain.permissions import COUNTER_STAFF, MANAGE_TARIFF, READ_REGISTRY
+from agent_api.domain.rights import Rights
 from agent_api.http.endpoints import Call, Endpoint, stored_response
 from agent_api.http.io import json_response, path_value
 from agent_api.http.schemas import workers as s
+from agent_api.http.schemas.rights import RightsOut
+from agent_api.persistence.unit_of_work import UnitOfWork
 from agent_api.services.enrollment import Enrolled, NewDependent, NewWorker
 from agent_api.services.worker_views import WorkerView
 from agent_api.services.workers import Amendment
@@ -21,6 +26,12 @@ def _dependents(items: list[s.DependentIn]) -> tuple[NewDependent, ...]:
     return tuple(NewDependent(**d.model_dump()) for d in items)
 
 
+@dataclass(frozen=True)
+class _EnrolledWithRights:
+    enrolled: Enrolled
+    rights: Rights
+
+
 async def enroll(call: Call) -> Response:
     body = call.body(s.WorkerIn)
     services = call.services
@@ -28,23 +39,26 @@ async def enroll(call: Call) -> Response:
     new = NewWorker(**fields, dependents=_dependents(body.dependents))
     actor, terminal, write = call.who(), call.at_terminal(), call.write()
 
-    def render(done: Enrolled) -> tuple[int, object]:
+    def work(uow: UnitOfWork) -> _EnrolledWithRights:
+        done = services.enrollment.enroll(uow, actor, terminal, new, signed_at=write.signed_at)
+        # The rights the new account has, read in the enrollment's own transaction: what
+        # the operator tells the worker at the counter (suspended from day one, say).
+        standing = services.accounts.rights_in(uow, done.worker.registration_number)
+        return _EnrolledWithRights(done, standing)
+
+    def render(both: _EnrolledWithRights) -> tuple[int, object]:
+        done = both.enrolled
         out = s.EnrolledOut(
             registration_number=done.worker.registration_number,
             dues_start=done.worker.coverage_start,
             worker=s.WorkerOut.model_validate(done.worker),
             receipt=s.ReceiptRef(number=done.receipt_number, receipt=done.receipt),
+            rights=RightsOut.model_validate(both.rights),
+            suspended_from_enrollment=both.rights.status == "suspended",
         )
         return 201, out.model_dump(mode="json")
 
-    outcome = await run_in_threadpool(
-        services.writes.execute,
-        write,
-        lambda uow: services.enrollment.enroll(
-            uow, actor, terminal, new, signed_at=write.signed_at
-        ),
-        render,
-    )
+    outcome = await run_in_threadpool(services.writes.execute, write, work, render)
     return stored_response(outcome)
 
 

@@ -204,6 +204,15 @@ class AccountState:
     # ``through`` month, however many times the lines are recomputed after an allocation.
     dues_through: dict[date, list[MonthlyDue]] = field(default_factory=dict)
 
+    @property
+    def declares_days(self) -> bool:
+        """Whether the worker's dues come from declared days (fishing), not a flat rate."""
+        return self.category in self.tariff.daily_categories
+
+    def last_paid_month(self) -> date | None:
+        """The latest month any money was ever moved to (a prepaid month, say)."""
+        return max((p.month for p in self.paid), default=None)
+
     def dues(self, through: date) -> list[MonthlyDue]:
         found = self.dues_through.get(through)
         if found is None:
@@ -454,4 +463,4 @@ def rights_of(
         AccountEvent(first_of_month(at.astimezone(CASABLANCA).date()), moved)
         for (at, _, _), moved in sorted(events.items())
     ]
-    return rights(dues, timeline, current, rules)
+    return rights(dues, timeline, current, rules, coverage_start=account.coverage_start)

@@ -70,6 +70,9 @@ class Quote:
     through: date
     lines: list[QuoteLine]
     total_centimes: int
+    horizon: date  # the last month a payment may prepay today
+    paid_through: date | None  # the latest month whose due is fully paid
+    gaps: list[date]  # unpaid months before ``paid_through`` (a reversal's hole)
 
 
 @dataclass(frozen=True)
@@ -157,30 +160,42 @@ class AccountService:
         )
 
     def _rights(self, account: AccountState, current: date) -> Rights:
-        lines, _ = self._lines(account, self._horizon(), current)
+        lines, _ = self._lines(account, self._reach(account), current)
         return rights_of(account, lines, current, self._settings.rights)
 
     def _horizon(self) -> date:
+        """The last month a payment may prepay: the current month and ``horizon_months``
+        months after it (docs/account.md, "Paying ahead")."""
         return add_months(self._this_month(), self._settings.horizon_months)
+
+    def _reach(self, account: AccountState) -> date:
+        """How far an account's months must be read for each to show its real due: the
+        horizon, or a month prepaid beyond today's horizon (a horizon setting lowered)."""
+        last_paid = account.last_paid_month()
+        horizon = self._horizon()
+        return max(horizon, last_paid) if last_paid is not None else horizon
 
     # -- quote ----------------------------------------------------------------------------
     def quote(self, registration_number: str, through: date | None) -> Quote:
         current = self._this_month()
         target = through or current
+        horizon = self._horizon()
         if target < current:
             raise ValidationFailed(
-                f"through: must not be before the current month {format_month(current)}",
+                f"through: must not be before the current month {format_month(current)} "
+                "(a quote always includes every unpaid month since the coverage start)",
                 field="through",
             )
-        if target > self._horizon():
+        if target > horizon:
             raise ValidationFailed(
-                f"through: at most {format_month(self._horizon())} "
-                f"({self._settings.horizon_months} months ahead)",
+                f"through: at most {format_month(horizon)} (the current month and "
+                f"{self._settings.horizon_months} months ahead)",
                 field="through",
             )
         with self._uow() as uow:
             account = self._account(uow, registration_number, lock=False)
-            lines, bases = self._lines(account, target, current)
+            lines, bases = self._lines(account, self._reach(account), current)
+            standing = rights_of(account, lines, current, self._settings.rights)
         quote_lines = [
             QuoteLine(
                 month=line.month,
@@ -198,6 +213,9 @@ class AccountService:
             through=target,
             lines=quote_lines,
             total_centimes=sum(q.outstanding_centimes for q in quote_lines),
+            horizon=horizon,
+            paid_through=standing.paid_through,
+            gaps=list(standing.gaps),
         )
 
     # -- collect --------------------------------------------------------------------------
@@ -225,12 +243,7 @@ class AccountService:
         try:
             allocations = allocate(lines, amount_centimes)
         except AmountTooLarge as exc:
-            raise ValidationFailed(
-                f"amount_centimes: more than is owed through {format_month(self._horizon())}; "
-                f"at most {exc.maximum} centimes can be taken now",
-                field="amount_centimes",
-                details={"maximum_centimes": str(exc.maximum)},
-            ) from None
+            raise _too_much(account, exc.maximum, self._horizon()) from None
         now = self._clock()
         signed_day = business_date(write.signed_at, self._settings.cutoff)
         assignment = assign_day(session, terminal.network_id, signed_day)
@@ -428,56 +441,66 @@ class AccountService:
         uow: UnitOfWork,
         actor: Actor,
         terminal: TerminalContext,
+        write: WriteContext,
         *,
         registration_number: str,
         kind: str,
     ) -> Certificate:
-        """A signed rights or payment certificate, numbered like a receipt."""
+        """A signed rights or payment certificate, numbered like a receipt (its claims:
+        docs/signed-documents.md)."""
         session = uow.session
         account = self._account(uow, registration_number, lock=False)
         current = self._this_month()
         now = self._clock()
+        lines, _ = self._lines(account, self._reach(account), current)
+        state = rights_of(account, lines, current, self._settings.rights)
         claims: dict[str, object] = {
             "certificate": kind,
             "registration_number": account.registration_number,
             "name": f"{account.first_name} {account.last_name}",
         }
         if kind == "rights":
-            state = self._rights(account, current)
-            claims.update(
-                status=state.status,
-                covered_through=format_month(state.covered_through)
-                if state.covered_through
-                else None,
-                reason=state.reason,
-                as_of=format_month(current),
-            )
+            claims.update(rights_claims(state))
         else:
-            lines, _ = self._lines(account, current, current)
             claims.update(
+                # Every month to date, and any month paid ahead, each with its real due: a
+                # prepaid month shows what it costs and that it is paid, not a due of 0.
                 months=[
                     {
                         "month": format_month(line.month),
                         "due_centimes": line.due_centimes,
                         "paid_centimes": line.paid_due_centimes,
+                        "outstanding_centimes": line.outstanding_due,
+                        "surcharge_centimes": line.surcharge_centimes,
+                        "surcharge_paid_centimes": line.paid_surcharge_centimes,
                     }
                     for line in lines
+                    if line.month <= current
+                    or line.paid_due_centimes + line.paid_surcharge_centimes > 0
                 ],
-                as_of=format_month(current),
+                paid_through=_month_or_none(state.paid_through),
+                unpaid_months=[format_month(m) for m in state.unpaid_months],
+                gaps=[format_month(m) for m in state.gaps],
             )
+        claims["as_of"] = format_month(current)
         issued = self._receipts.issue(
             session,
             kind="certificate",
             worker_id=account.worker_id,
             terminal=terminal,
             operator=actor.username,
-            signed_at=None,
+            signed_at=write.signed_at,
             issued_at=now,
             claims=claims,
         )
         return Certificate(issued.number, issued.jws, kind, account.registration_number, claims)
 
     # -- rights ---------------------------------------------------------------------------
+    def rights_in(self, uow: UnitOfWork, registration_number: str) -> Rights:
+        """A worker's rights as the caller's transaction sees them (a worker enrolled in
+        it a moment ago, say)."""
+        return self._rights(self._account(uow, registration_number, lock=False), self._this_month())
+
     def rights_of(self, registration_number: str) -> RightsView:
         with self._uow() as uow:
             account = self._account(uow, registration_number, lock=False)
@@ -504,6 +527,61 @@ def locked_worker(session: Session, registration_number: str) -> Worker:
         select(Worker).where(Worker.id == worker.id).with_for_update()
     ).one()
     return locked
+
+
+def _month_or_none(month: date | None) -> str | None:
+    return format_month(month) if month is not None else None
+
+
+def rights_claims(state: Rights) -> dict[str, object]:
+    """What a rights certificate says of the worker's rights (docs/signed-documents.md)."""
+    return {
+        "status": state.status,
+        "reason_code": state.reason_code,
+        "reason": state.reason,
+        "covered_through": _month_or_none(state.covered_through),
+        "paid_through": _month_or_none(state.paid_through),
+        "oldest_unpaid": _month_or_none(state.oldest_unpaid),
+        "open_until": _month_or_none(state.open_until),
+        "coverage_starts": _month_or_none(state.coverage_starts),
+        "reopens": _month_or_none(state.reopens),
+        "unpaid_months": [format_month(m) for m in state.unpaid_months],
+        "gaps": [format_month(m) for m in state.gaps],
+    }
+
+
+def _too_much(account: AccountState, maximum: int, horizon: date) -> ValidationFailed:
+    """The refusal of an amount larger than everything that can be taken now."""
+    if account.declares_days:
+        # Fishing dues come from declared days only: nothing is owed, and nothing can be
+        # prepaid, before the days are declared.
+        if maximum == 0:
+            said = (
+                "every fishing day declared for this worker is already paid; new days must be "
+                "declared first"
+                if account.declarations
+                else "no fishing days are declared yet for this worker; the days must be "
+                "declared first"
+            )
+            return ValidationFailed(
+                f"amount_centimes: {said} (POST /v1/declarations/daily), then paid",
+                code="no_declared_days",
+                field="amount_centimes",
+                details={"maximum_centimes": 0},
+            )
+        return ValidationFailed(
+            f"amount_centimes: more than the declared fishing days owe; at most {maximum} "
+            "centimes can be taken now (fishing dues cannot be paid ahead)",
+            field="amount_centimes",
+            details={"maximum_centimes": maximum},
+        )
+    return ValidationFailed(
+        f"amount_centimes: more than is owed through {format_month(horizon)} (the current "
+        f"month and the months ahead that may be prepaid); at most {maximum} centimes can be "
+        "taken now",
+        field="amount_centimes",
+        details={"maximum_centimes": maximum},
+    )
 
 
 def _check_collectable(account: AccountState) -> None:

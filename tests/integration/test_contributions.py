@@ -322,3 +322,21 @@ def test_a_worker_behind_on_dues_has_suspended_rights(world: World, terminal: Te
     assert paid["rights"]["status"] == "waiting"
     assert paid["rights"]["reopens"][:7] == month_offset(3)
     assert this_month() in paid["rights"]["reason"]
+
+
+def test_a_wrong_supervisor_password_names_the_supervisor_not_the_operators_session(
+    world: World, terminal: TestTerminal
+) -> None:
+    number = _enroll(terminal)
+    receipt = _pay(terminal, number, 1000).json()["receipt"]["number"]
+    refused = terminal.send(
+        "POST",
+        f"/v1/contributions/{receipt}/reversal",
+        {"reason": "mistake", "supervisor": {"username": "sup.ca-01", "password": "wrong one"}},
+    )
+    assert refused.status_code == 401
+    error = refused.json()["error"]
+    assert (error["code"], error["field"]) == ("invalid_credentials", "supervisor")
+    assert "supervisor" in error["message"]
+    # The operator is still signed in: the very next request goes through.
+    assert _pay(terminal, number, 1000).status_code == 201

@@ -62,6 +62,11 @@ class ErrorDetail(Output):
     registration_number: str | None = Field(
         default=None, description="with worker_already_enrolled: the existing registration"
     )
+    maximum_centimes: int | None = Field(
+        default=None,
+        description="with an amount refused as too large (field amount_centimes, or code "
+        "no_declared_days): the most that can be collected now, in integer centimes",
+    )
 
 
 class ErrorBody(Output):

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints
 
 from agent_api.http.schemas.common import Input, IsoDate, Output, Query
+from agent_api.http.schemas.rights import MonthOut, RightsOut
 from agent_api.http.schemas.workers import Month, Phone
 
 RegistrationNumber = Annotated[str, StringConstraints(pattern=r"^[0-9]{10}$")]
@@ -32,6 +33,17 @@ class QuoteOut(Output):
     through: date
     lines: list[QuoteLineOut]
     total_centimes: int
+    horizon: MonthOut = Field(
+        description="the last month a payment may prepay today: the current month and "
+        "QURB_PREPAY_HORIZON_MONTHS months ahead (docs/account.md)"
+    )
+    paid_through: MonthOut | None = Field(
+        description="the latest month whose due is fully paid (null: none)"
+    )
+    gaps: list[MonthOut] = Field(
+        description="unpaid months before paid_through, left by a reversal; the next "
+        "payment goes to them first"
+    )
 
 
 class CollectionIn(Input):
@@ -44,14 +56,6 @@ class CreditedOut(Output):
     month: date
     kind: str
     amount_centimes: int
-
-
-class RightsOut(Output):
-    status: Literal["open", "suspended", "waiting"]
-    covered_through: date | None
-    oldest_unpaid: date | None
-    reopens: date | None
-    reason: str
 
 
 class ReceiptOut(Output):

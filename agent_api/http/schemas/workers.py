@@ -15,6 +15,7 @@ from agent_api.domain.identity import (
 )
 from agent_api.domain.months import parse_month
 from agent_api.http.schemas.common import Input, IsoDate, Output, Paging, RowId
+from agent_api.http.schemas.rights import RightsOut
 
 
 def _month(value: object) -> object:
@@ -168,6 +169,15 @@ class EnrolledOut(Output):
     dues_start: date
     worker: WorkerOut
     receipt: ReceiptRef
+    rights: RightsOut = Field(
+        description="the worker's rights from this moment: a coverage starting more than the "
+        "grace in the past is suspended from day one (reason_code suspended), and once the "
+        "arrears are paid rights reopen after the waiting period (docs/account.md)"
+    )
+    suspended_from_enrollment: bool = Field(
+        description="true when the coverage start is so far in the past that rights are "
+        "suspended from day one, until the arrears are paid and the waiting period is over"
+    )
 
 
 class PreRegistrationOut(Output):
