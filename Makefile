@@ -2,11 +2,16 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# make demo PORT=8080 DEMO_DB=/tmp/demo.db: another port, another database file.
 DEMO_DB ?= demo.db
+DEMO_FILES ?= demo-files
+DEMO_CREDENTIALS ?= demo-credentials.json
 PORT ?= 8000
+# An absolute path: the URL the demo prints works from any directory.
+DEMO_URL = sqlite:///$(abspath $(DEMO_DB))
 export QURB_TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: demo test bench install install-dev lint typecheck pytest clean
+.PHONY: demo serve demo-db-exists test bench install install-dev lint typecheck pytest clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,16 +23,31 @@ install: $(BIN)/python
 install-dev: $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev]'
 
-# A fresh demo database every time: migrate, seed, print the sign-ins, serve.
+# A fresh demo database every time: migrate, seed, print the sign-ins, a reconciled day, serve.
 demo: install
 	rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm $(DEMO_DB)-writer
-	QURB_DATABASE_URL=sqlite:///./$(DEMO_DB) $(BIN)/qurb-api migrate
-	QURB_DATABASE_URL=sqlite:///./$(DEMO_DB) $(BIN)/qurb-api seed-demo --json demo-credentials.json
-	rm -rf demo-files
-	QURB_DATABASE_URL=sqlite:///./$(DEMO_DB) $(BIN)/qurb-api demo-day --out demo-files
+	QURB_DATABASE_URL=$(DEMO_URL) $(BIN)/qurb-api migrate
+	QURB_DATABASE_URL=$(DEMO_URL) $(BIN)/qurb-api seed-demo --json $(DEMO_CREDENTIALS)
+	rm -rf $(DEMO_FILES)
+	QURB_DATABASE_URL=$(DEMO_URL) $(BIN)/qurb-api demo-day --out $(DEMO_FILES) \
+		--url http://127.0.0.1:$(PORT)
 	@echo
-	@echo "Serving on http://127.0.0.1:$(PORT) (Ctrl-C to stop); API description at /openapi.json"
-	QURB_DATABASE_URL=sqlite:///./$(DEMO_DB) $(BIN)/qurb-api serve --host 127.0.0.1 --port $(PORT)
+	@$(MAKE) --no-print-directory serve
+
+# The demo database as make demo left it (and whatever was done with it since), served again:
+# nothing is re-seeded. Migrations that arrived since are applied first.
+serve: demo-db-exists $(BIN)/qurb-api
+	@QURB_DATABASE_URL=$(DEMO_URL) $(BIN)/qurb-api migrate
+	@echo "Serving $(DEMO_DB) on http://127.0.0.1:$(PORT) (Ctrl-C to stop); API description at /openapi.json"
+	QURB_DATABASE_URL=$(DEMO_URL) $(BIN)/qurb-api serve --host 127.0.0.1 --port $(PORT)
+
+demo-db-exists:
+	@test -f $(DEMO_DB) || { \
+		echo "error: $(DEMO_DB) does not exist: make demo creates it (and serves it)" >&2; \
+		exit 2; }
+
+$(BIN)/qurb-api: $(BIN)/python
+	$(BIN)/pip install --quiet -e .
 
 # Every benchmark on this machine (10 to 13 minutes), figures printed last as name=value.
 bench: install-dev

@@ -12,6 +12,7 @@ import contextlib
 import getpass
 import json
 import os
+import shlex
 import sys
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
@@ -21,6 +22,7 @@ from typing import Any
 
 import uvicorn
 from pydantic import BaseModel, ValidationError
+from sqlalchemy.engine import make_url
 
 from agent_api.domain.permissions import SYSTEM_ACTOR
 from agent_api.domain.roles import Actor, Role
@@ -77,6 +79,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     history.add_argument("--date", type=date.fromisoformat, help="default: yesterday")
     history.add_argument("--out", type=Path, default=Path("demo-files"))
+    history.add_argument(
+        "--url",
+        default="http://127.0.0.1:8000",
+        help="where the demo will be served, for the commands it prints",
+    )
     history.set_defaults(run=_demo_day)
 
     network = sub.add_parser("create-network", help="register a network")
@@ -204,17 +211,35 @@ def _demo_day(args: argparse.Namespace) -> int:
         done = demo_day.record_demo_day(services, reconciliation, day, args.out)
         report = reconciliation.reports.day(DEMO_READER, day)
         write_reports(report, args.out, f"reconciliation-{day:%Y%m%d}")
+        database = services.settings.database_url
     print(
         f"Demo day {day.isoformat()}: {done.collections} collections, closed, settled and "
         f"reconciled (version {done.version}) with {done.exceptions} exceptions for finance."
     )
     print(f"  the files CNSS and the bank sent, and the ground truth: {args.out}/inbox/")
     print(f"  the day's report: {args.out}/reconciliation-{day:%Y%m%d}.html (also .csv, .json)")
-    print(
-        "  the audit log: qurb-audit export --database-url $QURB_DATABASE_URL --output log.json;"
-        ' qurb-audit verify log.json --key "$(curl -s http://127.0.0.1:8000/v1/audit/key)"'
-    )
+    audit = _sibling_command("qurb-audit")
+    print("  the audit log, from another shell while the demo is served:")
+    print(f"    {audit} export --database-url {_shown_url(database)} --output log.json")
+    key = f"{args.url.rstrip('/')}/v1/audit/key"
+    print(f'    {audit} verify log.json --key "$(curl -s {key})"')
     return 0
+
+
+def _sibling_command(name: str) -> str:
+    """``name`` as installed beside this interpreter (the virtual environment's bin), by its
+    full path: another shell has not activated that environment."""
+    installed = Path(sys.executable).parent / name
+    return shlex.quote(str(installed)) if installed.exists() else name
+
+
+def _shown_url(url: str) -> str:
+    """A database URL to print: relative SQLite paths made absolute (the command may be run
+    from anywhere), a password never shown, quoted for the shell."""
+    parsed = make_url(url)
+    if parsed.drivername.startswith("sqlite") and parsed.database not in (None, "", ":memory:"):
+        parsed = parsed.set(database=str(Path(parsed.database).resolve()))
+    return shlex.quote(parsed.render_as_string(hide_password=True))
 
 
 def _print_demo_summary(demo: dict[str, list[dict[str, Any]]], path: Path | None) -> None:

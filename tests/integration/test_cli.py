@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import re
+import shlex
+import subprocess
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from agent_api.services.container import audit_log_of
 from agent_api.settings import KEY_KINDS, Settings
 from qurb.cli import main
 
@@ -161,3 +167,46 @@ def test_generate_keys_writes_a_usable_private_set(
     assert set(settings.keys) == set(KEY_KINDS)
     assert all(p.stat().st_mode & 0o777 == 0o600 for p in target.iterdir())
     assert main(["generate-keys", str(target)]) == 2  # never overwrites
+
+
+def _log_key() -> str:
+    """The log's verifier key, as ``GET /v1/audit/key`` serves it."""
+    settings = Settings.from_env()
+    log = audit_log_of(settings, lambda: None, lambda: datetime.now(UTC))  # type: ignore[arg-type, return-value]
+    return log.verifier_key()
+
+
+@pytest.mark.usefixtures("env")
+def test_the_demo_days_audit_hint_runs_as_printed_from_another_shell(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["seed-demo"]) == 0
+    out = tmp_path / "demo"
+    url = "http://127.0.0.1:8765"
+    assert main(["demo-day", "--date", "2026-11-20", "--out", str(out), "--url", url]) == 0
+    printed = capsys.readouterr().out
+    export, check = (
+        line.strip()
+        for line in printed.splitlines()
+        if re.search(r"qurb-audit (export|verify)", line)
+    )
+    # Another shell has neither the variable make set nor the virtual environment activated.
+    assert "$QURB_DATABASE_URL" not in printed
+    assert f'--key "$(curl -s {url}/v1/audit/key)"' in check
+    another_shell = {k: v for k, v in os.environ.items() if k != "QURB_DATABASE_URL"}
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    exported = _in_a_shell(export, elsewhere, another_shell)
+    assert exported.returncode == 0, exported.stderr
+    # The server is not running here: the key curl would fetch, given as it would arrive.
+    offline = check.replace(f'"$(curl -s {url}/v1/audit/key)"', shlex.quote(_log_key()))
+    verified = _in_a_shell(offline, elsewhere, another_shell)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert verified.stdout.rstrip().endswith("clean")
+
+
+def _in_a_shell(command: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    # A shell on purpose: what is tested is the command line as a person pastes it.
+    return subprocess.run(  # noqa: S602
+        command, shell=True, cwd=cwd, env=env, capture_output=True, text=True, check=False
+    )
