@@ -37,7 +37,7 @@ demo: install
 # The demo database as make demo left it (and whatever was done with it since), served again:
 # nothing is re-seeded. Migrations that arrived since are applied first.
 serve: demo-db-exists $(BIN)/qurb-api
-	@QURB_DATABASE_URL=$(DEMO_URL) $(BIN)/qurb-api migrate
+	@QURB_DATABASE_URL=$(DEMO_URL) $(BIN)/qurb-api migrate >/dev/null
 	@echo "Serving $(DEMO_DB) on http://127.0.0.1:$(PORT) (Ctrl-C to stop); API description at /openapi.json"
 	QURB_DATABASE_URL=$(DEMO_URL) $(BIN)/qurb-api serve --host 127.0.0.1 --port $(PORT)
 
