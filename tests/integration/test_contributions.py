@@ -108,7 +108,7 @@ def test_more_than_owed_through_the_horizon_is_refused_with_the_maximum(
     assert response.status_code == 422
     error = response.json()["error"]
     assert error["field"] == "amount_centimes"
-    assert int(error["maximum_centimes"]) == 13 * ARTISAN_DUE
+    assert error["maximum_centimes"] == 13 * ARTISAN_DUE  # an integer, like every amount
     assert _sum(world, Contribution.amount_centimes) == 0
 
 
@@ -339,4 +339,21 @@ def test_a_wrong_supervisor_password_names_the_supervisor_not_the_operators_sess
     assert (error["code"], error["field"]) == ("invalid_credentials", "supervisor")
     assert "supervisor" in error["message"]
     # The operator is still signed in: the very next request goes through.
+    assert _pay(terminal, number, 1000).status_code == 201
+
+
+def test_a_locked_supervisor_is_named_as_the_field_and_the_operator_stays_signed_in(
+    world: World, terminal: TestTerminal
+) -> None:
+    number = _enroll(terminal)
+    receipt = _pay(terminal, number, 1000).json()["receipt"]["number"]
+    wrong = {"reason": "mistake", "supervisor": {"username": "sup.ca-01", "password": "nope"}}
+    path = f"/v1/contributions/{receipt}/reversal"
+    for _ in range(3):  # the test settings lock an account after 3 failures
+        assert terminal.send("POST", path, wrong).status_code == 401
+    locked = terminal.send("POST", path, wrong)
+    assert locked.status_code == 423
+    error = locked.json()["error"]
+    assert (error["code"], error["field"]) == ("account_locked", "supervisor")
+    assert "supervisor" in error["message"]
     assert _pay(terminal, number, 1000).status_code == 201
