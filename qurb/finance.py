@@ -24,7 +24,8 @@ from agent_api.http.io import json_response, path_value
 from agent_api.http.schemas.common import INT32_MAX, Input, IsoDate, Output, Paging, Query
 from reconciliation.container import Reconciliation
 from reconciliation.exceptions import REASON_CODES
-from reconciliation.reports import render, statement_html
+from reconciliation.report_html import statement_html
+from reconciliation.reports import render
 
 READ = frozenset({Role.FINANCE, Role.AUDITOR, Role.CNSS_ADMIN})
 SETTLEMENTS = READ | {Role.NETWORK_ADMIN}
@@ -91,8 +92,18 @@ class RunList(Output):
     items: list[RunOut]
 
 
+# reconciliation.report_labels.LANGUAGES, spelt out for the OpenAPI schema (a test holds them
+# equal).
+Language = Literal["fr", "ar"]
+
+
+class StatementQuery(Query):
+    lang: Language = Field(default="fr", description="the page's language: fr or ar")
+
+
 class ReportQuery(Query):
     format: Literal["json", "csv", "html"] = "json"
+    lang: Language = Field(default="fr", description="the HTML page's language: fr or ar")
     network: str | None = None
     version: int | None = Field(default=None, ge=1, le=INT32_MAX)
 
@@ -183,10 +194,12 @@ async def get_settlement(call: Call) -> Response:
 
 
 async def settlement_html(call: Call) -> Response:
+    q = call.query(StatementQuery)
     reference = path_value(call.path("reference"), "reference")
     view = await run_in_threadpool(reconciliation(call).settlements.get, call.who(), reference)
     return Response(
-        statement_html(view.statement, view.statement_jws), media_type="text/html; charset=utf-8"
+        statement_html(view.statement, view.statement_jws, q.lang),
+        media_type="text/html; charset=utf-8",
     )
 
 
@@ -204,7 +217,7 @@ async def report(call: Call) -> Response:
             call.who(), day, network=q.network, version=q.version
         )
     )
-    text, media_type = render(data, q.format)
+    text, media_type = render(data, q.format, q.lang)
     name = f"reconciliation-{day:%Y%m%d}-v{data['version']}{'-' + q.network if q.network else ''}"
     return Response(
         text,
@@ -289,6 +302,7 @@ ENDPOINTS: list[Endpoint] = [
         "A settlement statement, printable",
         "admin",
         SETTLEMENTS,
+        query=StatementQuery,
         tags=TAGS,
         errors=(404,),
     ),

@@ -37,7 +37,9 @@ from agent_api.errors import QurbError, ValidationFailed
 from agent_api.persistence.db import build_engine
 from agent_api.settings import Settings
 from reconciliation.container import Reconciliation
-from reconciliation.reports import FORMATS, render, statement_html, write_reports
+from reconciliation.report_html import statement_html
+from reconciliation.report_labels import DEFAULT_LANGUAGE, LANGUAGES
+from reconciliation.reports import FORMATS, render, write_reports
 from reconciliation.simulator_files import write_simulation
 
 logger = logging.getLogger(__name__)
@@ -101,10 +103,12 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--version", type=int, help="a version (default: the current one)")
     report.add_argument("--format", choices=FORMATS, default="json")
     report.add_argument("--output", type=Path, help="a file (default: standard output)")
+    _lang_option(report)
     statement = step("statement", _statement, "print a network's settlement statement")
     dated(statement)
     statement.add_argument("--network", required=True)
     statement.add_argument("--format", choices=("json", "html", "jws"), default="json")
+    _lang_option(statement)
     run = step("run", _run, "close, settle, import the inbox, match and report D")
     dated(run)
     _inbox_options(run)
@@ -127,6 +131,16 @@ def _parser() -> argparse.ArgumentParser:
 def _inbox_options(p: Any) -> None:
     p.add_argument("--inbox", type=Path, help="new ledger files and statements are read here")
     p.add_argument("--reports", type=Path, help="the day's reports are written here")
+    _lang_option(p)
+
+
+def _lang_option(p: Any) -> None:
+    p.add_argument(
+        "--lang",
+        choices=LANGUAGES,
+        default=DEFAULT_LANGUAGE,
+        help="the language of the HTML pages: fr (default) or ar",
+    )
 
 
 def yesterday() -> date:
@@ -233,7 +247,7 @@ def _report(args: argparse.Namespace) -> int:
         report = r.reports.day(
             RECONCILE_ACTOR, args.date or yesterday(), network=args.network, version=args.version
         )
-        text, _ = render(report, args.format)
+        text, _ = render(report, args.format, args.lang)
         _emit(text, args.output)
         return 0
 
@@ -248,7 +262,7 @@ def _statement(args: argparse.Namespace) -> int:
         if args.format == "jws":
             print(s.statement_jws)
         elif args.format == "html":
-            print(statement_html(s.statement, s.statement_jws), end="")
+            print(statement_html(s.statement, s.statement_jws, args.lang), end="")
         else:
             print(json.dumps({"statement": s.statement, "jws": s.statement_jws}, indent=2))
         return 0
@@ -263,7 +277,14 @@ def _emit(text: str, output: Path | None) -> None:
         output.write_text(text, encoding="utf-8")
 
 
-def daily_run(r: Reconciliation, day: date, *, inbox: Path | None, reports: Path | None) -> int:
+def daily_run(
+    r: Reconciliation,
+    day: date,
+    *,
+    inbox: Path | None,
+    reports: Path | None,
+    lang: str = DEFAULT_LANGUAGE,
+) -> int:
     """Close, settle, import what arrived, match, report: the whole of D, each step
     idempotent so that the run can be repeated after any failure. A refused file of the inbox
     does not stop the day (it is set aside), but the run exits ``REFUSED`` so that the
@@ -275,7 +296,7 @@ def daily_run(r: Reconciliation, day: date, *, inbox: Path | None, reports: Path
     if reports is not None:
         report = r.reports.day(RECONCILE_ACTOR, day)
         stem = f"reconciliation-{day:%Y%m%d}-v{report['version']}"
-        for path in write_reports(report, reports, stem):
+        for path in write_reports(report, reports, stem, lang):
             print(f"  report {path}")
     return REFUSED if refused else status
 
@@ -306,13 +327,17 @@ def _import_inbox(r: Reconciliation, inbox: Path) -> int:
     return count
 
 
-def _daily(r: Reconciliation, *, day: date, inbox: Path | None, reports: Path | None) -> int:
-    return daily_run(r, day, inbox=inbox, reports=reports)
+def _daily(
+    r: Reconciliation, *, day: date, inbox: Path | None, reports: Path | None, lang: str
+) -> int:
+    return daily_run(r, day, inbox=inbox, reports=reports, lang=lang)
 
 
 def _run(args: argparse.Namespace) -> int:
     def body(r: Reconciliation) -> int:
-        return daily_run(r, args.date or yesterday(), inbox=args.inbox, reports=args.reports)
+        return daily_run(
+            r, args.date or yesterday(), inbox=args.inbox, reports=args.reports, lang=args.lang
+        )
 
     return _with_services(body)
 
@@ -341,7 +366,9 @@ def _daemon(args: argparse.Namespace) -> int:
             break
         day = due.date() - timedelta(days=1)
         try:
-            _with_services(partial(_daily, day=day, inbox=args.inbox, reports=args.reports))
+            _with_services(
+                partial(_daily, day=day, inbox=args.inbox, reports=args.reports, lang=args.lang)
+            )
         except QurbError as exc:
             # A failed day is reported and retried at the next run (every step is idempotent);
             # the daemon itself keeps going.

@@ -13,10 +13,12 @@ the runs that read it.
 from __future__ import annotations
 
 import zlib
+from bisect import bisect_left
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from operator import attrgetter
 from typing import TypeVar
 
 from sqlalchemy.exc import IntegrityError
@@ -191,6 +193,32 @@ class Inputs:
             entries.extend(kept)
             used.append(row)
         return entries, used
+
+    def ledger_sources(
+        self, files: Sequence[LedgerFile], entries: Sequence[LedgerEntry]
+    ) -> list[str]:
+        """The name of the file each of ``entries`` was read from, in their order ("" for an
+        entry none of ``files`` holds): finance opens that file at that line. Meant for the
+        few entries a run reports; a file's entries are in line order, so each is found by
+        bisection. A network's own file is looked at before an ``ALL`` file, as ``ledger_for``
+        prefers it."""
+        held = [
+            (row.name, row.scope, self._ledger_file(row).entries)
+            for row in sorted(files, key=lambda row: row.scope == "ALL")
+        ]
+        names = []
+        for entry in entries:
+            name = ""
+            for file_name, scope, lines in held:
+                if scope not in {entry.network, "ALL"}:
+                    continue
+                at = bisect_left(lines, entry.line, key=attrgetter("line"))
+                # Equal, not identical: a file evicted from the cache is parsed again.
+                if at < len(lines) and lines[at] == entry:
+                    name = file_name
+                    break
+            names.append(name)
+        return names
 
     def bank_for(self, session: Session, day: date) -> tuple[list[BankCredit], list[BankStatement]]:
         """The transactions of the current statements that may carry D's settlements."""

@@ -1,9 +1,11 @@
 """Reports a finance team can send as they are: per network and for the whole day, in JSON,
-CSV and a printable HTML page, with the settlement, the matching totals, the bank result and
-the exception list; and the settlement statement itself as HTML.
+CSV and a printable HTML page (``reconciliation.report_html``), with the settlements, the
+money per network (hub, ledger, net due, received, each difference apart), the matching
+totals, the bank result and the exceptions with what it takes to work them.
 
 Amounts are integer centimes in JSON and CSV (no rounding question for the reader's tools)
-and ``1 234,56 MAD`` on the HTML page, as Moroccan finance writes them.
+and ``1 234,56 MAD`` on the HTML page, as Moroccan finance writes them. Every difference is
+what was found less what was expected: ledger − hub, received − net due.
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ import io
 import json
 from dataclasses import asdict
 from datetime import date
-from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,8 @@ from agent_api.errors import NotFound
 from agent_api.persistence.tables import Network
 from agent_api.persistence.unit_of_work import UnitOfWorkFactory
 from reconciliation.exceptions import ExceptionQueue, ExceptionView
+from reconciliation.report_html import to_html
+from reconciliation.report_labels import DEFAULT_LANGUAGE
 from reconciliation.tables import ReconciliationRun, Settlement
 
 FORMATS = ("json", "csv", "html")
@@ -31,27 +34,39 @@ CSV_COLUMNS = (
     "business_date",
     "version",
     "network",
+    "settlement_reference",
     "exception_id",
     "source",
     "kind",
     "status",
-    "hub_references",
-    "entry_ids",
     "registration_number",
+    "offices",
+    "value_dates",
+    "hub_references",
+    "quoted_references",
+    "entry_ids",
+    "ledger_lines",
+    "bank_entries",
     "hub_centimes",
-    "other_centimes",
-    "difference_centimes",
+    "ledger_centimes",
+    "ledger_minus_hub_centimes",
+    "net_due_centimes",
+    "received_centimes",
+    "received_minus_net_due_centimes",
     "reason_code",
     "comment",
 )
-
-
-def mad(centimes: int) -> str:
-    """``1234556`` → ``12 345,56 MAD`` (a narrow no-break space would not survive every
-    mail client, so a no-break space)."""
-    sign = "-" if centimes < 0 else ""
-    units, cents = divmod(abs(centimes), 100)
-    return f"{sign}{units:,}".replace(",", "\u00a0") + f",{cents:02d}\u00a0MAD"
+# What a spreadsheet would read as a formula when a text cell starts with it (OWASP's CSV
+# injection list); such a cell is written with a leading apostrophe.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_BALANCE = (
+    "hub_centimes",
+    "ledger_centimes",
+    "ledger_minus_hub_centimes",
+    "net_due_centimes",
+    "received_centimes",
+    "received_minus_net_due_centimes",
+)
 
 
 class Reports:
@@ -93,6 +108,7 @@ class Reports:
             for e in _all_exceptions(self._queue, actor, day)
             if e.version == run.version and (network is None or e.network == network)
         ]
+        balances = {code: balance(f) for code, f in sorted(summary.items())}
         return {
             "business_date": day.isoformat(),
             "version": run.version,
@@ -107,8 +123,28 @@ class Reports:
             ],
             "networks": summary,
             "totals": _totals(summary),
+            "balances": balances,
+            "grand_total": {k: sum(b[k] for b in balances.values()) for k in _BALANCE},
             "exceptions": [_exception(e) for e in exceptions],
         }
+
+
+def balance(figures: dict[str, Any]) -> dict[str, int]:
+    """A network's money in six figures, each kept apart: the hub against the ledger, and the
+    settlement's net due against what the bank received (unexpected transfers count as
+    received with nothing due). Differences are what was found less what was expected."""
+    bank = [row for kind, row in figures["outcomes"].items() if kind.startswith("bank_")]
+    hub, ledger = figures["hub_centimes"], figures["ledger_centimes"]
+    net_due = sum(row["hub_centimes"] for row in bank)
+    received = sum(row["other_centimes"] for row in bank)
+    return {
+        "hub_centimes": hub,
+        "ledger_centimes": ledger,
+        "ledger_minus_hub_centimes": ledger - hub,
+        "net_due_centimes": net_due,
+        "received_centimes": received,
+        "received_minus_net_due_centimes": received - net_due,
+    }
 
 
 def _all_exceptions(queue: ExceptionQueue, actor: Any, day: date) -> list[ExceptionView]:
@@ -157,7 +193,33 @@ def _exception(e: ExceptionView) -> dict[str, Any]:
     out["worked_at"] = e.worked_at.isoformat() if e.worked_at else None
     for action in out["actions"]:
         action["at"] = action["at"].isoformat()
+    out.update(_context(e))
     return out
+
+
+def _context(e: ExceptionView) -> dict[str, Any]:
+    """What a person needs to work the exception, read out of its detail: the offices, the
+    value dates, the references the ledger quoted (also one the hub never issued), each
+    ledger file and line, each bank transaction. Runs recorded before the file was kept
+    have an empty one."""
+    hub = e.detail.get("hub", [])
+    ledger = e.detail.get("ledger", [])
+    credits = e.detail.get("credits", [])
+    dates = {entry["value_date"] for entry in ledger}
+    dates |= {c["value_date"] for c in credits if c.get("value_date")}
+    return {
+        "offices": sorted({h["office"] for h in hub if h.get("office")}),
+        "value_dates": sorted(dates),
+        "quoted_references": sorted({entry["reference"] for entry in ledger if entry["reference"]}),
+        "ledger_lines": [
+            {"file": entry.get("file", ""), "line": entry["line"], "entry_id": entry["entry_id"]}
+            for entry in ledger
+        ],
+        "bank_entries": [
+            {"bank_reference": c["bank_reference"], "booking_date": c["booking_date"]}
+            for c in credits
+        ],
+    }
 
 
 def to_json(report: dict[str, Any]) -> str:
@@ -165,207 +227,103 @@ def to_json(report: dict[str, Any]) -> str:
 
 
 def to_csv(report: dict[str, Any]) -> str:
-    """One ``network_total`` line per network, then one ``exception`` line per difference."""
+    """One ``network_total`` line per network and a ``grand_total`` line, each with the hub,
+    the ledger and the bank kept in their own columns; then one ``exception`` line per
+    difference, with what it takes to find it in the ledger file or on the bank statement.
+    Column names and codes are the JSON's, for tools; amounts are integer centimes."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
     writer.writeheader()
     common = {"business_date": report["business_date"], "version": report["version"]}
     for network, figures in sorted(report["networks"].items()):
-        differences = sum(r["difference_centimes"] for r in figures["outcomes"].values())
         writer.writerow(
             {
                 **common,
                 "line": "network_total",
                 "network": network,
-                "hub_references": figures.get("settlement_reference") or "",
-                "hub_centimes": figures["hub_centimes"],
-                "other_centimes": figures["ledger_centimes"],
-                "difference_centimes": differences,
+                "settlement_reference": _safe(figures.get("settlement_reference") or ""),
+                **report["balances"][network],
             }
         )
+    # A network's own report totals that network alone, and says so.
+    writer.writerow(
+        {
+            **common,
+            "line": "grand_total",
+            "network": report["network"] or "",
+            **report["grand_total"],
+        }
+    )
     for e in report["exceptions"]:
+        bank = e["source"] == "bank"
+        amounts = (
+            {
+                "net_due_centimes": e["hub_centimes"],
+                "received_centimes": e["other_centimes"],
+                "received_minus_net_due_centimes": e["difference_centimes"],
+            }
+            if bank
+            else {
+                "hub_centimes": e["hub_centimes"],
+                "ledger_centimes": e["other_centimes"],
+                "ledger_minus_hub_centimes": e["difference_centimes"],
+            }
+        )
         writer.writerow(
             {
                 **common,
+                **amounts,
                 "line": "exception",
                 "network": e["network"] or "",
+                "settlement_reference": _safe(" ".join(e["hub_references"]) if bank else ""),
                 "exception_id": e["id"],
                 "source": e["source"],
                 "kind": e["kind"],
                 "status": e["status"],
-                "hub_references": " ".join(e["hub_references"]),
-                "entry_ids": " ".join(e["entry_ids"]),
-                "registration_number": e["registration_number"] or "",
-                "hub_centimes": e["hub_centimes"],
-                "other_centimes": e["other_centimes"],
-                "difference_centimes": e["difference_centimes"],
+                "registration_number": _safe(e["registration_number"] or ""),
+                "offices": _safe(" ".join(e["offices"])),
+                "value_dates": " ".join(e["value_dates"]),
+                "hub_references": "" if bank else _safe(" ".join(e["hub_references"])),
+                "quoted_references": _safe(" ".join(e["quoted_references"])),
+                "entry_ids": _safe(" ".join(e["entry_ids"])),
+                "ledger_lines": _safe(
+                    " ".join(f"{x['file']}:{x['line']}" for x in e["ledger_lines"])
+                ),
+                "bank_entries": _safe(
+                    " ".join(
+                        f"{x['bank_reference']}@{x['booking_date']}" for x in e["bank_entries"]
+                    )
+                ),
                 "reason_code": e["reason_code"] or "",
-                "comment": e["comment"] or "",
+                "comment": _safe(e["comment"] or ""),
             }
         )
     return buffer.getvalue()
 
 
-_STYLE = """
-body{font-family:system-ui,sans-serif;margin:2em;color:#111}
-table{border-collapse:collapse;margin:1em 0}th,td{border:1px solid #999;padding:.3em .6em}
-td.n{text-align:right;white-space:nowrap}th{background:#eee}h1{font-size:1.4em}
-.open{color:#a00;font-weight:bold}
-"""
+def _safe(cell: str) -> str:
+    """A text cell a spreadsheet will not run as a formula."""
+    return f"'{cell}" if cell.startswith(_FORMULA_START) else cell
 
 
-def _page(title: str, body: str) -> str:
-    return (
-        '<!DOCTYPE html>\n<html lang="fr"><head><meta charset="utf-8">'
-        f"<title>{escape(title)}</title><style>{_STYLE}</style></head>"
-        f"<body>{body}</body></html>\n"
-    )
-
-
-def _table(headers: list[str], rows: list[list[tuple[str, bool]]]) -> str:
-    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
-    body = "".join(
-        "<tr>"
-        + "".join(f"<td{' class=n' if num else ''}>{escape(v)}</td>" for v, num in r)
-        + "</tr>"
-        for r in rows
-    )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
-def to_html(report: dict[str, Any]) -> str:
-    scope = report["network"] or "all networks"
-    title = f"Qurb reconciliation {report['business_date']} ({scope}), version {report['version']}"
-    parts = [f"<h1>{escape(title)}</h1>"]
-    if not report["current"]:
-        parts.append("<p><strong>A later version of this day exists.</strong></p>")
-    at, by = escape(report["reconciled_at"]), escape(report["reconciled_by"])
-    parts.append(f"<p>Reconciled at {at} by {by}.</p>")
-    parts.append("<h2>Settlements</h2>")
-    parts.append(
-        _table(
-            ["Network", "Reference", "Collections", "Gross", "Reversed", "Commission", "Net due"],
-            [
-                [
-                    (s["network"], False),
-                    (s["reference"], False),
-                    (str(s["collections"]), True),
-                    (mad(s["gross_centimes"]), True),
-                    (mad(s["reversed_centimes"]), True),
-                    (mad(s["commission_centimes"]), True),
-                    (mad(s["net_centimes"]), True),
-                ]
-                for s in report["settlements"]
-            ],
-        )
-    )
-    parts.append("<h2>Matching</h2>")
-    rows = []
-    for network, f in sorted(report["networks"].items()):
-        for kind, r in sorted(f["outcomes"].items()):
-            rows.append(
-                [
-                    (network, False),
-                    (kind.replace("_", " "), False),
-                    (str(r["count"]), True),
-                    (mad(r["hub_centimes"]), True),
-                    (mad(r["other_centimes"]), True),
-                    (mad(r["difference_centimes"]), True),
-                ]
-            )
-    parts.append(
-        _table(["Network", "Outcome", "Count", "Hub", "Ledger / bank", "Difference"], rows)
-    )
-    parts.append(f"<h2>Exceptions ({len(report['exceptions'])})</h2>")
-    parts.append(
-        _table(
-            ["#", "Network", "Kind", "Status", "References", "Entries", "Difference", "Reason"],
-            [
-                [
-                    (str(e["id"]), True),
-                    (e["network"] or "?", False),
-                    (e["kind"].replace("_", " "), False),
-                    (e["status"].replace("_", " "), False),
-                    (" ".join(e["hub_references"]), False),
-                    (" ".join(e["entry_ids"]), False),
-                    (mad(e["difference_centimes"]), True),
-                    (" — ".join(filter(None, [e["reason_code"], e["comment"]])), False),
-                ]
-                for e in report["exceptions"]
-            ],
-        )
-    )
-    return _page(title, "".join(parts))
-
-
-def render(report: dict[str, Any], fmt: str) -> tuple[str, str]:
-    """The report in ``fmt`` with its media type."""
+def render(report: dict[str, Any], fmt: str, lang: str = DEFAULT_LANGUAGE) -> tuple[str, str]:
+    """The report in ``fmt`` with its media type; the HTML page in ``lang``."""
     if fmt == "json":
         return to_json(report), "application/json"
     if fmt == "csv":
         return to_csv(report), "text/csv; charset=utf-8"
-    return to_html(report), "text/html; charset=utf-8"
+    return to_html(report, lang), "text/html; charset=utf-8"
 
 
-def write_reports(report: dict[str, Any], directory: Path, stem: str) -> list[Path]:
+def write_reports(
+    report: dict[str, Any], directory: Path, stem: str, lang: str = DEFAULT_LANGUAGE
+) -> list[Path]:
     """The report in every format, as ``<stem>.json|csv|html`` in ``directory``."""
     directory.mkdir(parents=True, exist_ok=True)
     written = []
     for fmt in FORMATS:
-        text, _ = render(report, fmt)
+        text, _ = render(report, fmt, lang)
         path = directory / f"{stem}.{fmt}"
         path.write_text(text, encoding="utf-8")
         written.append(path)
     return written
-
-
-def statement_html(statement: dict[str, Any], jws: str) -> str:
-    """The signed settlement statement, readable; the JWS is printed below it so the page
-    itself carries what verifies it."""
-    t = statement["totals"]
-    title = f"Settlement statement {statement['reference']}"
-    network = statement["network"]
-    parts = [
-        f"<h1>{escape(title)}</h1>",
-        f"<p>Network {escape(network['name'])} ({escape(network['code'])}), business day "
-        f"{escape(statement['business_date'])}. Quote the reference "
-        f"<strong>{escape(statement['reference'])}</strong> on the transfer.</p>",
-        _table(
-            ["Collections", "Gross", "Reversals", "Reversed", "Commission", "Net due to CNSS"],
-            [
-                [
-                    (str(t["collections"]), True),
-                    (mad(t["gross_centimes"]), True),
-                    (str(t["reversals"]), True),
-                    (mad(t["reversed_centimes"]), True),
-                    (mad(t["commission_centimes"]), True),
-                    (mad(t["net_centimes"]), True),
-                ]
-            ],
-        ),
-        f"<p>Commission rule: {statement['commission_rule']['fixed_centimes']} centimes per "
-        f"collection and {statement['commission_rule']['basis_points']} basis points, "
-        f"{escape(statement['commission_rule']['rounding'])}. "
-        f"Late collections included: {t['late_collections']}.</p>",
-        "<h2>Per office</h2>",
-        _table(
-            ["Office", "Collections", "Gross", "Reversed", "Commission", "Net"],
-            [
-                [
-                    (o["office"], False),
-                    (str(o["collections"]), True),
-                    (mad(o["gross_centimes"]), True),
-                    (mad(o["reversed_centimes"]), True),
-                    (mad(o["commission_centimes"]), True),
-                    (mad(o["net_centimes"]), True),
-                ]
-                for o in statement["offices"]
-            ],
-        ),
-        f"<p>Collections digest (SHA-256): <code>{escape(statement['collections_digest'])}</code>"
-        f"<br>Settled at {escape(statement['settled_at'])}.</p>",
-        "<h2>Signature</h2><p>Compact JWS (EdDSA), verifiable with the keys at "
-        "<code>/v1/keys</code>:</p>",
-        f'<pre style="white-space:pre-wrap;word-break:break-all">{escape(jws)}</pre>',
-    ]
-    return _page(title, "".join(parts))

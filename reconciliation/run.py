@@ -128,7 +128,17 @@ class Reconciler:
             ]
             bank = match_bank(day, expected, credits)
             figures = _figures(settlements, codes, day=day, hub=hub, ledger=ledger, bank=bank)
-            rows = [*_ledger_exceptions(ledger), *_bank_exceptions(bank, day)]
+            reported = [
+                e for r in ledger if r.outcome is not LedgerOutcome.MATCHED for e in r.entries
+            ]
+            files = dict(
+                zip(
+                    map(id, reported),
+                    self._inputs.ledger_sources(ledger_files, reported),
+                    strict=True,
+                )
+            )
+            rows = [*_ledger_exceptions(ledger, files), *_bank_exceptions(bank, day)]
             carried = worked_elsewhere(session, day, [r["finding_key"] for r in rows])
             latest = session.exec(
                 select(func.max(ReconciliationRun.version)).where(
@@ -289,7 +299,11 @@ def _key(*parts: str) -> str:
     return hashlib.sha256("|".join(parts).encode()).hexdigest()
 
 
-def _ledger_exceptions(results: Iterable[LedgerResult]) -> list[dict[str, Any]]:
+def _ledger_exceptions(
+    results: Iterable[LedgerResult], files: dict[int, str]
+) -> list[dict[str, Any]]:
+    """One row per finding that is not a match. ``files`` names the file of each reported
+    entry, by ``id(entry)`` (the entries are alive for the whole run)."""
     rows = []
     for r in results:
         if r.outcome is LedgerOutcome.MATCHED:
@@ -308,7 +322,11 @@ def _ledger_exceptions(results: Iterable[LedgerResult]) -> list[dict[str, Any]]:
                 "registration_number": (
                     first.registration_number if first else r.entries[0].registration_number
                 )[:10],
-                "hub_centimes": r.hub_signed_centimes,
+                # A duplicate names the hub line it repeats, whose money the result that
+                # paired it counts already (as in ``summarize``): hub + difference = ledger.
+                "hub_centimes": (
+                    0 if r.outcome is LedgerOutcome.DUPLICATE else r.hub_signed_centimes
+                ),
                 "other_centimes": r.ledger_signed_centimes,
                 "difference_centimes": r.difference_centimes,
                 "detail": json.dumps(
@@ -331,6 +349,7 @@ def _ledger_exceptions(results: Iterable[LedgerResult]) -> list[dict[str, Any]]:
                                 "period": e.period,
                                 "amount_centimes": e.amount_centimes,
                                 "sens": e.sens,
+                                "file": files.get(id(e), ""),
                                 "line": e.line,
                             }
                             for e in r.entries
@@ -368,6 +387,7 @@ def _bank_exceptions(results: Iterable[BankResult], day: date) -> list[dict[str,
                             {
                                 "bank_reference": c.bank_reference,
                                 "booking_date": c.booking_date.isoformat(),
+                                "value_date": c.value_date.isoformat() if c.value_date else None,
                                 "amount_centimes": c.amount_centimes,
                                 "direction": "CRDT" if c.credit else "DBIT",
                                 "end_to_end_id": c.end_to_end_id,

@@ -151,7 +151,7 @@ def test_the_day_report_comes_as_json_csv_and_html_with_totals_and_exceptions(
     )
     assert page.status_code == 200
     assert "MAD" in page.text
-    assert "missing in ledger" in page.text
+    assert "absent du grand livre" in page.text
     missing = world.client.get(
         f"/v1/finance/reconciliations/{date(2020, 1, 1)}/report", headers=world.auth("cnss.finance")
     )
