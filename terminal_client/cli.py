@@ -138,6 +138,7 @@ def _money_commands(command: Command) -> None:
     p.add_argument("amount", help="in MAD, e.g. 218,50")
     p.add_argument("--payer-phone")
     p.add_argument("--width", type=int, choices=(58, 80), default=58)
+    p.add_argument("--yes", action="store_true", help="collect without asking (scripts)")
     p = command("declare-day", commands.declare_day, "declare a fishing worker's days")
     p.add_argument("registration_number")
     p.add_argument("--declared-by", required=True, help="boat owner or cooperative")

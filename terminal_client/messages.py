@@ -10,12 +10,13 @@ can tell "fix the input" from "sign in again" from "the write is safe in the out
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from enum import IntEnum
 from types import MappingProxyType
 from typing import NamedTuple
 
 from terminal_client.i18n import N_, translator
+from terminal_client.money import format_mad
 
 __all__ = ["EXIT_CODES", "Exit", "exit_code", "explain"]
 
@@ -37,7 +38,8 @@ class Exit(IntEnum):
 class _Meaning(NamedTuple):
     sentence: str
     exit: Exit
-    # The server's own message is appended when it says precisely what to fix.
+    # The terminal's own message (a message id, so it is translated) says what to fix. A
+    # server's message is English for developers and never shown: its code and field are.
     with_detail: bool = False
 
 
@@ -46,7 +48,6 @@ _MEANINGS: dict[str, _Meaning] = {
     "validation_failed": _Meaning(
         N_("Some information is missing or not valid. Correct it and try again."),
         Exit.BAD_INPUT,
-        with_detail=True,
     ),
     "bad_input": _Meaning(
         N_("What you typed is not valid. Correct it and try again."),
@@ -56,7 +57,6 @@ _MEANINGS: dict[str, _Meaning] = {
     "malformed_request": _Meaning(
         N_("The server could not read the request. Update qurb-terminal or call support."),
         Exit.BAD_INPUT,
-        with_detail=True,
     ),
     "malformed_encoding": _Meaning(
         N_("The server could not read the request. Update qurb-terminal or call support."),
@@ -77,7 +77,6 @@ _MEANINGS: dict[str, _Meaning] = {
     "conflict": _Meaning(
         N_("The operation conflicts with the current state of the file. Refresh and check."),
         Exit.REFUSED,
-        with_detail=True,
     ),
     "already_exists": _Meaning(N_("This record already exists."), Exit.REFUSED),
     "inactive": _Meaning(
@@ -130,6 +129,13 @@ _MEANINGS: dict[str, _Meaning] = {
     "day_already_declared": _Meaning(
         N_("One of these days is already declared for this worker."), Exit.REFUSED
     ),
+    "no_declared_days": _Meaning(
+        N_(
+            "This fishing-sector worker has no declared days yet, so nothing is owed. "
+            "Declare the days worked first (declare-day), then collect."
+        ),
+        Exit.REFUSED,
+    ),
     # -- 4: sign-in and session -----------------------------------------------------------
     "not_logged_in": _Meaning(N_("You are not signed in. Sign in first."), Exit.SESSION),
     "token_missing": _Meaning(N_("You are not signed in. Sign in first."), Exit.SESSION),
@@ -151,6 +157,13 @@ _MEANINGS: dict[str, _Meaning] = {
         N_("This account cannot sign in at a counter terminal."), Exit.SESSION
     ),
     # -- 5: the terminal, its key or its activation --------------------------------------------
+    "not_initialized": _Meaning(
+        N_("This terminal is not set up yet. Run qurb-terminal init first."), Exit.TERMINAL
+    ),
+    "already_initialized": _Meaning(
+        N_("This terminal is already set up: its key is kept, nothing was changed."),
+        Exit.TERMINAL,
+    ),
     "not_activated": _Meaning(
         N_("This terminal is not activated. Activate it with the code from your administrator."),
         Exit.TERMINAL,
@@ -269,6 +282,10 @@ _FIELD_LABELS = {
     "supervisor.username": N_("Supervisor username"),
     "supervisor.password": N_("Supervisor password"),
     "activation_code": N_("Activation code"),
+    "date": N_("Day"),
+    "days": N_("Declared days"),
+    "file": N_("File"),
+    "relation": N_("Relation"),
     "reason": N_("Reason"),
 }
 
@@ -276,6 +293,60 @@ _FIELD_LABELS = {
 def exit_code(code: str) -> int:
     """The process exit status for an error ``code``; 1 for a code this version does not know."""
     return EXIT_CODES.get(code, Exit.ERROR)
+
+
+# What ``validation_failed`` means for a field (the last part of its path): the server's
+# own message is English, so the field it names decides the sentence.
+_FIELD_PROBLEMS = {
+    "amount_centimes": N_(
+        "The amount is not accepted: it must be more than 0 MAD, within the limit of one "
+        "collection, and no more than what is owed."
+    ),
+    "cin": N_("A CIN is one or two letters followed by 3 to 6 digits, for example BE123456."),
+    "phone": N_("Type a Moroccan phone number: 06…, 07…, 05… or +212…, 10 digits after the 0."),
+    "last_name": N_("Type the name in Latin letters, as on the CIN (spaces, ' and - allowed)."),
+    "first_name": N_("Type the name in Latin letters, as on the CIN (spaces, ' and - allowed)."),
+    "birth_date": N_("This birth date is not accepted: check the date and the person's age."),
+    "sex": N_("Type F or M."),
+    "category": N_("This category is not known. Choose one from the list."),
+    "bracket": N_("This bracket is not one of the category's. Choose one from the list."),
+    "document_number": N_(
+        "The professional document number is missing or not in the expected format."
+    ),
+    "coverage_start": N_("The coverage start month is too far from the current month."),
+    "through": N_("A quote runs from this month up to the prepayment limit."),
+    "date": N_("A declared day must be a past day, after the coverage start, listed once."),
+    "days": N_("Too many days are declared for one month."),
+}
+_FIELD_PROBLEMS["payer_phone"] = _FIELD_PROBLEMS["phone"]
+_MONTHS = re.compile(r"\b(\d{4})-(\d{2})\b")
+# Positions in a nested field path, as an operator counts them (dependents[0] is the first).
+_POSITIONS = {"dependents": N_("dependent {number}"), "days": N_("day {number}")}
+
+
+def _problem(field: str, message: str | None, details: Mapping[str, object]) -> str | None:
+    """The message id (and its values) saying what is wrong with ``field``."""
+    last = re.sub(r"\[\d+\]", "", field).rsplit(".", 1)[-1]
+    if last == "amount_centimes" and "maximum_centimes" in details:
+        return N_(
+            "This is more than is owed up to the prepayment limit: at most {maximum} can be "
+            "taken now."
+        )
+    if last == "coverage_start" and message and len(_MONTHS.findall(message)) == 2:
+        return N_("The coverage start must be between {earliest} and {latest}.")
+    return _FIELD_PROBLEMS.get(last)
+
+
+def _problem_values(message: str | None, details: Mapping[str, object]) -> dict[str, str]:
+    """The figures a sentence names, taken from the answer's data, never from its words."""
+    values: dict[str, str] = {}
+    maximum = details.get("maximum_centimes")
+    if isinstance(maximum, int) or (isinstance(maximum, str) and maximum.isdigit()):
+        values["maximum"] = format_mad(int(maximum))
+    months = [f"{m}/{y}" for y, m in _MONTHS.findall(message or "")]
+    if len(months) == 2:
+        values["earliest"], values["latest"] = months
+    return values
 
 
 def _field_label(field: str) -> tuple[str, bool] | None:
@@ -287,30 +358,48 @@ def _field_label(field: str) -> tuple[str, bool] | None:
     return (_FIELD_LABELS[last], True) if last in _FIELD_LABELS else None
 
 
+def _field_name(field: str, _: Callable[[str], str]) -> str:
+    """``dependents[1].cin`` → ``CIN (dependent 2)``, in the operator's language."""
+    found = _field_label(field)
+    if found is None:
+        return field
+    label, with_path = found
+    if not with_path:
+        return _(label)
+    where = [
+        _(_POSITIONS[name]).format(number=int(index) + 1)
+        for name, index in re.findall(r"([a-z_]+)\[(\d+)\]", field)
+        if name in _POSITIONS
+    ]
+    return f"{_(label)} ({', '.join(where)})" if where else _(label)
+
+
 def explain(
-    code: str, lang: str, *, server_message: str | None = None, field: str | None = None
+    code: str,
+    lang: str,
+    *,
+    server_message: str | None = None,
+    field: str | None = None,
+    details: Mapping[str, object] | None = None,
 ) -> str:
     """One translated sentence for the operator, naming ``field`` when there is one.
 
-    An unknown code still says something useful: the server's own message, with the code.
+    ``server_message`` is a server's English text, shown only when it is the terminal's
+    own message id (``bad_input``, ``receipt_invalid``); otherwise what is wrong is told
+    from the code, the field and the figures in ``details``. An unknown code is named.
     """
     _ = translator(lang)
     meaning = _MEANINGS.get(code)
     if meaning is not None:
         parts = [_(meaning.sentence)]
-        if meaning.with_detail and server_message:
-            parts.append(_("Details: {detail}").format(detail=server_message))
-    elif server_message:
-        text = _("The server refused the operation ({code}): {message}")
-        parts = [text.format(code=code, message=server_message)]
+        if meaning.with_detail and server_message and _(server_message) != server_message:
+            parts.append(_(server_message))  # a message id of the terminal's own, translated
+        elif code == "validation_failed" and field:
+            problem = _problem(field, server_message, details or {})
+            if problem is not None:
+                parts.append(_(problem).format(**_problem_values(server_message, details or {})))
     else:
-        parts = [_("Unexpected error ({code}). Call support if it persists.").format(code=code)]
+        parts = [_("The server refused the operation ({code}).").format(code=code)]
     if field:
-        found = _field_label(field)
-        if found is None:
-            shown = field
-        else:
-            label, with_path = found
-            shown = f"{_(label)} ({field})" if with_path else _(label)
-        parts.append(_("Field: {field}").format(field=shown))
+        parts.append(_("Field: {field}").format(field=_field_name(field, _)))
     return " ".join(parts)

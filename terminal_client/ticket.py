@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from terminal_client.i18n import N_, translator
 from terminal_client.money import format_mad
+from terminal_client.rights import rights_reason
 
 __all__ = ["HEADER", "LINE_WIDTH", "render_ticket"]
 
@@ -112,6 +113,9 @@ def _body(claims: Mapping[str, Any], _: Callable[[str], str]) -> list[tuple[str,
     values = dict(claims)
     if values.get("kind") == "reversal" and isinstance(values.get("amount_centimes"), int):
         values["amount_centimes"] = -values["amount_centimes"]  # money going back out
+    if values.get("certificate") == "rights":
+        # The signed ``reason`` is the service's English; the worker reads the rule it names.
+        values["reason"] = rights_reason(values, _)
     return [
         (_(label), show(values[key], _))
         for key, label, show in _DETAILS

@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import re
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
+from terminal_client.api import NetworkUnreachable, ServiceError, Terminal
+from terminal_client.commands.asking import confirm
 from terminal_client.commands.context import (
     CASABLANCA,
     BadInput,
@@ -15,7 +17,10 @@ from terminal_client.commands.context import (
     need_session,
     print_receipt_of,
 )
-from terminal_client.money import format_mad, parse_mad
+from terminal_client.coverage import Coverage, cover
+from terminal_client.i18n import N_
+from terminal_client.money import AmountError, format_mad, parse_mad
+from terminal_client.rights import STATUSES, rights_reason
 from terminal_client.ticket import render_ticket
 
 
@@ -41,28 +46,52 @@ def quote(ctx: Context, args: argparse.Namespace) -> int:
 def amount_of(text: str) -> int:
     try:
         return parse_mad(text)
-    except ValueError as exc:
-        raise BadInput(str(exc), "amount") from None
+    except AmountError as exc:
+        raise BadInput(exc.message_id, "amount") from None
 
 
 def pay(ctx: Context, args: argparse.Namespace) -> int:
     terminal = need_session(ctx)
-    amount = amount_of(args.amount)
-    body: dict[str, Any] = {
-        "registration_number": args.registration_number,
-        "amount_centimes": amount,
-    }
-    if args.payer_phone:
-        body["payer_phone"] = args.payer_phone
-    label = f"pay {args.registration_number} {format_mad(amount)}"
+    return collect(
+        ctx,
+        terminal,
+        args.registration_number,
+        amount_of(args.amount),
+        ask=not args.yes,
+        payer_phone=args.payer_phone,
+        width=args.width,
+    )
+
+
+def collect(
+    ctx: Context,
+    terminal: Terminal,
+    registration_number: str,
+    amount: int,
+    *,
+    ask: bool = True,
+    payer_phone: str | None = None,
+    width: Literal[58, 80] = 58,
+) -> int:
+    """Show whose account the money goes to and what it pays for, ask, then collect."""
+    if amount <= 0:
+        raise BadInput(N_("The amount must be more than 0 MAD."), "amount")
+    show_collection(ctx, terminal, registration_number, amount)
+    if ask and not confirm(ctx, ctx._("Collect this amount? (y/n)")):
+        ctx.say(ctx._("Nothing was collected."))
+        return CANCELLED
+    body: dict[str, Any] = {"registration_number": registration_number, "amount_centimes": amount}
+    if payer_phone:
+        body["payer_phone"] = payer_phone
+    label = f"pay {registration_number} {format_mad(amount)}"
     outcome = terminal.write("POST", "/v1/contributions", body, label=label)
     if outcome.state == "queued":
         config = ctx.home.config()
         session = ctx.home.session() or {}
-        provisional = {
+        provisional: dict[str, Any] = {
             "kind": "collection",
             "receipt_number": f"#{outcome.seq}",
-            "registration_number": args.registration_number,
+            "registration_number": registration_number,
             "amount_centimes": amount,
             "months": [],
             "office": (config.get("office") or {}).get("code"),
@@ -70,11 +99,86 @@ def pay(ctx: Context, args: argparse.Namespace) -> int:
             "operator": session.get("username"),
             "signed_at": datetime.now(UTC).isoformat(),
         }
-        ctx.say(render_ticket(provisional, width=args.width, lang=ctx.lang, provisional=True))
+        ctx.say(render_ticket(provisional, width=width, lang=ctx.lang, provisional=True))
         ctx.say(ctx._("Queued: will be sent when the network is back"))
         return 6
-    print_receipt_of(ctx, answer_of(outcome), args.width)
+    print_receipt_of(ctx, answer_of(outcome), width)
     return 0
+
+
+# The operator answered no: nothing was collected, which a script must not take for success.
+CANCELLED = 1
+
+
+def show_collection(
+    ctx: Context, terminal: Terminal, registration_number: str, amount: int
+) -> None:
+    """The worker's name, office and the months ``amount`` pays, from the service's worker
+    file and quote. Offline, say that neither can be checked: the payment will be queued."""
+    try:
+        worker = terminal.get(f"/v1/workers/{registration_number}")
+        found = _quote_to_horizon(terminal, registration_number)
+    except NetworkUnreachable:
+        ctx.say(ctx._("The server cannot be reached: the worker's name cannot be checked."))
+        ctx.say(f"{ctx._('Registration number')}: {registration_number}")
+        ctx.say(f"{ctx._('Amount')}: {format_mad(amount)}")
+        return
+    name = f"{worker['first_name']} {worker['last_name']}"
+    ctx.say(f"{ctx._('Worker')}: {name} ({registration_number})")
+    office = (ctx.home.config().get("office") or {}).get("code")
+    if worker.get("enrolled_office") and worker["enrolled_office"] != office:
+        text = ctx._("Enrolled at another office: {office}")
+        ctx.say(text.format(office=worker["enrolled_office"]))
+    ctx.say(f"{ctx._('Amount')}: {format_mad(amount)}")
+    ctx.say(covers_text(ctx, cover(found, amount)))
+
+
+def _quote_to_horizon(terminal: Terminal, registration_number: str) -> Any:
+    """The quote as far ahead as a payment may go (the service refuses a ``through``
+    beyond its prepayment limit; then this month's quote is all it shows)."""
+    path = f"/v1/workers/{registration_number}/quote"
+    month = datetime.now(CASABLANCA).date().replace(day=1)
+    year, index = divmod(month.month - 1 + PREPAY_MONTHS, 12)
+    try:
+        return terminal.get(f"{path}?through={month.year + year:04d}-{index + 1:02d}")
+    except ServiceError as exc:
+        if exc.field != "through":
+            raise
+        return terminal.get(path)
+
+
+# docs/enrollment.md: a worker may prepay up to 12 months ahead.
+PREPAY_MONTHS = 12
+
+
+def _mm_yyyy(month: str) -> str:
+    return f"{month[5:7]}/{month[:4]}"
+
+
+def covers_text(ctx: Context, coverage: Coverage) -> str:
+    if coverage.too_much:
+        text = ctx._("This is more than is owed through {month}: at most {maximum}.")
+        return text.format(
+            month=_mm_yyyy(coverage.through), maximum=format_mad(coverage.owed_centimes)
+        )
+    parts = []
+    full = coverage.paid_in_full
+    if len(full) == 1:
+        parts.append(ctx._("pays {month} in full").format(month=_mm_yyyy(full[0])))
+    elif full:
+        text = ctx._("pays {first} to {last} in full ({count} months)")
+        parts.append(text.format(first=_mm_yyyy(full[0]), last=_mm_yyyy(full[-1]), count=len(full)))
+    if coverage.partly is not None:
+        month, taken, outstanding = coverage.partly
+        text = ctx._("pays {amount} of the {outstanding} owed for {month}")
+        parts.append(
+            text.format(
+                amount=format_mad(taken),
+                outstanding=format_mad(outstanding),
+                month=_mm_yyyy(month),
+            )
+        )
+    return f"{ctx._('This amount')}: {'; '.join(parts)}."
 
 
 def declare_day(ctx: Context, args: argparse.Namespace) -> int:
@@ -109,10 +213,11 @@ def rights(ctx: Context, args: argparse.Namespace) -> int:
     terminal = need_session(ctx)
     found = terminal.get(f"/v1/workers/{args.registration_number}/rights")
     state = found["rights"]
-    ctx.say(f"{ctx._('Rights')}: {ctx._(state['status'])}")
+    status = STATUSES.get(state["status"], state["status"])
+    ctx.say(f"{ctx._('Rights')}: {ctx._(status)}")
     if state.get("covered_through"):
-        ctx.say(f"{ctx._('Covered through')}: {state['covered_through'][:7]}")
-    ctx.say(state["reason"])
+        ctx.say(f"{ctx._('Covered through')}: {_mm_yyyy(state['covered_through'])}")
+    ctx.say(rights_reason(state, ctx._))
     return 0
 
 

@@ -85,7 +85,7 @@ def test_activate_login_enroll_quote_pay_and_verify_the_receipt(
     code, out, _ = terminal.run("quote", number)
     assert code == 0
     assert "MAD" in out
-    code, out, err = terminal.run("pay", number, "155,77")
+    code, out, err = terminal.run("pay", "--yes", number, "155,77")
     assert code == 0, err
     assert "155,77 MAD" in out
     receipt = next(x for x in out.split() if x.startswith("R-CASHPLUS-"))
@@ -110,7 +110,7 @@ def test_three_payments_during_an_outage_are_collected_once_each_after_sync(
     server.process.terminate()
     server.process.wait(timeout=10)
     for amount in ("10,00", "20,00", "30,00"):
-        code, out, _ = terminal.run("pay", number, amount)
+        code, out, _ = terminal.run("pay", "--yes", number, amount)
         assert code == 6  # queued: safe in the outbox, a provisional ticket printed
         assert amount in out
     code, out, _ = terminal.run("outbox", "list")
@@ -167,7 +167,7 @@ def test_the_day_reads_in_arabic_and_a_rotated_key_keeps_working(
 ) -> None:
     terminal, _ = counter
     number = _enroll(terminal, tmp_path)
-    assert terminal.run("pay", number, "50")[0] == 0
+    assert terminal.run("pay", "--yes", number, "50")[0] == 0
     code, arabic, err = terminal.run("--lang", "ar", "day")
     assert code == 0, err
     assert any("\u0600" <= ch <= "\u06ff" for ch in arabic)
@@ -179,9 +179,9 @@ def test_the_day_reads_in_arabic_and_a_rotated_key_keeps_working(
     code, _, err = terminal.run("rotate-key")
     assert code == 0, err
     # The service ended the session bound to the old key: sign in again, then collect.
-    assert terminal.run("pay", number, "10")[0] == 4
+    assert terminal.run("pay", "--yes", number, "10")[0] == 4
     assert terminal.run("login", "op.cp-01", stdin=E2E_PASSWORD + "\n")[0] == 0
-    assert terminal.run("pay", number, "10")[0] == 0
+    assert terminal.run("pay", "--yes", number, "10")[0] == 0
     assert _collections(database_url) == 2
 
 
@@ -242,4 +242,4 @@ def test_a_rotation_interrupted_after_the_service_accepted_it_is_recovered(
     assert code == 0, err
     assert "key rotation" in out
     assert not Home(terminal.home).staged_key_file.exists()
-    assert terminal.run("pay", number, "10")[0] == 0
+    assert terminal.run("pay", "--yes", number, "10")[0] == 0

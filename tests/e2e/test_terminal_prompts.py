@@ -60,8 +60,7 @@ def test_enrollment_prompts_ask_again_for_a_malformed_answer(signed_in_home: Pat
         "0612345678",
         "12 rue des Orangers",
         "Rabat",
-        "ARTISAN",
-        "REGISTERED",
+        "ARTISAN",  # the code, or its number in the menu; its one bracket is then taken
         "ART-2023-0042",
         this_month(),
         # One child, typed in French: the relation word and "oui"/"non" are understood.
@@ -87,7 +86,9 @@ def test_enrollment_prompts_ask_again_for_a_malformed_answer(signed_in_home: Pat
     assert child.exitstatus == 0
 
 
-def test_pay_prints_a_ticket_with_the_amount(signed_in_home: Path, tmp_path: Path) -> None:
+def test_pay_names_the_worker_asks_then_prints_a_ticket_with_the_amount(
+    signed_in_home: Path, tmp_path: Path
+) -> None:
     payload = tmp_path / "worker.json"
     payload.write_text(json.dumps(worker_payload()))
     enroll = _spawn(signed_in_home, "enroll", "--from-json", str(payload))
@@ -95,6 +96,9 @@ def test_pay_prints_a_ticket_with_the_amount(signed_in_home: Path, tmp_path: Pat
     number = enroll.match.group(1)
     enroll.expect(pexpect.EOF)
     child = _spawn(signed_in_home, "pay", number, "100")
+    child.expect(f"Fatima El Amrani \\({number}\\)")
+    child.expect(r"\(o/n\): ")
+    child.sendline("o")
     child.expect("100,00 MAD")
     child.expect(pexpect.EOF)
     child.close()

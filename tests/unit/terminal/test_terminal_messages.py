@@ -71,23 +71,73 @@ def test_a_queued_write_tells_the_operator_it_is_saved() -> None:
     assert "sera envoyée plus tard" in explain("network_unreachable", "fr")
 
 
-def test_an_unknown_code_falls_back_to_the_servers_own_message() -> None:
+def test_an_unknown_code_is_named_without_the_servers_english() -> None:
     sentence = explain("quota_exceeded", "fr", server_message="daily quota exceeded")
-    assert sentence == "Le serveur a refusé l'opération (quota_exceeded) : daily quota exceeded"
+    assert sentence == "Le serveur a refusé l'opération (quota_exceeded)."
 
 
 def test_an_unknown_code_without_a_message_still_names_the_code() -> None:
     assert "(quota_exceeded)" in explain("quota_exceeded", "ar")
 
 
-def test_validation_errors_add_the_servers_detail() -> None:
+def test_a_zero_amount_refused_by_the_server_reads_in_french_not_in_pydantics_english() -> None:
     sentence = explain(
-        "validation_failed", "fr", server_message="bracket must be 1 to 5", field="bracket"
+        "validation_failed",
+        "fr",
+        server_message="amount_centimes: Input should be greater than 0",
+        field="amount_centimes",
     )
-    assert sentence == (
-        "Une information manque ou n'est pas valide. Corrigez-la et réessayez. "
-        "Détail : bracket must be 1 to 5 Champ : Tranche"
+    assert "Input should" not in sentence
+    assert "Ce montant n'est pas accepté : il doit être supérieur à 0 MAD" in sentence
+    assert sentence.endswith("Champ : Montant")
+
+
+def test_the_horizon_refusal_gives_the_maximum_as_an_amount() -> None:
+    sentence = explain(
+        "validation_failed",
+        "ar",
+        server_message="amount_centimes: more than is owed through 2027-12; at most 269997",
+        field="amount_centimes",
+        details={"maximum_centimes": 269997},
     )
+    assert "more than" not in sentence
+    assert "2 699,97 MAD" in sentence
+
+
+def test_a_coverage_start_out_of_range_names_the_allowed_months() -> None:
+    sentence = explain(
+        "validation_failed",
+        "fr",
+        server_message="coverage_start: must be between 2025-11 and 2027-11",
+        field="coverage_start",
+    )
+    assert "entre 11/2025 et 11/2027" in sentence
+    assert "must be" not in sentence
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_fishing_worker_without_declared_days_is_told_to_declare_them(lang: str) -> None:
+    sentence = explain(
+        "no_declared_days",
+        lang,
+        server_message="amount_centimes: no declared days",
+        field="amount_centimes",
+    )
+    assert "declare-day" in sentence
+    assert "no declared days" not in sentence
+    assert exit_code("no_declared_days") == 3
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize(
+    "message",
+    ["Type the amount in digits, for example 218 or 218,50.", "An amount cannot be negative."],
+)
+def test_what_the_terminal_itself_refuses_is_said_in_the_operators_language(
+    lang: str, message: str
+) -> None:
+    sentence = explain("bad_input", lang, server_message=message, field="amount")
+    assert message not in sentence
 
 
 def test_rule_refusals_do_not_repeat_the_developers_message() -> None:
@@ -101,7 +151,8 @@ def test_rule_refusals_do_not_repeat_the_developers_message() -> None:
         ("cin", "Champ : CIN"),
         ("amount_centimes", "Champ : Montant"),
         ("supervisor.username", "Champ : Identifiant du superviseur"),
-        ("dependents[1].cin", "Champ : CIN (dependents[1].cin)"),
+        ("dependents[1].cin", "Champ : CIN (ayant droit 2)"),
+        ("days[0].date", "Champ : Jour (jour 1)"),
         ("frobnication", "Champ : frobnication"),
     ],
 )
