@@ -444,7 +444,7 @@ def statement_html(statement: dict[str, Any], jws: str, lang: str = DEFAULT_LANG
         f"<p>{escape(t('statement.digest'))} <code>{escape(statement['collections_digest'])}</code>"
         f"<br>{escape(t('statement.settled', date=on, time=at))}</p>",
         f"<h2>{escape(t('section.signature'))}</h2>",
-        f"<p>{escape(t('statement.jws', keys='/v1/keys'))}</p>",
+        f"<p>{_markup(lang, 'statement.jws', keys=f'<code>{_code("/v1/keys")}</code>')}</p>",
         f'<pre dir="ltr">{escape(jws)}</pre>',
     ]
     return _page(lang, title, "".join(parts))
