@@ -22,6 +22,7 @@ from agent_api.clock import CASABLANCA
 from reconciliation.report_labels import CATALOGS, DEFAULT_LANGUAGE, text
 
 Cell = tuple[str, bool]  # (HTML, numeric)
+KEYS_ADDRESS = "<code><bdi>/v1/keys</bdi></code>"  # where the statement's key is published
 
 _STYLE = """
 body{font-family:system-ui,sans-serif;margin:2em;color:#111;font-size:15px}
@@ -444,7 +445,7 @@ def statement_html(statement: dict[str, Any], jws: str, lang: str = DEFAULT_LANG
         f"<p>{escape(t('statement.digest'))} <code>{escape(statement['collections_digest'])}</code>"
         f"<br>{escape(t('statement.settled', date=on, time=at))}</p>",
         f"<h2>{escape(t('section.signature'))}</h2>",
-        f"<p>{_markup(lang, 'statement.jws', keys=f'<code>{_code("/v1/keys")}</code>')}</p>",
+        f"<p>{_markup(lang, 'statement.jws', keys=KEYS_ADDRESS)}</p>",
         f'<pre dir="ltr">{escape(jws)}</pre>',
     ]
     return _page(lang, title, "".join(parts))
