@@ -64,7 +64,7 @@ from qurb.migrate import upgrade
 # workers a counter leave room for about 1,000 collections a second over the three runs that
 # share them (closed loop, paced, a day), twice what this machine reaches.
 WORKERS_PER_TERMINAL = 24
-# DESIGN.md: about 90,000 payments a working day (2.5 a second over ten opening hours), peaks
+# docs/design.md: about 90,000 payments a working day (2.5 a second over ten opening hours), peaks
 # several times that, and a node sized for ten times the load: 100 collections a second.
 DESIGN_PEAK_COLLECTIONS = 100.0
 # A counter's day, where collections are half of what counters send, run at 100 requests a

@@ -74,7 +74,7 @@ class HubLine:
 
 @dataclass(frozen=True, slots=True)
 class LedgerEntry:
-    """One line of the CNSS ledger export (``shared/formats/cnss-ledger-export.md``)."""
+    """One line of the CNSS ledger export (``docs/formats/cnss-ledger-export.md``)."""
 
     entry_id: str  # ID_ECRITURE
     value_date: date  # DATE_VALEUR

@@ -1,4 +1,4 @@
-"""The bank's ISO 20022 camt.053 end-of-day statement (``shared/formats/bank-statement.md``):
+"""The bank's ISO 20022 camt.053 end-of-day statement (``docs/formats/bank-statement.md``):
 read the transactions on the CNSS collection account, and write statements for the simulator.
 
 Versions ``camt.053.001.02`` to ``.08`` are read. They differ where reconciliation looks:

@@ -1,4 +1,4 @@
-"""The CNSS ledger export (``shared/formats/cnss-ledger-export.md``): read it, refuse it whole
+"""The CNSS ledger export (``docs/formats/cnss-ledger-export.md``): read it, refuse it whole
 when it is corrupt, and write it (for the simulator and the benchmark).
 
 The file is the counterpart's, read exactly as CNSS produces it: UTF-8 (BOM or not), ``;``,

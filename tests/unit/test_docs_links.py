@@ -14,7 +14,7 @@ DOCUMENTS = sorted([ROOT / "README.md", *(ROOT / "docs").rglob("*.md")])
 # [text](target) and [text]: target; the target up to a space or a closing parenthesis.
 LINK = re.compile(r"\[[^\]]*\]\(\s*([^)\s]*)[^)]*\)|^\s*\[[^\]]+\]:\s*(\S+)", re.MULTILINE)
 FENCE = re.compile(r"^```.*?^```", re.MULTILINE | re.DOTALL)
-OUTSIDE = re.compile(r"\.\./shared\b|\bshared/DESIGN\.md|/work/shared\b")
+OUTSIDE = re.compile(r"\bshared/")
 
 
 def _links(text: str) -> list[str]:

@@ -1,5 +1,5 @@
 """The CNSS ledger export, read exactly as CNSS writes it and refused whole when corrupt
-(``shared/formats/cnss-ledger-export.md``); and the decimal-comma amounts it carries."""
+(``docs/formats/cnss-ledger-export.md``); and the decimal-comma amounts it carries."""
 
 from __future__ import annotations
 
