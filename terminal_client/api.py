@@ -2,16 +2,22 @@
 every write through the outbox.
 
 Reads fail at once when the network is down; writes are queued and the operator is told so.
+A link that accepts but never answers is given up after :class:`Patience` allows (a
+connection within 5 s, the whole answer within 8 s by default): the operator is told it is
+waiting, and once the service was not reached, the rest of the command does not wait again.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import queue
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
+from urllib.parse import quote
 
 import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -29,7 +35,32 @@ RETRY_LATER = frozenset({409, 500, 502, 503, 504})
 
 
 class NetworkUnreachable(Exception):
-    """The service could not be reached."""
+    """The service could not be reached, or did not answer in time; nothing was recorded."""
+
+
+@dataclass(frozen=True)
+class Patience:
+    """How long the terminal waits for the service, in seconds.
+
+    ``connect`` bounds opening the connection, ``total`` the whole exchange (a server that
+    accepts and then says nothing is given up after ``total``); after ``notice`` the
+    operator is told the terminal is waiting. Writes given up on stay in the outbox: the
+    next command sends the identical request, which the service answers exactly once.
+    """
+
+    connect: float = 5.0
+    total: float = 8.0
+    notice: float = 1.0
+
+    def __post_init__(self) -> None:
+        if not (self.connect > 0 and self.total > 0 and self.notice >= 0):
+            raise ValueError("waiting times must be positive")
+
+
+def segment(text: str) -> str:
+    """``text`` as one URL path segment: what an operator typed (``#12``, ``a/b``) never
+    becomes a fragment, a query or another path."""
+    return quote(text, safe="")
 
 
 @dataclass
@@ -78,18 +109,67 @@ class Terminal:
         passphrase: bytes | None = None,
         http: httpx.Client | None = None,
         clock: Callable[[], float] = time.time,
-        timeout: float = 10.0,
+        patience: Patience | None = None,
+        waiting: Callable[[float], None] | None = None,
     ) -> None:
         self.home = home
         self._passphrase = passphrase
         self._key: Ed25519PrivateKey | None = None
-        self._http = http or httpx.Client(timeout=timeout)
+        self.patience = patience or Patience()
+        # httpx's own limits are the backstop; the whole exchange is bounded in _exchange.
+        limits = httpx.Timeout(self.patience.total, connect=self.patience.connect)
+        self._http = http or httpx.Client(timeout=limits)
         self._clock = clock
+        self._waiting = waiting
+        self._unreachable = False
         self.outbox = Outbox(home.outbox_file)
 
     def close(self) -> None:
         self.outbox.close()
         self._http.close()
+
+    # -- the exchange, bounded in time ----------------------------------------------------
+    def _exchange(
+        self, method: str, url: str, *, content: bytes = b"", headers: dict[str, str] | None = None
+    ) -> httpx.Response:
+        """One request and its whole answer within ``patience.total`` seconds, or
+        ``httpx.TransportError``. Once the service was not reached, later requests of the
+        same command fail at once: the operator waits once, not once per request.
+
+        The request runs on a helper thread so that the wait is bounded whatever the link
+        does (httpx's read timeout restarts with every byte a slow link trickles in), and
+        Ctrl-C still stops the program at once. An abandoned request may still reach the
+        service: for a write that is harmless, the outbox resends the identical request.
+        """
+        if self._unreachable:
+            raise httpx.ConnectError("the service was not reached earlier in this command")
+        answers: queue.SimpleQueue[httpx.Response | BaseException] = queue.SimpleQueue()
+
+        def attempt() -> None:
+            try:
+                answers.put(self._http.request(method, url, content=content, headers=headers))
+            # Whatever happens is handed over to the waiting thread and raised there.
+            except BaseException as exc:  # noqa: BLE001
+                answers.put(exc)
+
+        threading.Thread(target=attempt, name="qurb-request", daemon=True).start()
+        started = time.monotonic()
+        try:
+            answer = answers.get(timeout=min(self.patience.notice, self.patience.total))
+        except queue.Empty:
+            if self._waiting is not None:
+                self._waiting(self.patience.total)
+            remaining = self.patience.total - (time.monotonic() - started)
+            try:
+                answer = answers.get(timeout=max(remaining, 0.0))
+            except queue.Empty:
+                self._unreachable = True
+                raise httpx.ReadTimeout(f"no answer within {self.patience.total:g} s") from None
+        if isinstance(answer, httpx.TransportError):
+            self._unreachable = True
+        if isinstance(answer, BaseException):
+            raise answer
+        return answer
 
     # -- keys and session -----------------------------------------------------------------
     @property
@@ -155,7 +235,7 @@ class Terminal:
             authorization=f"Bearer {token}" if token else None,
         )
         try:
-            response = self._http.get(self.server + path, headers=headers)
+            response = self._exchange("GET", self.server + path, headers=headers)
         except httpx.TransportError as exc:
             raise NetworkUnreachable(str(exc)) from None
         body = _json(response)
@@ -165,7 +245,7 @@ class Terminal:
 
     def healthy(self) -> bool:
         try:
-            return self._http.get(self.server + "/healthz").status_code == 200
+            return self._exchange("GET", self.server + "/healthz").status_code == 200
         except httpx.TransportError:
             return False
 
@@ -226,7 +306,7 @@ class Terminal:
         if not item.offline and self._clock() - item.created > ONLINE_MARGIN_SECONDS:
             item = self._as_offline(item)
         try:
-            response = self._http.request(
+            response = self._exchange(
                 item.method, self.server + item.path, content=item.body, headers=item.headers
             )
         except httpx.TransportError:

@@ -4,24 +4,36 @@ Every write is signed and stored in the outbox before it is sent; when the netwo
 it is queued, the operator gets a provisional ticket, and the next command (or
 ``outbox sync``) sends it. Errors are sentences an operator understands, in French or
 Arabic, and each maps to a documented exit code (docs/terminal.md).
+
+The operator never sees a Python traceback: Ctrl-C or the end of input at a prompt stops
+with one sentence, and an error nobody foresaw is written to ``errors.log`` in the
+terminal's folder for support while the operator is told where it is.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
+import traceback
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from terminal_client import commands
-from terminal_client.api import NetworkUnreachable, ServiceError, Terminal
+from terminal_client.api import NetworkUnreachable, Patience, ServiceError, Terminal
+from terminal_client.commands.context import Explained
 from terminal_client.home import Home, HomeError, default_home
-from terminal_client.i18n import LANGUAGES
-from terminal_client.messages import exit_code, explain
+from terminal_client.i18n import LANGUAGES, N_
+from terminal_client.messages import Exit, exit_code, explain
 from terminal_client.receipts import ReceiptInvalid
 
 Runner = Callable[[commands.Context, argparse.Namespace], int]
+
+INTERRUPTED = 130  # 128 + SIGINT: what shells report for a program stopped by Ctrl-C
+TIMEOUT_VARIABLES = ("QURB_TERMINAL_TIMEOUT", "QURB_TERMINAL_CONNECT_TIMEOUT")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -31,26 +43,53 @@ def main(argv: Sequence[str] | None = None) -> int:
     context = commands.Context(home=home, lang=lang, out=sys.stdout, err=sys.stderr)
     run: Runner = args.run
     try:
+        context.patience = _patience(context, args)
         return run(context, args)
     except REFUSALS as exc:
-        return _fail(context, *_describe(exc))
+        return _refuse(context, exc)
+    except (KeyboardInterrupt, EOFError) as exc:
+        return _stopped(context, exc)
     except BrokenPipeError:
         # The reader (| head, a closed pager) went away: nothing left to say to it.
         sys.stderr.close()
         return 0
+    except Exception as exc:  # noqa: BLE001 - the last guard: a sentence, never a traceback
+        return _unexpected(context, args, exc)
     finally:
-        context.close()
+        with contextlib.suppress(Exception, KeyboardInterrupt):
+            context.close()
 
 
-REFUSALS = (ServiceError, NetworkUnreachable, HomeError, ReceiptInvalid, commands.BadInput)
+REFUSALS = (
+    ServiceError,
+    NetworkUnreachable,
+    HomeError,
+    ReceiptInvalid,
+    commands.BadInput,
+    Explained,
+)
+
+
+def _refuse(context: commands.Context, exc: Exception) -> int:
+    if isinstance(exc, Explained):
+        print(exc.sentence, file=context.err)
+        return exc.status
+    return _fail(context, *_describe(exc))
 
 
 def _describe(exc: BaseException) -> tuple[str, str | None, str | None]:
     """(error code, message, field) of a refusal, for the operator's sentence."""
     if isinstance(exc, ServiceError):
+        if exc.code in _SUPERVISORS_OWN and _is_supervisor(exc.field):
+            # The approving supervisor's password was wrong (or their account locked); the
+            # operator's own session is fine. Only these codes without the field are the
+            # operator's own.
+            return _SUPERVISORS_OWN[exc.code], exc.message, exc.field
         return exc.code, exc.message, exc.field
     if isinstance(exc, NetworkUnreachable):
-        return "network_unreachable", None, None
+        # Queued writes never get here (they are answered with a provisional ticket): this
+        # is a read, or a write that is never queued, and nothing was recorded.
+        return "server_unreachable", None, None
     if isinstance(exc, HomeError):
         return exc.code, exc.message, None
     if isinstance(exc, ReceiptInvalid):
@@ -59,23 +98,130 @@ def _describe(exc: BaseException) -> tuple[str, str | None, str | None]:
     return "bad_input", str(exc), exc.field
 
 
+_SUPERVISORS_OWN = {
+    "invalid_credentials": "supervisor_credentials_refused",
+    "account_locked": "supervisor_account_locked",
+}
+
+
+def _is_supervisor(field: str | None) -> bool:
+    return field is not None and field.split(".", 1)[0] == "supervisor"
+
+
 def _fail(context: commands.Context, code: str, message: str | None, field: str | None) -> int:
     print(explain(code, context.lang, server_message=message, field=field), file=context.err)
     return exit_code(code)
 
 
+def _stopped(context: commands.Context, stop: BaseException) -> int:
+    """Ctrl-C, or the end of input where an answer was expected: one sentence, no trace."""
+    if isinstance(stop, KeyboardInterrupt):
+        sentence, status = N_("Interrupted (Ctrl-C): stopped here."), INTERRUPTED
+    else:
+        sentence, status = N_("No answer was typed: stopped here."), Exit.BAD_INPUT
+    print(file=context.err)  # off the prompt's line
+    print(context._(sentence), file=context.err)
+    _say_what_waits(context)
+    return status
+
+
+def _say_what_waits(context: commands.Context) -> None:
+    """A write signed before the stop stays in the outbox and leaves with the next command."""
+    terminal = context.opened_terminal()
+    with contextlib.suppress(Exception):
+        waiting = len(terminal.outbox.pending()) if terminal is not None else 0
+        if waiting:
+            text = context._("Writes waiting in the outbox: {count}. The next command sends them.")
+            print(text.format(count=waiting), file=context.err)
+
+
+def _unexpected(context: commands.Context, args: argparse.Namespace, exc: Exception) -> int:
+    try:
+        where: Path | None = context.home.record_error(_error_report(args, exc))
+    except OSError:
+        where = None
+    if where is None:
+        text = context._("Unexpected error: the command stopped. Call support.")
+    else:
+        text = context._(
+            "Unexpected error: the command stopped. The details for support are in {path}."
+        ).format(path=where)
+    print(text, file=context.err)
+    _say_what_waits(context)
+    return Exit.ERROR
+
+
+def _error_report(args: argparse.Namespace, exc: BaseException) -> str:
+    """Where the program failed, for support: the command, the exception's type and the
+    code's path through the program (file, line, function). Neither the exception's
+    message, the arguments, a variable nor a line of source is written: any of them may
+    hold a CIN, a phone number or a password."""
+    command = getattr(args.run, "__name__", "?")
+    stamp = datetime.now(UTC).isoformat(timespec="seconds")
+    lines = [f"{stamp} qurb-terminal {command}: {type(exc).__qualname__}\n"]
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        lines.append("Traceback (most recent call last):\n")
+        lines += [
+            f'  File "{frame.filename}", line {frame.lineno}, in {frame.name}\n'
+            for frame in traceback.extract_tb(current.__traceback__)
+        ]
+        lines.append(f"{type(current).__module__}.{type(current).__qualname__}\n")
+        current = current.__cause__ or current.__context__
+        if current is not None:
+            lines.append("-- while handling, or caused by:\n")
+    return "".join(lines) + "\n"
+
+
 def _configured_lang(home: Home) -> str:
     try:
         lang = str(home.config().get("lang", "fr"))
-    except HomeError:
+    except (HomeError, OSError, ValueError, AttributeError):
         return "fr"
     return lang if lang in LANGUAGES else "fr"
+
+
+def _seconds(text: str) -> float:
+    value = float(text)
+    if not 0 < value < 3600:
+        raise ValueError(text)
+    return value
+
+
+def _patience(context: commands.Context, args: argparse.Namespace) -> Patience:
+    """How long to wait for the server: the flags, else the environment, else 5 s to
+    connect and 8 s for the whole answer."""
+    chosen: list[float | None] = [args.timeout, args.connect_timeout]
+    for index, name in enumerate(TIMEOUT_VARIABLES):
+        if chosen[index] is None and os.environ.get(name):
+            try:
+                chosen[index] = _seconds(os.environ[name])
+            except ValueError:
+                text = context._("{name} must be a number of seconds above 0.")
+                raise Explained(text.format(name=name), Exit.BAD_INPUT) from None
+    total = chosen[0] or Patience.total
+    return Patience(connect=min(chosen[1] or Patience.connect, total), total=total)
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="qurb-terminal", description=__doc__)
     parser.add_argument("--home", type=Path, help="state folder (default ~/.qurb-terminal)")
     parser.add_argument("--lang", choices=LANGUAGES, help="fr (default) or ar")
+    parser.add_argument(
+        "--timeout",
+        type=_seconds,
+        metavar="SECONDS",
+        help="give up on a server that does not answer within this time (default 8,"
+        " or QURB_TERMINAL_TIMEOUT); a write is then queued",
+    )
+    parser.add_argument(
+        "--connect-timeout",
+        type=_seconds,
+        metavar="SECONDS",
+        help="give up on connecting after this time (default 5, or QURB_TERMINAL_CONNECT_TIMEOUT)",
+    )
     sub = parser.add_subparsers(required=True, metavar="COMMAND")
 
     def command(name: str, run: Runner, text: str) -> argparse.ArgumentParser:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,9 @@ from agent_api.protocol.keys import (
     public_key_raw,
     save_private_key,
 )
+
+# The error log keeps about its last mebibyte: the previous one is kept as errors.log.1.
+_ERROR_LOG_BYTES = 1 << 20
 
 
 class HomeError(Exception):
@@ -60,6 +64,24 @@ class Home:
     @property
     def outbox_file(self) -> Path:
         return self.path / "outbox.sqlite"
+
+    @property
+    def error_log(self) -> Path:
+        """Where errors nobody foresaw are written for support (never shown as a traceback).
+        Before ``init`` made the folder, the system's temporary folder holds it."""
+        if self.path.is_dir():
+            return self.path / "errors.log"
+        return Path(tempfile.gettempdir()) / "qurb-terminal-errors.log"
+
+    def record_error(self, report: str) -> Path:
+        """Append ``report`` to the error log (mode 0600); return where it was written."""
+        path = self.error_log
+        if path.exists() and path.stat().st_size > _ERROR_LOG_BYTES:
+            os.replace(path, path.with_name(path.name + ".1"))
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        with os.fdopen(fd, "a", encoding="utf-8") as handle:
+            handle.write(report)
+        return path
 
     # -- set-up ---------------------------------------------------------------------------
     def initialize(self, server: str, *, passphrase: bytes | None, lang: str) -> str:

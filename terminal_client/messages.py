@@ -33,6 +33,7 @@ class Exit(IntEnum):
     QUEUED = 6
     SERVER = 7
     RECEIPT_INVALID = 8
+    UNREACHABLE = 9
 
 
 class _Meaning(NamedTuple):
@@ -133,6 +134,22 @@ _MEANINGS: dict[str, _Meaning] = {
         N_(
             "This fishing-sector worker has no declared days yet, so nothing is owed. "
             "Declare the days worked first (declare-day), then collect."
+        ),
+        Exit.REFUSED,
+    ),
+    # The server's ``invalid_credentials`` naming the ``supervisor`` field: the approving
+    # supervisor's password was wrong, the operator's own session is untouched.
+    "supervisor_credentials_refused": _Meaning(
+        N_(
+            "The supervisor's username or password was refused. Your own session is still"
+            " open: the supervisor can type them again."
+        ),
+        Exit.REFUSED,
+    ),
+    "supervisor_account_locked": _Meaning(
+        N_(
+            "The supervisor's account is locked after too many wrong passwords: another"
+            " supervisor of this office can approve. Your own session is still open."
         ),
         Exit.REFUSED,
     ),
@@ -254,6 +271,13 @@ _MEANINGS: dict[str, _Meaning] = {
         Exit.RECEIPT_INVALID,
         with_detail=True,
     ),
+    # -- 9: not reached, nothing recorded ----------------------------------------------
+    "server_unreachable": _Meaning(
+        N_(
+            "The server cannot be reached: nothing was recorded. Check the network, then try again."
+        ),
+        Exit.UNREACHABLE,
+    ),
 }
 
 EXIT_CODES: Mapping[str, int] = MappingProxyType({c: m.exit for c, m in _MEANINGS.items()})
@@ -279,6 +303,7 @@ _FIELD_LABELS = {
     "coverage_start": N_("Coverage starts"),
     "username": N_("Username"),
     "password": N_("Password"),
+    "supervisor": N_("Supervisor"),
     "supervisor.username": N_("Supervisor username"),
     "supervisor.password": N_("Supervisor password"),
     "activation_code": N_("Activation code"),

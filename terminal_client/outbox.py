@@ -169,8 +169,23 @@ class Outbox:
             db.execute("UPDATE sequence SET last = last - 1 WHERE id = 1 AND last = ?", (seq,))
 
     def get(self, seq: int) -> Item:
+        found = self.find(seq)
+        if found is None:
+            raise KeyError(seq)
+        return found
+
+    def find(self, seq: int) -> Item | None:
+        """The write numbered ``seq`` (the number on a provisional ticket), if it is here."""
         row = self._connection.execute("SELECT * FROM outbox WHERE seq = ?", (seq,)).fetchone()
-        return _item(row)
+        return None if row is None else _item(row)
+
+    def refusal(self, seq: int) -> tuple[str, int, Any] | None:
+        """The last refusal of a write numbered ``seq``: its label, status and answer."""
+        row = self._connection.execute(
+            "SELECT label, status, response FROM refusals WHERE seq = ? ORDER BY id DESC LIMIT 1",
+            (seq,),
+        ).fetchone()
+        return None if row is None else (str(row[0]), int(row[1]), json.loads(row[2]))
 
     def pending(self) -> list[Item]:
         rows = self._connection.execute(

@@ -1,5 +1,6 @@
-"""Printing a ticket: its QR code in the terminal, as a PNG, and as a PDF for printers that
-only take files. The QR code holds the receipt's JWS itself, so the ticket verifies offline."""
+"""Printing a ticket: its QR code in the terminal, and the whole ticket (text and QR) as a
+PNG or a PDF for printers that only take files. The QR code holds the receipt's JWS itself,
+so the ticket verifies offline."""
 
 from __future__ import annotations
 
@@ -122,12 +123,10 @@ def _text_image(lines: Sequence[str], cols: int, width_px: int) -> Image.Image:
     return image.resize((image.width * scale, image.height * scale), Image.Resampling.NEAREST)
 
 
-def ticket_pdf(ticket_text: str, qr_data: str, path: Path, *, width: Literal[58, 80] = 58) -> None:
-    """A one-page PDF the width of the paper: the ticket in a monospace font, then the QR.
-
-    The page is drawn at the printer's 203 dpi and stored 1-bit, so nothing is resampled or
-    JPEG-blurred on the way to the printer (a blurred QR does not scan).
-    """
+def _ticket_page(ticket_text: str, qr_data: str, width: Literal[58, 80]) -> Image.Image:
+    """The whole ticket as the printer draws it: the width of the paper at 203 dpi, the
+    ticket's text (header, lines, amounts, where and when) in a monospace font, then the QR,
+    1-bit so that nothing blurs the QR on its way to the printer."""
     if width not in LINE_WIDTH:
         raise ValueError("tickets are 58 or 80 mm wide")
     printable = _PRINTABLE_DOTS[width]
@@ -139,4 +138,18 @@ def ticket_pdf(ticket_text: str, qr_data: str, path: Path, *, width: Literal[58,
     page = Image.new("L", (paper, margin + text.height + margin + qr.height + 2 * margin), 255)
     page.paste(text, (margin, margin))
     page.paste(qr.convert("L"), ((paper - qr.width) // 2, 2 * margin + text.height))
-    page.convert("1", dither=Image.Dither.NONE).save(path, format="PDF", resolution=_DPI)
+    return page.convert("1", dither=Image.Dither.NONE)
+
+
+def ticket_png(ticket_text: str, qr_data: str, path: Path, *, width: Literal[58, 80] = 58) -> None:
+    """The ticket as a PNG at the printer's 203 dpi: the same page as :func:`ticket_pdf`."""
+    _ticket_page(ticket_text, qr_data, width).save(path, format="PNG", dpi=(_DPI, _DPI))
+
+
+def ticket_pdf(ticket_text: str, qr_data: str, path: Path, *, width: Literal[58, 80] = 58) -> None:
+    """A one-page PDF the width of the paper: the ticket in a monospace font, then the QR.
+
+    The page is drawn at the printer's 203 dpi and stored 1-bit, so nothing is resampled or
+    JPEG-blurred on the way to the printer (a blurred QR does not scan).
+    """
+    _ticket_page(ticket_text, qr_data, width).save(path, format="PDF", resolution=_DPI)

@@ -3,14 +3,18 @@ checks that a terminal is activated and signed in, and sending the queue first."
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
-from terminal_client.api import Outcome, Terminal
+from terminal_client.api import Outcome, Patience, Terminal
 from terminal_client.home import Home, HomeError
 from terminal_client.i18n import translator
+from terminal_client.money import format_mad
+from terminal_client.outbox import Item
 from terminal_client.printing import qr_text
 from terminal_client.prompts import passphrase_from_environment, read_secret
 from terminal_client.receipts import decode_unverified
@@ -27,6 +31,16 @@ class BadInput(Exception):
         self.field = field
 
 
+class Explained(Exception):
+    """A refusal already worded for the operator: translated, with its figures filled in
+    (the CLI prints it as it is), and the exit status it gives (docs/terminal.md)."""
+
+    def __init__(self, sentence: str, status: int) -> None:
+        super().__init__(sentence)
+        self.sentence = sentence
+        self.status = status
+
+
 @dataclass
 class Context:
     home: Home
@@ -35,7 +49,9 @@ class Context:
     err: TextIO
     read_secret: Callable[[str], str] | None = None
     ask: Callable[[str], str] = input
+    patience: Patience = field(default_factory=Patience)
     _terminal: Terminal | None = field(default=None, repr=False)
+    _told_waiting: bool = field(default=False, repr=False)
 
     def _(self, text: str) -> str:
         return translator(self.lang)(text)
@@ -50,14 +66,27 @@ class Context:
             if config.get("encrypted"):
                 passphrase = (
                     passphrase_from_environment()
-                    or (self.read_secret or read_secret)("Passphrase: ").encode()
+                    or (self.read_secret or read_secret)(f"{self._('Passphrase')}: ").encode()
                 )
-            self._terminal = Terminal(self.home, passphrase=passphrase)
+            self._terminal = Terminal(
+                self.home, passphrase=passphrase, patience=self.patience, waiting=self._waiting
+            )
         return self._terminal
+
+    def _waiting(self, seconds: float) -> None:
+        """Said once a command, on stderr (stdout may be a ticket piped to a printer)."""
+        if not self._told_waiting:
+            self._told_waiting = True
+            text = self._("Waiting for the server… (giving up after {seconds} s)")
+            print(text.format(seconds=f"{seconds:g}"), file=self.err, flush=True)
 
     def close(self) -> None:
         if self._terminal is not None:
             self._terminal.close()
+
+    def opened_terminal(self) -> Terminal | None:
+        """The terminal if this command opened it (nothing is opened just to look)."""
+        return self._terminal
 
     def secret(self, prompt: str) -> str:
         return (self.read_secret or read_secret)(prompt)
@@ -126,3 +155,49 @@ def print_receipt_of(ctx: Context, body: Any, width: int = 58) -> None:
         claims = decode_unverified(str(receipt["receipt"]))
         ctx.say(render_ticket(claims, width=width, lang=ctx.lang))  # type: ignore[arg-type]
         ctx.say(qr_text(str(receipt["receipt"])))
+
+
+PAYMENT_PATH = "/v1/contributions"
+
+
+def _payload(item: Item) -> dict[str, Any]:
+    try:
+        body = json.loads(item.body) if item.body else {}
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def say_outbox_holdings(ctx: Context, terminal: Terminal) -> None:
+    """What this terminal holds that the service has not received: its queued collections
+    (count and cash, which is in the drawer but on no server total yet) and other writes."""
+    pending = terminal.outbox.pending()
+    payments = [i for i in pending if i.method == "POST" and i.path == PAYMENT_PATH]
+    cash = sum(int(_payload(i).get("amount_centimes", 0)) for i in payments)
+    ctx.say(ctx._("Held in this terminal's outbox, not yet sent to CNSS:"))
+    ctx.say(f"  {ctx._('Collections')}: {len(payments)}  {format_mad(cash)}")
+    if len(pending) > len(payments):
+        ctx.say(f"  {ctx._('Other operations')}: {len(pending) - len(payments)}")
+
+
+def provisional_claims(ctx: Context, item: Item) -> dict[str, Any] | None:
+    """The provisional ticket of a queued payment, rebuilt from what the outbox stored
+    (the same ticket ``pay`` printed); None for a write that is not a payment."""
+    if item.method != "POST" or item.path != PAYMENT_PATH:
+        return None
+    body = _payload(item)
+    config = ctx.home.config()
+    session = ctx.home.session() or {}
+    signed_with = item.headers.get("Authorization") or item.headers.get("authorization")
+    same_session = session.get("token") and signed_with == f"Bearer {session['token']}"
+    return {
+        "kind": "collection",
+        "receipt_number": f"#{item.seq}",
+        "registration_number": body.get("registration_number"),
+        "amount_centimes": body.get("amount_centimes"),
+        "months": [],
+        "office": (config.get("office") or {}).get("code"),
+        "terminal": config.get("terminal_id"),
+        "operator": session.get("username") if same_session else None,
+        "signed_at": datetime.fromtimestamp(item.created, UTC).isoformat(),
+    }

@@ -16,6 +16,7 @@ from terminal_client.commands.context import (
     answer_of,
     need_session,
     print_receipt_of,
+    say_outbox_holdings,
 )
 from terminal_client.coverage import Coverage, cover
 from terminal_client.i18n import N_
@@ -252,7 +253,11 @@ def certificate(ctx: Context, args: argparse.Namespace) -> int:
 def day(ctx: Context, args: argparse.Namespace) -> int:
     terminal = need_session(ctx)
     business_date = args.date or datetime.now(CASABLANCA).date().isoformat()
-    found = terminal.get(f"/v1/offices/current/day?business_date={business_date}")
+    try:
+        found = terminal.get(f"/v1/offices/current/day?business_date={business_date}")
+    except NetworkUnreachable:
+        say_outbox_holdings(ctx, terminal)  # what the server cannot count yet
+        raise
     ctx.say(f"{found['office']}  {found['business_date']}")
     ctx.say(f"{ctx._('Collections')}: {found['count']}  {format_mad(found['gross_centimes'])}")
     ctx.say(f"{ctx._('Reversals')}: {found['reversals']}  {format_mad(found['reversed_centimes'])}")

@@ -18,7 +18,10 @@ from terminal_client.commands.context import (
     need_session,
     sync_first,
 )
+from terminal_client.i18n import N_
 from terminal_client.prompts import passphrase_from_environment
+
+_ROLES = {"operator": N_("operator"), "supervisor": N_("supervisor")}
 
 
 def init(ctx: Context, args: argparse.Namespace) -> int:
@@ -26,9 +29,10 @@ def init(ctx: Context, args: argparse.Namespace) -> int:
     if args.encrypt:
         passphrase = passphrase_from_environment()
         if passphrase is None:
-            first = ctx.secret("Passphrase: ")
-            if ctx.secret("Passphrase again: ") != first or len(first) < 8:
-                raise BadInput("the passphrases differ or are shorter than 8 characters")
+            first = ctx.secret(f"{ctx._('Passphrase')}: ")
+            if ctx.secret(f"{ctx._('Passphrase again')}: ") != first or len(first) < 8:
+                text = N_("The passphrases differ or are shorter than 8 characters.")
+                raise BadInput(text, "passphrase")
             passphrase = first.encode()
     kid = ctx.home.initialize(args.server, passphrase=passphrase, lang=args.language)
     ctx.home.update_config(encrypted=passphrase is not None)
@@ -113,7 +117,7 @@ def login(ctx: Context, args: argparse.Namespace) -> int:
     terminal = need_activation(ctx)
     # What is queued goes first: it may be a key rotation whose answer was never stored.
     sync_first(ctx, terminal)
-    username = args.username or ctx.ask("Username: ").strip()
+    username = args.username or ctx.ask(f"{ctx._('Username')}: ").strip()
     password = ctx.secret(f"{ctx._('Password')}: ")
     outcome = terminal.write(
         "POST",
@@ -127,7 +131,8 @@ def login(ctx: Context, args: argparse.Namespace) -> int:
     ctx.home.save_session(
         {k: done[k] for k in ("token", "expires_at", "username", "full_name", "role", "office")}
     )
-    ctx.say(f"{done['full_name']} ({done['role']}) — {done['office']}")
+    role = _ROLES.get(str(done["role"]), str(done["role"]))
+    ctx.say(f"{done['full_name']} ({ctx._(role)}) — {done['office']}")
     sync_first(ctx, terminal)
     return 0
 

@@ -11,7 +11,7 @@ from PIL import Image
 
 from terminal_client import printing
 from terminal_client.i18n import LANGUAGES
-from terminal_client.printing import qr_png, qr_text, ticket_pdf
+from terminal_client.printing import qr_png, qr_text, ticket_pdf, ticket_png
 from terminal_client.ticket import render_ticket
 
 PLACE = {
@@ -253,3 +253,36 @@ def test_without_a_system_font_french_still_prints_with_pillows_font(
     assert path.read_bytes().startswith(b"%PDF-")
     with pytest.raises(ValueError, match="install DejaVu Sans Mono"):
         ticket_pdf(render_ticket(COLLECTION, lang="ar"), JWS, tmp_path / "ar.pdf")
+
+
+def _ink_bands(page: Image.Image) -> list[tuple[int, int]]:
+    """The runs of rows holding ink, top to bottom: a line of text each, the QR code last."""
+    bands: list[tuple[int, int]] = []
+    for y in range(page.height):
+        darkest, _ = page.crop((0, y, page.width, y + 1)).getextrema()
+        if isinstance(darkest, int) and darkest < 128:
+            if bands and bands[-1][1] == y - 1:
+                bands[-1] = (bands[-1][0], y)
+            else:
+                bands.append((y, y))
+    return bands
+
+
+@pytest.mark.parametrize(("width", "dots"), [(58, 464), (80, 639)])
+def test_the_png_is_the_whole_ticket_text_above_its_qr_code(
+    tmp_path: Path, width: Literal[58, 80], dots: int
+) -> None:
+    text = render_ticket(COLLECTION, width=width)
+    path = tmp_path / "ticket.png"
+    ticket_png(text, JWS, path, width=width)
+    with Image.open(path) as image:
+        assert image.format == "PNG"
+        assert image.width == dots  # as wide as the paper at the printer's 203 dpi
+        assert round(image.info["dpi"][0]) == 203
+        page = image.convert("L")
+    bands = _ink_bands(page)
+    qr_top, qr_bottom = bands[-1]
+    assert qr_bottom - qr_top > dots // 3  # the QR code, last and large enough to scan
+    # Above it, the ticket's lines: the header, the amount, the months, where and when.
+    assert len(bands) - 1 >= len(text.splitlines())
+    assert bands[0][0] < qr_top // 10
