@@ -96,6 +96,23 @@ def check_arabic_name(text: str) -> str:
     return name
 
 
+# A city's name holds letters; a run of 6 digits (separators aside) is a phone number typed
+# one question too late, and an address field is no place to store one (law 09-08: a phone is
+# personal data and is sealed where it belongs, not copied in clear into another column).
+_CITY_DIGIT_RUN = re.compile(r"[0-9]{6}")
+_CITY_SEPARATORS = re.compile(r"[\s.+()/-]+")
+
+
+def check_city(text: str) -> str:
+    """A city's name, cleaned: 1 to 60 characters with at least one letter, not a phone."""
+    city = _clean_name(unicodedata.normalize("NFC", text))
+    if _CITY_DIGIT_RUN.search(_CITY_SEPARATORS.sub("", city)):
+        raise ValueError("looks like a phone number, not a city: type the city's name")
+    if not any(c.isalpha() for c in city):
+        raise ValueError("must contain letters: the city's name")
+    return city
+
+
 def age_on(birth: date, on: date) -> int:
     """Completed years on ``on``; someone born on 29 February ages on 1 March in other years."""
     if on < birth:

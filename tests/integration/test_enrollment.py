@@ -93,6 +93,8 @@ def test_one_cin_one_worker_across_offices(
         ({"dependents": [spouse("BK998877", birth_date="2012-01-01")]}, "dependents[0].birth_date"),
         ({"dependents": [{**spouse("BK998877"), "cin": None}]}, "dependents[0].cin"),
         ({"dependents": [spouse("BE123456")]}, "dependents[0].cin"),
+        ({"city": "0612345678"}, "city"),
+        ({"city": "06 12 34 56 78"}, "city"),
         ({"nickname": "Fafa"}, "nickname"),
     ],
 )

@@ -9,6 +9,7 @@ from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, 
 
 from agent_api.domain.identity import (
     check_arabic_name,
+    check_city,
     check_latin_name,
     normalize_cin,
     normalize_phone,
@@ -56,7 +57,7 @@ Month = Annotated[
 Code = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9_]{1,23}$")]
 Sex = Literal["F", "M"]
 Text200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-City = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+City = Annotated[str, _checked(check_city), WithJsonSchema({"type": "string", "maxLength": 60})]
 Document = Annotated[
     str, StringConstraints(strip_whitespace=True, to_upper=True, min_length=1, max_length=40)
 ]

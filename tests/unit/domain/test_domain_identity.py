@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from agent_api.domain.identity import (
     age_on,
     check_arabic_name,
+    check_city,
     check_latin_name,
     mask_cin,
     normalize_cin,
@@ -128,3 +129,15 @@ def test_on_each_anniversary_the_age_is_the_number_of_years(birth: date, years: 
     if birth.year + years > 9999:
         return
     assert age_on(birth, birth.replace(year=birth.year + years)) == years
+
+
+@pytest.mark.parametrize("typed", ["Casablanca", " Aït  Melloul ", "Rabat 10000", "Fès"])
+def test_a_city_is_a_name_with_letters(typed: str) -> None:
+    assert check_city(typed) == " ".join(typed.split())
+
+
+@pytest.mark.parametrize("typed", ["0612345678", "06 12 34 56 78", "+212 6-12-34-56-78", "---"])
+def test_a_phone_number_or_no_letters_typed_as_a_city_is_refused(typed: str) -> None:
+    with pytest.raises(ValueError, match="city") as refused:
+        check_city(typed)
+    assert "12" not in str(refused.value)
