@@ -4,6 +4,7 @@ checks that a terminal is activated and signed in, and sending the queue first."
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -12,7 +13,8 @@ from zoneinfo import ZoneInfo
 
 from terminal_client.api import Outcome, Patience, Terminal
 from terminal_client.home import Home, HomeError
-from terminal_client.i18n import translator
+from terminal_client.i18n import N_, translator
+from terminal_client.messages import explain
 from terminal_client.money import format_mad
 from terminal_client.outbox import Item
 from terminal_client.printing import qr_text
@@ -132,15 +134,44 @@ def adopt_rotated_key(ctx: Context, terminal: Terminal, answer: dict[str, Any]) 
 
 
 def report_synced(ctx: Context, outcome: Outcome) -> None:
+    label = shown_label(ctx, outcome.label)
     if outcome.state == "done":
-        ctx.say(f"✔ #{outcome.seq} {outcome.label}")
+        ctx.say(f"✔ #{outcome.seq} {label}")
         print_receipt_of(ctx, outcome.body)
     elif outcome.state == "refused":
         error = outcome.error()
-        ctx.say(f"✘ #{outcome.seq} {outcome.label}: {error.code} — {error.message}")
+        why = explain(error.code, ctx.lang, field=error.field, details=error.details)
+        ctx.say(f"✘ #{outcome.seq} {label}: {why}")
     else:
         queued = ctx._("Queued: will be sent when the network is back")
-        ctx.say(f"… #{outcome.seq} {outcome.label}: {queued}")
+        ctx.say(f"… #{outcome.seq} {label}: {queued}")
+
+
+# What each outbox label (stored in English, the same in every language) reads as.
+_LABELS = {
+    "pay": N_("Collection"),
+    "declare": N_("Declared days"),
+    "reverse": N_("Reversal"),
+    "certificate": N_("Certificate"),
+    "enrollment": N_("Enrollment"),
+    "amendment": N_("Amendment"),
+    "lookup": N_("CIN lookup"),
+    "activation": N_("Activation"),
+    "key rotation": N_("Key change"),
+    "sign-in": N_("Sign-in"),
+    "sign-out": N_("Sign-out"),
+}
+_DAY_COUNT = re.compile(r"\((\d+) d\)$")
+
+
+def shown_label(ctx: Context, label: str) -> str:
+    """An outbox label in the operator's language: ``pay 0000000171 12,50 MAD`` reads
+    ``Encaissement 0000000171 12,50 MAD``; what follows the kind is numbers and names."""
+    for kind in sorted(_LABELS, key=len, reverse=True):
+        if label == kind or label.startswith(kind + " "):
+            rest = _DAY_COUNT.sub(r"(\1)", label[len(kind) :])
+            return ctx._(_LABELS[kind]) + rest
+    return label
 
 
 def answer_of(outcome: Outcome) -> Any:

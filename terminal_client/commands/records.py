@@ -22,6 +22,7 @@ from terminal_client.commands.context import (
     need_activation,
     provisional_claims,
     report_synced,
+    shown_label,
     sync_first,
 )
 from terminal_client.i18n import N_
@@ -65,7 +66,7 @@ def _receipt_of_write(ctx: Context, seq: int) -> str:
             label, status, answer = refused
             print(
                 ctx._("Write #{number} was refused by the server:").format(number=seq),
-                label,
+                shown_label(ctx, label),
                 file=ctx.err,
             )
             raise _refusal(status, answer)
@@ -76,7 +77,7 @@ def _receipt_of_write(ctx: Context, seq: int) -> str:
     jws = _receipt_in(item.response)
     if jws is None:
         text = ctx._("Write #{number} ({label}) has no receipt.")
-        raise Explained(text.format(number=seq, label=item.label), BAD_INPUT)
+        raise Explained(text.format(number=seq, label=shown_label(ctx, item.label)), BAD_INPUT)
     return jws
 
 
@@ -120,7 +121,7 @@ def _say_still_queued(ctx: Context, item: Item, width: int) -> int:
     if claims is not None:
         ctx.say(render_ticket(claims, width=width, lang=ctx.lang, provisional=True))  # type: ignore[arg-type]
     else:
-        ctx.say(f"#{item.seq} {item.label}")
+        ctx.say(f"#{item.seq} {shown_label(ctx, item.label)}")
     ctx.say(ctx._("Queued: will be sent when the network is back"))
     return QUEUED
 
@@ -178,7 +179,7 @@ def outbox_list(ctx: Context, args: argparse.Namespace) -> int:
     for item in pending:
         signed = datetime.fromtimestamp(item.created, CASABLANCA).strftime("%d/%m/%Y %H:%M")
         signature = ctx._("offline") if item.offline else ctx._("online")
-        ctx.say(f"#{item.seq:<6} {signed}  {signature:<10} {item.label}")
+        ctx.say(f"#{item.seq:<6} {signed}  {signature:<10} {shown_label(ctx, item.label)}")
     return 0
 
 

@@ -240,6 +240,6 @@ def test_a_rotation_interrupted_after_the_service_accepted_it_is_recovered(
     # The next command resends the rotation, learns it was accepted and adopts the new key.
     code, out, err = terminal.run("login", "op.cp-01", stdin=E2E_PASSWORD + "\n")
     assert code == 0, err
-    assert "key rotation" in out
+    assert "Changement de clé" in out
     assert not Home(terminal.home).staged_key_file.exists()
     assert terminal.run("pay", "--yes", number, "10")[0] == 0

@@ -383,3 +383,46 @@ def test_the_error_log_holds_where_it_failed_but_not_what_the_operator_typed(
     assert "in fails" in report  # where: the function, its file and line
     assert "BE123456" not in report + err
     assert "0612345678" not in report + err
+
+
+# -- what the outbox shows reads in the operator's language ----------------------------------
+
+
+def test_the_outbox_list_names_each_write_in_french(counter: Counter) -> None:
+    _queue(
+        counter.home,
+        "/v1/contributions",
+        {"registration_number": REGISTRATION, "amount_centimes": 1_250},
+        f"pay {REGISTRATION} 12,50 MAD",
+    )
+    _queue(counter.home, "/v1/declarations/daily", {}, f"declare {REGISTRATION} (2 d)")
+    code, out, _ = counter.run("outbox", "list")
+    assert code == 0
+    lines = out.splitlines()
+    assert "hors ligne" in lines[0]
+    assert f"Encaissement {REGISTRATION} 12,50 MAD" in lines[0]
+    assert f"Jours déclarés {REGISTRATION} (2)" in lines[1]
+    assert not any(word in out for word in ("pay ", "declare", "offline", " d)"))
+
+
+def test_a_queued_write_the_server_refuses_is_explained_in_french(
+    counter: Counter, refusing_server: tuple[str, list[dict[str, Any]]]
+) -> None:
+    _queue(
+        counter.home,
+        "/v1/contributions",
+        {"registration_number": REGISTRATION, "amount_centimes": 1_250},
+        f"pay {REGISTRATION} 12,50 MAD",
+    )
+    url, refusals = refusing_server
+    counter.point_at(url)
+    refusals.append({"code": "worker_suspended", "message": "worker file is suspended"})
+    code, out, _ = counter.run("outbox", "sync")
+    assert f"✘ #1 Encaissement {REGISTRATION} 12,50 MAD" in out
+    assert "Le dossier de cet assuré est suspendu" in out
+    assert "worker_suspended" not in out
+    assert "worker file is suspended" not in out
+    code, _, err = counter.run("receipt", "show", "#1")
+    assert code == 3
+    assert "L'opération #1 a été refusée par le serveur" in err
+    assert "Le dossier de cet assuré est suspendu" in err
