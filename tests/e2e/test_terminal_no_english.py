@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from terminal_client import i18n
-from tests.e2e.conftest import Server
+from tests.e2e.conftest import E2E_PASSWORD, Server
 from tests.support.counter import Counter, signed_in_counter
 from tests.support.workers import this_month, worker_payload
 
@@ -75,6 +75,7 @@ def _screens(counter: Counter, lang: str, tmp_path: Path) -> list[tuple[str, str
         screens.append((" ".join(args), out + err))
         return out + err
 
+    run("login", "op.cp-01", lines=(E2E_PASSWORD,))
     payload = tmp_path / "worker.json"
     payload.write_text(json.dumps(worker_payload(cin="BJ445566")))
     enrolled = run("enroll", "--from-json", str(payload))
