@@ -17,7 +17,7 @@ import contextlib
 import os
 import sys
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -77,25 +77,28 @@ def _refuse(context: commands.Context, exc: Exception) -> int:
     return _fail(context, *_describe(exc))
 
 
-def _describe(exc: BaseException) -> tuple[str, str | None, str | None]:
-    """(error code, message, field) of a refusal, for the operator's sentence."""
+def _describe(
+    exc: BaseException,
+) -> tuple[str, str | None, str | None, Mapping[str, object] | None]:
+    """(error code, message, field, the figures the server gave) of a refusal, for the
+    operator's sentence: a refusal that says "at most X" needs X."""
     if isinstance(exc, ServiceError):
         if exc.code in _SUPERVISORS_OWN and _is_supervisor(exc.field):
             # The approving supervisor's password was wrong (or their account locked); the
             # operator's own session is fine. Only these codes without the field are the
             # operator's own.
-            return _SUPERVISORS_OWN[exc.code], exc.message, exc.field
-        return exc.code, exc.message, exc.field
+            return _SUPERVISORS_OWN[exc.code], exc.message, exc.field, None
+        return exc.code, exc.message, exc.field, exc.details
     if isinstance(exc, NetworkUnreachable):
         # Queued writes never get here (they are answered with a provisional ticket): this
         # is a read, or a write that is never queued, and nothing was recorded.
-        return "server_unreachable", None, None
+        return "server_unreachable", None, None, None
     if isinstance(exc, HomeError):
-        return exc.code, exc.message, None
+        return exc.code, exc.message, None, None
     if isinstance(exc, ReceiptInvalid):
-        return "receipt_invalid", str(exc), None
+        return "receipt_invalid", str(exc), None, None
     assert isinstance(exc, commands.BadInput)
-    return "bad_input", str(exc), exc.field
+    return "bad_input", str(exc), exc.field, None
 
 
 _SUPERVISORS_OWN = {
@@ -108,8 +111,15 @@ def _is_supervisor(field: str | None) -> bool:
     return field is not None and field.split(".", 1)[0] == "supervisor"
 
 
-def _fail(context: commands.Context, code: str, message: str | None, field: str | None) -> int:
-    print(explain(code, context.lang, server_message=message, field=field), file=context.err)
+def _fail(
+    context: commands.Context,
+    code: str,
+    message: str | None,
+    field: str | None,
+    details: Mapping[str, object] | None = None,
+) -> int:
+    sentence = explain(code, context.lang, server_message=message, field=field, details=details)
+    print(sentence, file=context.err)
     return exit_code(code)
 
 

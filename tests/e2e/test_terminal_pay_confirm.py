@@ -120,3 +120,17 @@ def test_more_than_is_owed_is_said_before_the_question(counter: tuple[Counter, s
     code, out, _ = terminal.answers("pay", number, "99999", lines=["n"])
     assert code == 1
     assert "C'est plus que ce qui est dû jusqu'à" in out.split("Encaisser ce montant ?")[0]
+
+
+def test_a_payment_beyond_the_prepayment_limit_is_refused_with_the_limit_in_mad(
+    counter: tuple[Counter, str], database_url: str
+) -> None:
+    terminal, number = counter
+    # Above thirteen months of dues, below the ceiling of one collection (50 000 MAD).
+    code, _, err = terminal.run("pay", "--yes", number, "20000")
+    assert code != 0
+    # The server's refusal carries the limit in centimes; the operator reads it in MAD.
+    refusal = err.strip().splitlines()[-1]
+    assert "au plus" in refusal
+    assert "MAD" in refusal
+    assert _collections(database_url) == 0
