@@ -69,6 +69,11 @@ class Settings:
     # A terminal that fails this many operator sign-ins within the window is throttled.
     terminal_login_failures: int = 10
     terminal_login_window_seconds: int = 15 * 60
+    # A terminal reading more distinct workers by registration number than this, none of
+    # whom it took a payment for within the window, is refused (429) and reported: a counter
+    # serves workers who pay; a harvest of the registry reads everyone (issue 16).
+    worker_reads_limit: int = 30
+    worker_reads_window_seconds: int = 3600
 
     # RFC 9421 "created" must be within ±window of server time; a write marked Qurb-Offline
     # may be up to offline_window old (store-and-forward through a network outage).
@@ -140,6 +145,8 @@ class Settings:
             max_activation_attempts=_int(source, "MAX_ACTIVATION_ATTEMPTS", 5),
             terminal_login_failures=_int(source, "TERMINAL_LOGIN_FAILURES", 10),
             terminal_login_window_seconds=_int(source, "TERMINAL_LOGIN_WINDOW_SECONDS", 900),
+            worker_reads_limit=_int(source, "WORKER_READS_LIMIT", 30),
+            worker_reads_window_seconds=_int(source, "WORKER_READS_WINDOW_SECONDS", 3600),
             signature_window_seconds=_int(source, "SIGNATURE_WINDOW_SECONDS", 300),
             offline_window_seconds=_int(source, "OFFLINE_WINDOW_SECONDS", 72 * 3600),
             idempotency_wait_ms=_int(source, "IDEMPOTENCY_WAIT_MS", 2000),
