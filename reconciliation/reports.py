@@ -10,7 +10,6 @@ what was found less what was expected: ledger − hub, received − net due.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from dataclasses import asdict
@@ -20,6 +19,7 @@ from typing import Any
 
 from sqlmodel import col, select
 
+from agent_api.csv_safety import write_csv
 from agent_api.errors import NotFound
 from agent_api.persistence.tables import Network
 from agent_api.persistence.unit_of_work import UnitOfWorkFactory
@@ -56,9 +56,6 @@ CSV_COLUMNS = (
     "reason_code",
     "comment",
 )
-# What a spreadsheet would read as a formula when a text cell starts with it (OWASP's CSV
-# injection list); such a cell is written with a leading apostrophe.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _BALANCE = (
     "hub_centimes",
     "ledger_centimes",
@@ -230,80 +227,67 @@ def to_csv(report: dict[str, Any]) -> str:
     """One ``network_total`` line per network and a ``grand_total`` line, each with the hub,
     the ledger and the bank kept in their own columns; then one ``exception`` line per
     difference, with what it takes to find it in the ledger file or on the bank statement.
-    Column names and codes are the JSON's, for tools; amounts are integer centimes."""
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
-    writer.writeheader()
+    Column names and codes are the JSON's, for tools; amounts are integer centimes. Every
+    cell is formula-safe (``agent_api.csv_safety``): a comment or a ledger entry id sent as
+    ``=HYPERLINK(…)`` reaches the spreadsheet as text."""
     common = {"business_date": report["business_date"], "version": report["version"]}
-    for network, figures in sorted(report["networks"].items()):
-        writer.writerow(
-            {
-                **common,
-                "line": "network_total",
-                "network": network,
-                "settlement_reference": _safe(figures.get("settlement_reference") or ""),
-                **report["balances"][network],
-            }
-        )
-    # A network's own report totals that network alone, and says so.
-    writer.writerow(
+    rows: list[dict[str, object]] = [
         {
             **common,
-            "line": "grand_total",
-            "network": report["network"] or "",
-            **report["grand_total"],
+            "line": "network_total",
+            "network": network,
+            "settlement_reference": figures.get("settlement_reference") or "",
+            **report["balances"][network],
         }
+        for network, figures in sorted(report["networks"].items())
+    ]
+    # A network's own report totals that network alone, and says so.
+    rows.append(
+        {**common, "line": "grand_total", "network": report["network"], **report["grand_total"]}
     )
-    for e in report["exceptions"]:
-        bank = e["source"] == "bank"
-        amounts = (
-            {
-                "net_due_centimes": e["hub_centimes"],
-                "received_centimes": e["other_centimes"],
-                "received_minus_net_due_centimes": e["difference_centimes"],
-            }
-            if bank
-            else {
-                "hub_centimes": e["hub_centimes"],
-                "ledger_centimes": e["other_centimes"],
-                "ledger_minus_hub_centimes": e["difference_centimes"],
-            }
-        )
-        writer.writerow(
-            {
-                **common,
-                **amounts,
-                "line": "exception",
-                "network": e["network"] or "",
-                "settlement_reference": _safe(" ".join(e["hub_references"]) if bank else ""),
-                "exception_id": e["id"],
-                "source": e["source"],
-                "kind": e["kind"],
-                "status": e["status"],
-                "registration_number": _safe(e["registration_number"] or ""),
-                "offices": _safe(" ".join(e["offices"])),
-                "value_dates": " ".join(e["value_dates"]),
-                "hub_references": "" if bank else _safe(" ".join(e["hub_references"])),
-                "quoted_references": _safe(" ".join(e["quoted_references"])),
-                "entry_ids": _safe(" ".join(e["entry_ids"])),
-                "ledger_lines": _safe(
-                    " ".join(f"{x['file']}:{x['line']}" for x in e["ledger_lines"])
-                ),
-                "bank_entries": _safe(
-                    " ".join(
-                        f"{x['bank_reference']}@{x['booking_date']}" for x in e["bank_entries"]
-                    )
-                ),
-                "reason_code": e["reason_code"] or "",
-                "comment": _safe(e["comment"] or ""),
-            }
-        )
+    rows += [{**common, **_exception_row(e)} for e in report["exceptions"]]
+    buffer = io.StringIO()
+    write_csv(buffer, CSV_COLUMNS, rows)
     return buffer.getvalue()
 
 
-def _safe(cell: str) -> str:
-    """A text cell a spreadsheet will not run as a formula."""
-    return f"'{cell}" if cell.startswith(_FORMULA_START) else cell
+def _exception_row(e: dict[str, Any]) -> dict[str, object]:
+    bank = e["source"] == "bank"
+    amounts = (
+        {
+            "net_due_centimes": e["hub_centimes"],
+            "received_centimes": e["other_centimes"],
+            "received_minus_net_due_centimes": e["difference_centimes"],
+        }
+        if bank
+        else {
+            "hub_centimes": e["hub_centimes"],
+            "ledger_centimes": e["other_centimes"],
+            "ledger_minus_hub_centimes": e["difference_centimes"],
+        }
+    )
+    return {
+        **amounts,
+        "line": "exception",
+        "network": e["network"],
+        "settlement_reference": " ".join(e["hub_references"]) if bank else "",
+        "exception_id": e["id"],
+        "source": e["source"],
+        "kind": e["kind"],
+        "status": e["status"],
+        "registration_number": e["registration_number"],
+        "offices": " ".join(e["offices"]),
+        "value_dates": " ".join(e["value_dates"]),
+        "hub_references": "" if bank else " ".join(e["hub_references"]),
+        "quoted_references": " ".join(e["quoted_references"]),
+        "entry_ids": " ".join(e["entry_ids"]),
+        "ledger_lines": " ".join(f"{x['file']}:{x['line']}" for x in e["ledger_lines"]),
+        "bank_entries": " ".join(
+            f"{x['bank_reference']}@{x['booking_date']}" for x in e["bank_entries"]
+        ),
+        "reason_code": e["reason_code"],
+        "comment": e["comment"],
+    }
 
 
 def render(report: dict[str, Any], fmt: str, lang: str = DEFAULT_LANGUAGE) -> tuple[str, str]:
