@@ -12,7 +12,7 @@ import hmac
 
 from .encoding import b64_encode
 from .errors import DigestMismatchError, DigestMissingError
-from .structured import Item, StructuredFieldError, parse_dictionary
+from .structured import Item, RepeatedKeyError, StructuredFieldError, parse_dictionary
 
 __all__ = ["SHA256_KEY", "content_digest", "parse_content_digest", "verify_content_digest"]
 
@@ -31,9 +31,15 @@ def parse_content_digest(header_value: str) -> dict[str, bytes]:
 
     RFC 9530 §2: every member value is a Byte Sequence keyed by algorithm. Parameters carry
     no meaning here and are ignored; a member of another type makes the field invalid.
+
+    An algorithm named twice is refused, where RFC 8941 would keep the last: the audit log
+    keeps the header as sent, and a field holding two sha-256 digests, one checked against
+    the body and one not, would leave an auditor to guess which one the server trusted.
     """
     try:
-        members = parse_dictionary(header_value)
+        members = parse_dictionary(header_value, refuse_repeats=True)
+    except RepeatedKeyError:
+        raise DigestMismatchError("Content-Digest names the same algorithm twice") from None
     except StructuredFieldError:
         raise DigestMismatchError("Content-Digest is not a valid structured dictionary") from None
     digests: dict[str, bytes] = {}

@@ -28,6 +28,7 @@ __all__ = [
     "Item",
     "Member",
     "Parameters",
+    "RepeatedKeyError",
     "StructuredFieldError",
     "Token",
     "parse_dictionary",
@@ -44,6 +45,10 @@ __all__ = [
 
 class StructuredFieldError(MalformedSignatureError):
     """A structured field value cannot be parsed, or a value cannot be serialized."""
+
+
+class RepeatedKeyError(StructuredFieldError):
+    """A Dictionary parsed with ``refuse_repeats`` names a key twice."""
 
 
 class Token(str):
@@ -120,11 +125,13 @@ class _Parser:
         while self.pos < len(self.text) and self.text[self.pos] in chars:
             self.pos += 1
 
-    def parse_dictionary(self) -> dict[str, DictionaryMember]:
+    def parse_dictionary(self, *, refuse_repeats: bool = False) -> dict[str, DictionaryMember]:
         """RFC 8941 §4.2.2; whitespace around commas is OWS (SP or HTAB)."""
         members: dict[str, DictionaryMember] = {}
         while not self.at_end():
             key = self.parse_key()
+            if refuse_repeats and key in members:
+                raise RepeatedKeyError(f"structured field: the key {key!r} appears twice")
             start = self.pos
             value: Member
             if self.peek() == "=":
@@ -282,15 +289,16 @@ class _Parser:
         return char == "1"
 
 
-def parse_dictionary(text: str) -> dict[str, DictionaryMember]:
+def parse_dictionary(text: str, *, refuse_repeats: bool = False) -> dict[str, DictionaryMember]:
     """Parse a Dictionary field value (RFC 8941 §4.2 with §4.2.2).
 
     Leading and trailing whitespace is discarded (§4.2 steps 2 and 4; HTTP already strips
     OWS around field values). Several field lines must be joined with ``", "`` beforehand,
-    as RFC 9110 §5.3 allows.
+    as RFC 9110 §5.3 allows. RFC 8941 keeps the last of repeated keys; ``refuse_repeats``
+    refuses them instead, for a field whose every member is evidence kept as sent.
     """
     parser = _Parser(text.strip(_OWS))
-    return parser.parse_dictionary()
+    return parser.parse_dictionary(refuse_repeats=refuse_repeats)
 
 
 def serialize_key(key: str) -> str:

@@ -8,6 +8,13 @@ import json
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from agent_api.protocol.digest import content_digest
+from agent_api.protocol.signatures import (
+    QURB_REQUIRED_COMPONENTS,
+    Headers,
+    SignedRequest,
+    sign_request,
+)
 from tests.conftest import FakeClock
 from tests.integration.conftest import PASSWORD, World
 from tests.support.terminal import TestTerminal
@@ -46,6 +53,32 @@ def test_a_changed_digest_header_breaks_the_signature(world: World, terminal: Te
     response = world.client.post("/v1/sessions", content=tampered, headers=headers)
     assert response.status_code == 401
     assert _error(response) == "signature_invalid"
+
+
+@pytest.mark.parametrize("order", ["bogus first", "bogus last"])
+def test_a_digest_field_naming_sha256_twice_is_refused_though_signed(
+    world: World, terminal: TestTerminal, clock: FakeClock, order: str
+) -> None:
+    """Two sha-256 members, one of them the body's: the server used to check the last and
+    the audit log kept both, leaving an auditor to guess which one was trusted."""
+    raw = json.dumps(SIGN_IN).encode()
+    bogus = content_digest(b"another body")
+    real = content_digest(raw)
+    digest = f"{bogus}, {real}" if order == "bogus first" else f"{real}, {bogus}"
+    headers = {"Content-Digest": digest, "Idempotency-Key": "70"}
+    request = SignedRequest("POST", "/v1/sessions", "", Headers(headers), raw)
+    headers |= sign_request(
+        request,
+        terminal.key,
+        components=[*QURB_REQUIRED_COMPONENTS, "content-digest", "idempotency-key"],
+        created=int(clock().timestamp()),
+        keyid=terminal.keyid,
+    )
+    headers["Content-Type"] = "application/json"
+    response = world.client.post("/v1/sessions", content=raw, headers=headers)
+    assert response.status_code == 400, response.text
+    assert _error(response) == "digest_mismatch"
+    assert "twice" in response.json()["error"]["message"]
 
 
 def test_a_changed_sequence_number_breaks_the_signature(

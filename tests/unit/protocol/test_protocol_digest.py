@@ -56,3 +56,18 @@ def test_malformed_digest_fields_are_refused(header: str) -> None:
 def test_a_truncated_digest_does_not_match() -> None:
     with pytest.raises(DigestMismatchError):
         verify_content_digest("sha-256=:X48E9qOokqqrvdts8nOJRJN3OWDU:", HELLO)
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        # The last member matches the body: RFC 8941 alone would keep it and accept.
+        f"sha-256=:{'A' * 43}=:, {HELLO_SHA256}",
+        f"{HELLO_SHA256}, {HELLO_SHA256}",
+        f"{HELLO_SHA256}, {HELLO_SHA512}, sha-512=:AA==:",
+    ],
+)
+def test_an_algorithm_named_twice_is_refused_even_when_one_member_matches(header: str) -> None:
+    with pytest.raises(DigestMismatchError) as caught:
+        verify_content_digest(header, HELLO)
+    assert "twice" in caught.value.message
