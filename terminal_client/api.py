@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import queue
+import secrets
 import threading
 import time
 from collections.abc import Callable
@@ -259,9 +260,16 @@ class Terminal:
         label: str,
         authenticated: bool = True,
         queue_offline: bool = True,
+        personal: bool = False,
     ) -> Outcome:
         """Sign, store, then send. ``queue_offline=False`` for what only makes sense online
-        (activation, sign-in): those are abandoned, not queued, when the network is down."""
+        (activation, sign-in): those are abandoned, not queued, when the network is down.
+
+        ``personal`` for a body with personal data (a CIN, names, a phone, an address): it
+        gets a fresh 128-bit salt, drawn once here, so the digest the audit log keeps of it
+        gives nothing back (docs/protocol.md); the outbox resends these very bytes."""
+        if personal and isinstance(payload, dict):
+            payload = {**payload, "salt": new_salt()}
         body = b"" if payload is None else json.dumps(payload, ensure_ascii=False).encode()
         seq = self.outbox.reserve()
         created = int(self._clock())
@@ -343,6 +351,14 @@ class Terminal:
             if outcome.state == "queued":
                 break
         return outcomes
+
+
+def new_salt() -> str:
+    """128 bits from the operating system's generator, base64url without padding."""
+    return secrets.token_urlsafe(SALT_BYTES)
+
+
+SALT_BYTES = 16
 
 
 def _json(response: httpx.Response) -> Any:

@@ -35,7 +35,8 @@ class _EnrolledWithRights:
 async def enroll(call: Call) -> Response:
     body = call.body(s.WorkerIn)
     services = call.services
-    fields = body.model_dump(exclude={"dependents"})
+    # The salt only keeps the body's digest unguessable (docs/audit.md): it is not stored.
+    fields = body.model_dump(exclude={"dependents", "salt"})
     new = NewWorker(**fields, dependents=_dependents(body.dependents))
     actor, terminal, write = call.who(), call.at_terminal(), call.write()
 
@@ -88,7 +89,7 @@ async def amend(call: Call) -> Response:
     body = call.body(s.AmendIn)
     services = call.services
     change = Amendment(
-        **body.model_dump(exclude={"add_dependents", "remove_dependents"}),
+        **body.model_dump(exclude={"add_dependents", "remove_dependents", "salt"}),
         add_dependents=_dependents(body.add_dependents),
         remove_dependents=tuple(body.remove_dependents),
     )

@@ -150,7 +150,12 @@ def _enrolled_as(ctx: Context, terminal: Terminal, cin: str) -> dict[str, Any] |
     enrollment then, with the registration number)."""
     try:
         outcome = terminal.write(
-            "POST", "/v1/workers/lookup", {"cin": cin}, label="lookup", queue_offline=False
+            "POST",
+            "/v1/workers/lookup",
+            {"cin": cin},
+            label="lookup",
+            queue_offline=False,
+            personal=True,
         )
     except NetworkUnreachable:
         return None
@@ -207,7 +212,7 @@ def _submit(
     interactive: bool,
 ) -> int:
     for _ in range(5):
-        outcome = terminal.write("POST", "/v1/workers", payload, label="enrollment")
+        outcome = terminal.write("POST", "/v1/workers", payload, label="enrollment", personal=True)
         if outcome.state == "queued":
             ctx.say(ctx._("Queued: will be sent when the network is back"))
             return 6
@@ -269,7 +274,12 @@ def find(ctx: Context, args: argparse.Namespace) -> int:
     if args.cin:
         cin = normalize_cin(prompt(ctx, N_("CIN"), check_cin))
         outcome = terminal.write(
-            "POST", "/v1/workers/lookup", {"cin": cin}, label="lookup", queue_offline=False
+            "POST",
+            "/v1/workers/lookup",
+            {"cin": cin},
+            label="lookup",
+            queue_offline=False,
+            personal=True,
         )
         found = answer_of(outcome)
         worker = found.get("worker") or found.get("pre_registration")
@@ -385,7 +395,11 @@ def amend(ctx: Context, args: argparse.Namespace) -> int:
             )
         )
     outcome = terminal.write(
-        "PATCH", f"/v1/workers/{args.registration_number}", change, label="amendment"
+        "PATCH",
+        f"/v1/workers/{args.registration_number}",
+        change,
+        label="amendment",
+        personal=True,
     )
     if outcome.state == "queued":
         ctx.say(ctx._("Queued: will be sent when the network is back"))

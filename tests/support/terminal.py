@@ -4,7 +4,11 @@ httpx against a real server)."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
+import os
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -16,6 +20,8 @@ from agent_api.protocol.keys import keyid, public_key_raw, rotation_proof_messag
 from agent_api.protocol.signatures import prepare_signed_headers
 
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
+# The bodies that carry personal data, and so a salt (docs/protocol.md, "Salted bodies").
+SALTED = re.compile(r"^(POST /v1/workers(/lookup|/history)?|PATCH /v1/workers/[0-9]+)$")
 
 
 class HttpResponse(Protocol):
@@ -47,6 +53,15 @@ class TestTerminal:
         self.sequence = 0
         self.token: str | None = None
         self.terminal_id: int | None = None
+        self._salt_key = os.urandom(32)
+
+    def salt_for(self, method: str, path: str, body: dict[str, Any]) -> str:
+        """The salt this terminal adds to a personal body, as the counter does: 128 bits a
+        search cannot guess (keyed by a secret of this terminal), and the same for the same
+        body, so that a test resending a body resends the same bytes, as the outbox does."""
+        message = f"{method} {path} ".encode() + json.dumps(body, sort_keys=True).encode()
+        mac = hmac.new(self._salt_key, message, hashlib.sha256).digest()
+        return b64url_encode(mac[:16])
 
     @property
     def public_raw(self) -> bytes:
@@ -99,7 +114,17 @@ class TestTerminal:
         offline: bool = False,
         created: int | None = None,
         raw: bytes | None = None,
+        salted: bool = True,
     ) -> Any:
+        """Sign and send. A body with personal data gets its salt unless it has one or
+        ``salted`` is false (to show what the service does without it)."""
+        if (
+            salted
+            and isinstance(body, dict)
+            and "salt" not in body
+            and SALTED.match(f"{method} {path.partition('?')[0]}")
+        ):
+            body = {**body, "salt": self.salt_for(method, path, body)}
         content = raw if raw is not None else (b"" if body is None else json.dumps(body).encode())
         if method in WRITES and sequence is None:
             sequence = self.next_sequence()

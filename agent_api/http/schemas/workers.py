@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 from datetime import date, datetime
 from typing import Annotated, Literal
 
@@ -40,6 +42,35 @@ def _checked(check: object) -> AfterValidator:
     return AfterValidator(run)
 
 
+SALT_MIN_BYTES = 16  # 128 bits: beyond any search, whatever the data it is mixed with
+
+
+def _check_salt(value: str) -> str:
+    """Base64url without padding (RFC 4648 §5), at least 128 bits once decoded (32 hex digits
+    are base64url characters too, and decode to 24 bytes)."""
+    try:
+        raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+    except (binascii.Error, ValueError):
+        raise ValueError("must be base64url (A-Z a-z 0-9 - _), at least 22 characters") from None
+    if len(raw) < SALT_MIN_BYTES:
+        raise ValueError("must be at least 128 random bits: 22 base64url characters or more")
+    return value
+
+
+# A random value the terminal draws afresh for each body that carries personal data: the
+# audit log keeps the body's digest (the terminal's signature covers it), and without a salt
+# that digest gives the CIN, name or phone back to anyone who tries the few candidates
+# (docs/audit.md, "what a leaf reveals").
+Salt = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Za-z0-9_-]{22,88}$"),
+    AfterValidator(_check_salt),
+    Field(
+        description="at least 128 random bits chosen by the terminal for this body, base64url "
+        "without padding (e.g. 22 characters from 16 random bytes); never reused",
+        examples=["q7Xb0cJ3kR9vLm2TzW8yFg"],
+    ),
+]
 Cin = Annotated[str, _checked(normalize_cin)]
 Phone = Annotated[str, _checked(normalize_phone)]
 LatinName = Annotated[str, _checked(check_latin_name)]
@@ -63,6 +94,12 @@ Document = Annotated[
 ]
 
 
+class Salted(Input):
+    """A body with personal data: its salt keeps the audit log's digest of it unguessable."""
+
+    salt: Salt
+
+
 class DependentIn(Input):
     relation: Literal["spouse", "child"]
     cin: Cin | None = Field(default=None, description="required for a spouse")
@@ -74,7 +111,7 @@ class DependentIn(Input):
     disabled: bool = False
 
 
-class WorkerIn(Input):
+class WorkerIn(Salted):
     """A new worker. Every field but ``cin`` may be left out when the worker is on a
     liaison body's list that provides it; otherwise it is required."""
 
@@ -95,11 +132,11 @@ class WorkerIn(Input):
     dependents: list[DependentIn] = Field(default_factory=list, max_length=20)
 
 
-class LookupIn(Input):
+class LookupIn(Salted):
     cin: Cin
 
 
-class AmendIn(Input):
+class AmendIn(Salted):
     phone: Phone | None = None
     address: Text200 | None = None
     city: City | None = None
