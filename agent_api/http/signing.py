@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -23,6 +24,10 @@ from agent_api.settings import Settings
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 MAX_SEQUENCE = 2**63 - 1  # a BIGINT
+# A header's value as the server decodes it is Latin-1 text, where "²" or "٣" pass
+# str.isdigit() and then crash int(): a sequence number is ASCII digits, no leading zero.
+_SEQUENCE = re.compile(r"[1-9][0-9]{0,18}")
+_OWS = " \t"  # RFC 9110 §5.6.3; str.strip() would also take NEL (0x85) and NBSP (0xA0)
 
 
 @dataclass(frozen=True)
@@ -125,7 +130,7 @@ def _offline_flag(request: sig.SignedRequest, is_write: bool) -> bool:
     value = request.headers.get("qurb-offline")
     if value is None:
         return False
-    if value.strip() != "1":
+    if value.strip(_OWS) != "1":
         raise ValidationFailed("Qurb-Offline: must be 1 when present", field="Qurb-Offline")
     if not is_write:
         raise ValidationFailed("Qurb-Offline: only writes are queued offline", field="Qurb-Offline")
@@ -139,8 +144,8 @@ def _sequence(request: sig.SignedRequest) -> int:
             "every write needs an Idempotency-Key: the terminal's sequence number",
             code="idempotency_key_missing",
         )
-    text = value.strip()
-    if not text.isdigit() or not 0 < int(text) <= MAX_SEQUENCE or text != str(int(text)):
+    text = value.strip(_OWS)
+    if not _SEQUENCE.fullmatch(text) or int(text) > MAX_SEQUENCE:
         raise ValidationFailed(
             "Idempotency-Key: must be a positive whole number without leading zeros",
             field="Idempotency-Key",

@@ -689,7 +689,9 @@ def check_token_digest(request: SignedRequest) -> None:
         raise SignatureCoverageError(
             "a request with an authorization token must send and sign Qurb-Token-Digest"
         )
-    if not hmac.compare_digest(stated.strip(), token_digest(authorization)):
+    # Compared as bytes: hmac.compare_digest refuses str holding non-ASCII with a TypeError,
+    # and a header decoded from the wire may hold any Latin-1 character.
+    if not hmac.compare_digest(stated.strip(" \t").encode(), token_digest(authorization).encode()):
         raise SignatureInvalidError("Qurb-Token-Digest is not the digest of the token sent")
 
 

@@ -180,7 +180,7 @@ class _Parser:
     def parse_bare_item(self) -> BareItem:
         """RFC 8941 §4.2.3.1, minus Decimals."""
         char = self.peek()
-        if char == "-" or char.isdigit():
+        if char == "-" or (char != "" and char in string.digits):
             return self.parse_integer()
         if char == '"':
             return self.parse_string()

@@ -11,12 +11,16 @@ from __future__ import annotations
 
 import base64
 import json
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
+import anyio
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import func
 from sqlmodel import Session, select
+from starlette.types import Message
 
 from agent_api.persistence.tables import Contribution
 from agent_api.protocol.keys import keyid, public_key_raw
@@ -236,3 +240,95 @@ def test_a_signature_covering_the_token_itself_is_refused(
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "signature_coverage"
     assert "authorization" in response.json()["error"]["message"]
+
+
+# Bytes a header may carry that are not ASCII; some are digits to ``str.isdigit()`` once
+# decoded as Latin-1 (``"²"``, ``"³"``, ``"¹"``) but not to ``int()``.
+HIGH_BYTES = [bytes([b]) for b in range(0x80, 0x100)]
+HEADERS = (
+    "Idempotency-Key",
+    "Qurb-Offline",
+    "Content-Digest",
+    "Signature-Input",
+    "Signature",
+    "Qurb-Token-Digest",
+    "Authorization",
+    "X-Request-ID",
+)
+
+
+def _send(world: World, r: Request, raw: dict[str, bytes]) -> tuple[int, dict[str, Any]]:
+    """``r`` with the ``raw`` header bytes as they come off the wire. Starlette's test client
+    re-encodes header values as UTF-8, so the app is called as the server would call it."""
+    names = {name.lower() for name in raw}
+    headers = [
+        (k.lower().encode(), v.encode()) for k, v in r.headers.items() if k.lower() not in names
+    ]
+    headers += [(name.lower().encode(), value) for name, value in raw.items()]
+    headers.append((b"content-length", str(len(r.body)).encode()))
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": r.method,
+        "scheme": "http",
+        "path": r.path,
+        "raw_path": r.path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": headers,
+        "client": ("127.0.0.1", 50000),
+        "server": ("testserver", 80),
+        "state": {},
+    }
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": r.body, "more_body": False}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    anyio.run(world.client.app, scope, receive, send)
+    body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+    return sent[0]["status"], json.loads(body) if body else {}
+
+
+def test_a_header_byte_that_is_no_ascii_digit_is_refused_naming_the_header_never_a_500(
+    world: World,
+    terminal: TestTerminal,
+    clock: FakeClock,
+    record_property: Callable[[str, object], None],
+) -> None:
+    """Issue 16: ``Idempotency-Key: \\xb2`` passed ``str.isdigit()`` and crashed ``int()``:
+    a 500 and a traceback, from a request whose signature was never checked."""
+    body = b'{"registration_number":"0000000013","amount_centimes":5000}'
+    created = int(clock().timestamp())
+    statuses: Counter[int] = Counter()
+    signed = _signed(terminal, body, 1, created)
+    for high in HIGH_BYTES:
+        for key in (high, b"1" + high, high + b"1", b"1" + high + b"2"):
+            # The signature over another key never gets checked: the key is read first.
+            status, answer = _send(world, signed, {"Idempotency-Key": key})
+            statuses[status] += 1
+            assert status == 422, (key, answer)
+            assert answer["error"]["field"] == "Idempotency-Key"
+    valid = _signed(terminal, body, terminal.next_sequence(), created)
+    for name in HEADERS:
+        for high in HIGH_BYTES:
+            value = valid.headers.get(name, "1").encode("latin-1")
+            status, answer = _send(world, valid, {name: value[:3] + high + value[3:]})
+            statuses[status] += 1
+            # A request id is not covered by the signature: a bad one is replaced, not refused.
+            assert status < 500, (name, high, answer)
+            assert status >= 400 or name == "X-Request-ID", (name, high, answer)
+    admin = world.auth("cnss.admin")["Authorization"].encode()
+    listing = Request("GET", "/v1/admin/users", b"", {})
+    for high in HIGH_BYTES:
+        for value in (admin[:9] + high + admin[9:], b"Bearer " + high):
+            status, answer = _send(world, listing, {"Authorization": value})
+            statuses[status] += 1
+            assert status == 401, (high, answer)
+    record_property("hostile_header_requests", sum(statuses.values()))
+    record_property("hostile_header_statuses", dict(sorted(statuses.items())))
+    assert 500 not in statuses
