@@ -22,12 +22,22 @@ from agent_api.http.endpoints import Call, Endpoint, Handler
 from agent_api.http.io import json_response, path_value
 from agent_api.http.schemas import admin as s
 from agent_api.http.schemas.common import Output, Paging
+from agent_api.http.throttled import unless_throttled
 from agent_api.services.container import Services
 
 
 async def sign_in(call: Call) -> Response:
     body = call.body(s.SignInIn)
-    signed = await run_in_threadpool(call.services.auth.admin_login, body.username, body.password)
+    # The peer's address as the server sees it (behind a proxy, uvicorn's --proxy-headers
+    # with --forwarded-allow-ips makes it the client's): what the throttle counts per source.
+    client = call.request.client
+    signed = await unless_throttled(
+        call.services.auth.admin_login(
+            body.username, body.password, source=client.host if client else "unknown"
+        )
+    )
+    if isinstance(signed, Response):
+        return signed
     return json_response(s.SessionOut.model_validate(signed), 201)
 
 
@@ -200,6 +210,9 @@ ENDPOINTS: list[Endpoint] = [
         response=s.SessionOut,
         status=201,
         tags=("sessions",),
+        # A back-office account locks after failed sign-ins (423); a source or a username
+        # that tried too often, or a burst that fills the hashing queue, waits (429).
+        errors=(423, 429),
     ),
     Endpoint(
         "DELETE",

@@ -22,6 +22,8 @@ from agent_api.http.errors import EXCEPTION_HANDLERS
 from agent_api.http.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from agent_api.persistence.db import build_engine
 from agent_api.services.container import Services
+from agent_api.services.passwords import HashingPool
+from agent_api.services.sign_in_throttle import SignInThrottle
 from agent_api.settings import Settings
 
 VERSION = "0.1.0"
@@ -51,6 +53,20 @@ def create_app(
         limit_threads(settings.worker_threads)
         engine = build_engine(settings.database_url, pool_size=settings.db_pool_size)
         services = Services.build(settings, engine, clock)
+        services.auth.configure_sign_in(
+            pool=HashingPool(
+                services.hasher,
+                threads=settings.password_hash_threads,
+                queue=settings.password_hash_queue,
+            ),
+            throttle=SignInThrottle(
+                clock,
+                per_source=settings.sign_in_per_source,
+                per_username=settings.sign_in_per_username,
+                window_seconds=settings.sign_in_window_seconds,
+            ),
+            clock_skew_seconds=settings.signature_window_seconds,
+        )
         app.state.services = services
         ticker = (
             asyncio.create_task(_sign_checkpoints(services, settings.checkpoint_interval_seconds))
@@ -64,6 +80,7 @@ def create_app(
                 ticker.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await ticker
+            services.auth.close()
             engine.dispose()
 
     app = Starlette(

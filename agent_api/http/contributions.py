@@ -7,12 +7,11 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from agent_api.domain.permissions import COUNTER_STAFF
-from agent_api.domain.roles import Role
-from agent_api.errors import AccountLocked, AuthenticationFailed, Forbidden
 from agent_api.http.endpoints import Call, Endpoint, stored_response
 from agent_api.http.io import json_response, path_value
 from agent_api.http.schemas import contributions as s
 from agent_api.http.schemas.rights import RightsOut
+from agent_api.http.throttled import unless_throttled
 from agent_api.services.accounts import Certificate, Collected, Reversed
 from agent_api.services.declarations import Declared
 
@@ -65,20 +64,15 @@ async def reverse(call: Call) -> Response:
     services = call.services
     actor, terminal, write = call.who(), call.at_terminal(), call.write()
     number = path_value(call.path("receipt_number"), "receipt_number")
-    # The supervisor's own credentials, checked (and their failures counted) before the
-    # write opens: an operator cannot approve their own mistake.
-    try:
-        supervisor = await run_in_threadpool(
-            services.auth.check_password, body.supervisor.username, body.supervisor.password
+    # The supervisor's own credentials, checked before the write opens: an operator cannot
+    # approve their own mistake. One answer for every refusal (terminal_auth.check_supervisor).
+    supervisor = await unless_throttled(
+        services.terminal_auth.check_supervisor(
+            terminal, body.supervisor.username, body.supervisor.password
         )
-    except AuthenticationFailed as refused:
-        raise _supervisor_refused(refused) from None
-    if supervisor.role != Role.SUPERVISOR or supervisor.office_id != terminal.office_id:
-        raise Forbidden(
-            "a reversal needs the approval of a supervisor of this office",
-            code="supervisor_required",
-            field="supervisor.username",
-        )
+    )
+    if isinstance(supervisor, Response):
+        return supervisor
 
     def render(done: Reversed) -> tuple[int, object]:
         out = s.ReversedOut(
@@ -104,23 +98,6 @@ async def reverse(call: Call) -> Response:
         render,
     )
     return stored_response(outcome)
-
-
-def _supervisor_refused(refused: AuthenticationFailed) -> AuthenticationFailed:
-    """The same status and code, naming the supervisor's credentials as the field at fault:
-    the operator's own session is fine, and a client must not send them to sign in again."""
-    if isinstance(refused, AccountLocked):
-        message = (
-            "the supervisor's account is locked after too many wrong passwords; another "
-            "supervisor of this office may approve (the operator's own session is unaffected)"
-        )
-    else:
-        message = (
-            "the supervisor's username or password was refused; the supervisor types them "
-            "again (the operator's own session is unaffected)"
-        )
-    # Same class, so the same status; same code (invalid_credentials, account_locked).
-    return type(refused)(message, code=refused.code, field="supervisor")
 
 
 async def rights(call: Call) -> Response:
@@ -243,7 +220,9 @@ ENDPOINTS: list[Endpoint] = [
         response=s.ReversedOut,
         status=201,
         tags=("contributions",),
-        errors=(423,),  # the approving supervisor's account is locked
+        # The approving supervisor's account is locked (423); too many refused approvals
+        # or sign-ins on this terminal, or too many passwords being checked at once (429).
+        errors=(423, 429),
     ),
     Endpoint(
         "GET",

@@ -10,6 +10,7 @@ from agent_api.domain.permissions import COUNTER_STAFF
 from agent_api.errors import ValidationFailed
 from agent_api.http.endpoints import Call, Endpoint, stored_response
 from agent_api.http.schemas import terminal as s
+from agent_api.http.throttled import unless_throttled
 from agent_api.protocol import signatures as sig
 from agent_api.protocol.encoding import b64url_decode
 from agent_api.protocol.errors import SignatureInvalidError
@@ -83,9 +84,11 @@ async def sign_in(call: Call) -> Response:
     body = call.body(s.OperatorSignInIn)
     services = call.services
     terminal = call.at_terminal()
-    user = await run_in_threadpool(
-        services.terminal_auth.check_operator, terminal, body.username, body.password
+    user = await unless_throttled(
+        services.terminal_auth.check_operator(terminal, body.username, body.password)
     )
+    if isinstance(user, Response):
+        return user
 
     def render(done: OperatorSession) -> tuple[int, object]:
         return 201, s.OperatorSessionOut.model_validate(done).model_dump(mode="json")

@@ -6,10 +6,12 @@ account ends it on the very next request.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from anyio import to_thread
 from sqlalchemy import update
 from sqlmodel import Session, select
 
@@ -20,8 +22,9 @@ from agent_api.errors import AccountLocked, AuthenticationFailed, Forbidden
 from agent_api.persistence.tables import Network, Office, User, UserSession
 from agent_api.persistence.unit_of_work import UnitOfWorkFactory
 from agent_api.services import audit_log
-from agent_api.services.passwords import PasswordHasher
+from agent_api.services.passwords import HashingPool, PasswordHasher
 from agent_api.services.request_gate import SessionRow
+from agent_api.services.sign_in_throttle import SignInThrottle
 from agent_api.services.tokens import ADMIN_AUDIENCE, TERMINAL_AUDIENCE, TokenSigner
 
 
@@ -31,6 +34,17 @@ class SignedIn:
     expires_at: datetime
     username: str
     role: Role
+
+
+INVALID_CREDENTIALS = "unknown username or wrong password"
+# How far a terminal's clock may lag the server's: the online signature window's default.
+# An offline write cannot be signed before its session began (it carries the session's
+# token, which the terminal had not received), except by that much clock error.
+DEFAULT_CLOCK_SKEW_SECONDS = 300
+
+
+def _accept_anyone(_user: User) -> bool:
+    return True
 
 
 class AuthService:
@@ -52,55 +66,113 @@ class AuthService:
         self._admin_ttl = admin_ttl_seconds
         self._max_failed = max_failed_logins
         self._lockout = timedelta(seconds=lockout_seconds)
+        # Replaced from the settings by ``configure_sign_in`` when the app starts.
+        self._pool = HashingPool(hasher, threads=1, queue=8)
+        self._throttle = SignInThrottle(clock, per_source=30, per_username=10, window_seconds=300)
+        self._skew = timedelta(seconds=DEFAULT_CLOCK_SKEW_SECONDS)
 
-    def check_password(self, username: str, password: str) -> User:
-        """The user whose password this is, counting failures and locking the account.
+    def configure_sign_in(
+        self, *, pool: HashingPool, throttle: SignInThrottle, clock_skew_seconds: int
+    ) -> None:
+        """The hashing pool, the back-office sign-in throttle and the terminals' tolerated
+        clock error, as the settings say."""
+        self._pool.close()
+        self._pool = pool
+        self._throttle = throttle
+        self._skew = timedelta(seconds=clock_skew_seconds)
 
-        Commits the failure count itself so that it survives the refusal.
+    def close(self) -> None:
+        self._pool.close()
+
+    async def check_password(
+        self,
+        username: str,
+        password: str,
+        *,
+        accept: Callable[[User], bool] = _accept_anyone,
+        count_failures: bool = True,
+    ) -> User:
+        """The user whose password this is, among the accounts ``accept`` admits.
+
+        An account ``accept`` refuses is answered as an unknown username: checked against
+        the decoy hash (same cost) and refused with the same answer, so that a caller cannot
+        tell a right password of the wrong kind of account from a wrong one. A locked account
+        is refused before anything is hashed. With ``count_failures``, a wrong password counts
+        toward the account's lockout (committed by itself, so it survives the refusal).
+
+        The hash runs on the hashing pool, never on the threads that serve requests.
         """
         now = self._clock()
+        found = await to_thread.run_sync(self._find, username)
+        user = found if found is not None and accept(found) else None
+        if user is not None and user.locked_until is not None and user.locked_until > now:
+            raise AccountLocked("too many failed sign-ins; the account is locked for now")
+        correct = await self._pool.verify(user.password_hash if user else None, password)
+        if user is None or not correct:
+            if user is not None and count_failures:
+                await to_thread.run_sync(self._record_failure, user, now)
+            raise AuthenticationFailed(INVALID_CREDENTIALS, code="invalid_credentials")
+        if user.status != UserStatus.ACTIVE:
+            raise Forbidden("this account is suspended", code="account_suspended")
+        if count_failures and (user.failed_logins or user.locked_until):
+            await to_thread.run_sync(self._clear_failures, user)
+        return user
+
+    def _find(self, username: str) -> User | None:
         with self._uow() as uow:
-            user = uow.session.exec(select(User).where(User.username == username)).first()
-            if user is not None and user.locked_until is not None and user.locked_until > now:
-                raise AccountLocked("too many failed sign-ins; the account is locked for now")
-            # An unknown username is still checked (against a decoy hash): same cost, same answer.
-            correct = self._hasher.verify(user.password_hash if user else None, password)
-            if user is None or not correct:
-                if user is not None:
-                    self._record_failure(uow.session, user, now)
-                    uow.commit()
-                raise AuthenticationFailed(
-                    "unknown username or wrong password", code="invalid_credentials"
-                )
-            if user.status != UserStatus.ACTIVE:
-                raise Forbidden("this account is suspended", code="account_suspended")
-            if user.failed_logins or user.locked_until:
-                user.failed_logins = 0
-                user.locked_until = None
-                uow.session.add(user)
-                uow.commit()
-            return user
+            return uow.session.exec(select(User).where(User.username == username)).first()
 
-    def _record_failure(self, session: Session, user: User, now: datetime) -> None:
-        # An atomic increment: two wrong passwords at the same instant both count.
-        session.execute(
-            update(User)
-            .where(User.id == user.id)  # type: ignore[arg-type]
-            .values(failed_logins=User.failed_logins + 1)
-        )
-        session.refresh(user)
-        if user.failed_logins >= self._max_failed:
-            user.locked_until = now + self._lockout
-            user.failed_logins = 0
-            session.add(user)
-
-    def admin_login(self, username: str, password: str) -> SignedIn:
-        user = self.check_password(username, password)
-        role = Role(user.role)
-        if role not in BACK_OFFICE_ROLES:
-            raise Forbidden(
-                "counter staff sign in from an activated terminal", code="wrong_sign_in_path"
+    def _record_failure(self, user: User, now: datetime) -> None:
+        with self._uow() as uow:
+            # An atomic increment: two wrong passwords at the same instant both count.
+            uow.session.execute(
+                update(User)
+                .where(User.id == user.id)  # type: ignore[arg-type]
+                .values(failed_logins=User.failed_logins + 1)
             )
+            stored = uow.session.get(User, user.id)
+            assert stored is not None
+            uow.session.refresh(stored)
+            if stored.failed_logins >= self._max_failed:
+                stored.locked_until = now + self._lockout
+                stored.failed_logins = 0
+                uow.session.add(stored)
+            uow.commit()
+
+    def _clear_failures(self, user: User) -> None:
+        with self._uow() as uow:
+            uow.session.execute(
+                update(User)
+                .where(User.id == user.id)  # type: ignore[arg-type]
+                .values(failed_logins=0, locked_until=None)
+            )
+            uow.commit()
+
+    async def admin_login(self, username: str, password: str, *, source: str) -> SignedIn:
+        """Sign a back-office user in.
+
+        Throttled per ``source`` address and per username before anything is read or hashed.
+        Counter staff are not back-office accounts here: their username answers as an unknown
+        one, whatever the password, and their failures never count, so nobody can lock a
+        counter operator out, nor test their password, from this path (issue 16).
+        """
+        admitted = self._throttle.admit(source, username)
+        try:
+            user = await self.check_password(
+                username, password, accept=lambda u: Role(u.role) in BACK_OFFICE_ROLES
+            )
+        except AuthenticationFailed as refused:
+            if refused.code == "invalid_credentials":
+                raise AuthenticationFailed(
+                    INVALID_CREDENTIALS + "; counter staff sign in at their terminal",
+                    code="invalid_credentials",
+                ) from None
+            raise
+        self._throttle.forgive(admitted)
+        return await to_thread.run_sync(self._open_admin_session, user)
+
+    def _open_admin_session(self, user: User) -> SignedIn:
+        role = Role(user.role)
         now = self._clock()
         with self._uow() as uow:
             extra: dict[str, str] = {}
@@ -174,6 +246,7 @@ class AuthService:
                 stored = SessionRow(
                     jti=session.jti,
                     terminal_keyid=session.terminal_keyid,
+                    issued_at=session.issued_at,
                     expires_at=session.expires_at,
                     ended_at=session.ended_at,
                     user_id=user.id,
@@ -195,9 +268,11 @@ class AuthService:
         audience: str,
         bound_keyid: str | None,
         now: datetime,
+        offline: bool = False,
     ) -> Actor:
         """The caller behind verified token ``claims`` and the session row stored for its
-        ``jti`` (None when there is none)."""
+        ``jti`` (None when there is none), at ``now``: the time the terminal signed the
+        request when it was queued ``offline``."""
         if audience == TERMINAL_AUDIENCE:
             cnf = claims.get("cnf")
             if not isinstance(cnf, dict) or cnf.get("jkt") != bound_keyid:
@@ -214,6 +289,13 @@ class AuthService:
             session.expires_at <= now
         ):
             raise AuthenticationFailed("the session has ended", code="token_expired")
+        if offline and now + self._skew < session.issued_at:
+            # A write queued offline is judged at its ``created``, which must lie inside the
+            # session's life: from sign-in (give or take the terminal's clock error) to
+            # sign-out, password reset, suspension or expiry (``ended_at``, checked above).
+            raise AuthenticationFailed(
+                "the write was signed before the operator's session began", code="token_expired"
+            )
         if session.user_status != UserStatus.ACTIVE or session.username != claims["sub"]:
             raise AuthenticationFailed("the account is suspended", code="token_invalid")
         return Actor(

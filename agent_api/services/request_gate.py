@@ -45,6 +45,7 @@ class SessionRow:
 
     jti: str
     terminal_keyid: str | None
+    issued_at: datetime
     expires_at: datetime
     ended_at: datetime | None
     user_id: int
@@ -103,6 +104,7 @@ _GATE_SELECT = (
         _s.c.id.label("session_id"),
         _s.c.jti,
         _s.c.terminal_keyid,
+        _s.c.issued_at,
         _s.c.expires_at,
         _s.c.ended_at,
         _u.c.id.label("user_id"),
@@ -147,6 +149,7 @@ def read_gate(
         SessionRow(
             jti=m["jti"],
             terminal_keyid=m["terminal_keyid"],
+            issued_at=m["issued_at"],
             expires_at=m["expires_at"],
             ended_at=m["ended_at"],
             user_id=m["user_id"],

@@ -9,10 +9,12 @@ work, claimed by the terminal's sequence number.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from anyio import to_thread
 from cryptography.exceptions import InvalidSignature
 from sqlalchemy import Engine, case, update
 from sqlalchemy.exc import IntegrityError
@@ -20,14 +22,14 @@ from sqlmodel import Session, select
 
 from agent_api.clock import Clock
 from agent_api.domain import activation
-from agent_api.domain.registry import NetworkStatus, OfficeStatus, TerminalStatus
+from agent_api.domain.registry import NetworkStatus, OfficeStatus, TerminalStatus, UserStatus
 from agent_api.domain.roles import OFFICE_ROLES, Actor, Role
 from agent_api.errors import (
+    AccountLocked,
     AlreadyExists,
     AuthenticationFailed,
     Conflict,
     Forbidden,
-    RateLimited,
     ValidationFailed,
 )
 from agent_api.persistence.tables import Network, Office, Terminal, TerminalKey, User, UserSession
@@ -42,6 +44,7 @@ from agent_api.protocol.keys import (
 from agent_api.services.auth import AuthService
 from agent_api.services.request_gate import GateRow, SessionRow, read_gate
 from agent_api.services.security_events import SecurityEventService, record_event
+from agent_api.services.sign_in_throttle import TooManyAttempts
 from agent_api.services.tokens import TERMINAL_AUDIENCE, TokenSigner
 
 
@@ -170,6 +173,7 @@ class TerminalAuthService:
             audience=TERMINAL_AUDIENCE,
             bound_keyid=terminal.keyid,
             now=at if at is not None else self._clock(),
+            offline=at is not None,
         )
         if actor.office_id != terminal.office_id:
             raise Forbidden("the operator does not belong to this office", code="wrong_office")
@@ -282,23 +286,15 @@ class TerminalAuthService:
         return RotatedKey(terminal.terminal_id, new_keyid, terminal.keyid)
 
     # -- operator sign-in -----------------------------------------------------------------
-    def check_operator(self, terminal: TerminalContext, username: str, password: str) -> User:
+    async def check_operator(self, terminal: TerminalContext, username: str, password: str) -> User:
         """The operator signing in on this terminal; throttles the terminal on failures."""
         now = self._clock()
         window_start = now - self._login_window
-        with self._uow() as uow:
-            row = uow.session.get(Terminal, terminal.terminal_id)
-            assert row is not None
-            if (
-                row.login_failures >= self._login_failures
-                and row.login_window_started_at is not None
-                and row.login_window_started_at > window_start
-            ):
-                raise RateLimited("too many failed sign-ins on this terminal; wait and retry")
+        await to_thread.run_sync(self._refuse_if_throttled, terminal, window_start)
         try:
-            user = self._auth.check_password(username, password)
+            user = await self._auth.check_password(username, password)
         except AuthenticationFailed:
-            self._count_login_failure(terminal, now, window_start)
+            await to_thread.run_sync(self._count_login_failure, terminal, now, window_start)
             raise
         role = Role(user.role)
         if role not in OFFICE_ROLES:
@@ -309,8 +305,77 @@ class TerminalAuthService:
             raise Forbidden("the operator does not belong to this office", code="wrong_office")
         return user
 
+    async def check_supervisor(
+        self, terminal: TerminalContext, username: str, password: str
+    ) -> User:
+        """The active supervisor of this terminal's office who approves a reversal.
+
+        Every failure gets one answer (401 ``invalid_credentials``, field ``supervisor``): a
+        wrong password, the right password of an operator, of another office's supervisor
+        or of a back-office account, an unknown or suspended user. Otherwise this endpoint,
+        open to any operator, would tell them which password is right.
+
+        The failures do not count toward the supervisor's lockout: they are typed at an
+        operator's terminal, and a rogue operator would lock their supervisor out of their
+        own counter with five wrong passwords. They count instead toward this terminal's
+        sign-in throttle (the same budget as operator sign-ins: guessing stops there, at
+        the guesser's own terminal) and each is a security event the network admin sees. A
+        supervisor already locked (by failures where they sign in) is refused (423).
+        """
+        now = self._clock()
+        window_start = now - self._login_window
+        await to_thread.run_sync(self._refuse_if_throttled, terminal, window_start)
+        try:
+            return await self._auth.check_password(
+                username,
+                password,
+                accept=lambda u: (
+                    u.role == Role.SUPERVISOR
+                    and u.office_id == terminal.office_id
+                    and u.status == UserStatus.ACTIVE
+                ),
+                count_failures=False,
+            )
+        except AccountLocked:
+            raise AccountLocked(
+                "the supervisor's account is locked after too many wrong passwords; another "
+                "supervisor of this office may approve (the operator's own session is "
+                "unaffected)",
+                field="supervisor",
+            ) from None
+        except AuthenticationFailed:
+            await to_thread.run_sync(
+                self._count_login_failure, terminal, now, window_start, "supervisor_refused"
+            )
+            raise AuthenticationFailed(
+                "the approval was refused: it needs the username and password of an active "
+                "supervisor of this office (the operator's own session is unaffected)",
+                code="invalid_credentials",
+                field="supervisor",
+            ) from None
+
+    def _refuse_if_throttled(self, terminal: TerminalContext, window_start: datetime) -> None:
+        with self._uow() as uow:
+            row = uow.session.get(Terminal, terminal.terminal_id)
+            assert row is not None
+            started = row.login_window_started_at
+            if (
+                row.login_failures >= self._login_failures
+                and started is not None
+                and started > window_start
+            ):
+                wait = started - window_start
+                raise TooManyAttempts(
+                    "too many refused passwords on this terminal; wait and retry",
+                    retry_after_seconds=max(1, math.ceil(wait.total_seconds())),
+                )
+
     def _count_login_failure(
-        self, terminal: TerminalContext, now: datetime, window_start: datetime
+        self,
+        terminal: TerminalContext,
+        now: datetime,
+        window_start: datetime,
+        event: str | None = None,
     ) -> None:
         stale = (Terminal.login_window_started_at.is_(None)) | (  # type: ignore[union-attr]
             Terminal.login_window_started_at < window_start  # type: ignore[operator]
@@ -327,6 +392,8 @@ class TerminalAuthService:
                     ),
                 )
             )
+            if event is not None:
+                record_event(uow.session, at=now, kind=event, terminal_id=terminal.terminal_id)
             uow.commit()
 
     def open_session(

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
+
 import jwt
 import pytest
 
 from tests.conftest import FakeClock
 from tests.integration.conftest import PASSWORD, World
+from tests.support.terminal import TestTerminal
 
 
 def test_sign_in_returns_a_short_lived_eddsa_token_with_the_required_claims(world: World) -> None:
@@ -76,12 +80,105 @@ def test_admin_can_unlock_a_locked_account(world: World) -> None:
     )
 
 
-def test_counter_staff_cannot_sign_in_to_the_back_office(world: World) -> None:
-    response = world.client.post(
+def test_counter_staff_cannot_sign_in_to_the_back_office_and_their_password_is_not_told(
+    world: World,
+) -> None:
+    right = world.client.post(
         "/v1/admin/sessions", json={"username": "op.ca-01", "password": PASSWORD}
     )
-    assert response.status_code == 403
-    assert response.json()["error"]["code"] == "wrong_sign_in_path"
+    wrong = world.client.post(
+        "/v1/admin/sessions", json={"username": "op.ca-01", "password": "not the password"}
+    )
+    assert right.status_code == wrong.status_code == 401
+    assert right.json() == wrong.json()
+    assert right.json()["error"]["code"] == "invalid_credentials"
+    assert "terminal" in right.json()["error"]["message"]
+
+
+def test_wrong_passwords_on_the_back_office_path_never_lock_a_counter_operator(
+    world: World, terminal: TestTerminal
+) -> None:
+    for _ in range(world.services.settings.max_failed_logins * 2):
+        refused = world.client.post(
+            "/v1/admin/sessions", json={"username": "op.ca-01", "password": "guess"}
+        )
+        assert refused.status_code == 401
+    at_the_counter = terminal.login("op.ca-01", PASSWORD)
+    assert at_the_counter.status_code == 201, at_the_counter.text
+    read = world.client.get("/v1/admin/users/op.ca-01", headers=world.auth("cnss.admin"))
+    assert read.json()["locked"] is False
+
+
+@pytest.mark.parametrize("username", ["cnss.finance", "nobody.here"])
+def test_a_username_tried_too_often_is_refused_without_hashing_whether_or_not_it_exists(
+    world: World, username: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = world.services.settings
+    # Above the lockout for an existing account (423 comes first), below the source's limit.
+    limit = settings.sign_in_per_username
+    for source in range(limit):
+        world.client.post(
+            "/v1/admin/sessions",
+            json={"username": username, "password": f"guess {source}"},
+        )
+    hashed: list[str] = []
+    verify = world.services.hasher.verify
+
+    def spy(password_hash: str | None, password: str) -> bool:
+        hashed.append(password)
+        return verify(password_hash, password)
+
+    monkeypatch.setattr(world.services.hasher, "verify", spy)
+    throttled = world.client.post(
+        "/v1/admin/sessions", json={"username": username, "password": PASSWORD}
+    )
+    assert throttled.status_code == 429
+    assert throttled.json()["error"]["code"] == "rate_limited"
+    assert 0 < int(throttled.headers["Retry-After"]) <= settings.sign_in_window_seconds
+    assert hashed == []
+
+
+def test_a_source_trying_many_usernames_is_refused_and_the_window_lets_it_in_again(
+    world: World, clock: FakeClock, record_property: Callable[[str, object], None]
+) -> None:
+    settings = world.services.settings
+    answers: dict[int, int] = {}
+    for n in range(settings.sign_in_per_source + 5):
+        status = world.client.post(
+            "/v1/admin/sessions", json={"username": f"user.{n}", "password": "guess"}
+        ).status_code
+        answers[status] = answers.get(status, 0) + 1
+    record_property("sign_in_flood_answers", answers)
+    assert answers == {401: settings.sign_in_per_source, 429: 5}
+    clock.advance(seconds=settings.sign_in_window_seconds)
+    assert (
+        world.client.post(
+            "/v1/admin/sessions", json={"username": "cnss.admin", "password": PASSWORD}
+        ).status_code
+        == 201
+    )
+
+
+def test_successful_sign_ins_do_not_use_up_the_sources_attempts(world: World) -> None:
+    for _ in range(world.services.settings.sign_in_per_source + 5):
+        world.sign_in("cnss.auditor")
+
+
+def test_passwords_are_hashed_on_threads_of_their_own_not_the_request_threads(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    threads: list[str] = []
+    verify = world.services.hasher.verify
+
+    def spy(password_hash: str | None, password: str) -> bool:
+        threads.append(threading.current_thread().name)
+        return verify(password_hash, password)
+
+    monkeypatch.setattr(world.services.hasher, "verify", spy)
+    world.sign_in("cnss.admin")
+    world.client.post("/v1/admin/sessions", json={"username": "nobody", "password": "guess"})
+    assert len(threads) == 2
+    assert all(name.startswith("password") for name in threads), threads
 
 
 def test_signed_out_token_is_refused_on_the_next_request(world: World) -> None:
