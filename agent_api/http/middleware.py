@@ -2,6 +2,11 @@
 
 Pure ASGI (not ``BaseHTTPMiddleware``) so that the raw body stream reaches the endpoint
 untouched: request signatures are verified over the exact bytes received.
+
+A client that goes away before its body is complete (a counter losing its link mid-upload)
+is no server error: its access line is logged at info as ``client_aborted`` (no traceback,
+no ``http_request`` line besides) and counted under 499, the status nginx uses for it;
+nothing is answered, since nobody is listening.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import re
 import time
 import uuid
 
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from agent_api import metrics
@@ -23,6 +29,7 @@ logger = logging.getLogger(__name__)
 REQUEST_ID_HEADER = b"x-request-id"
 _CLIENT_REQUEST_ID = re.compile(rb"^[A-Za-z0-9._-]{8,64}$")
 ROUTE_KEY = "qurb.route"  # set by the endpoint wrapper: the route template, for labels
+CLIENT_ABORTED = 499  # nginx's "client closed request": no response was sent
 
 
 class RequestContextMiddleware:
@@ -54,6 +61,9 @@ class RequestContextMiddleware:
 
         try:
             await self.app(scope, receive, send_with_id)
+        except ClientDisconnect:
+            # Not an error of ours: its one log line is the access line below, named for it.
+            status = CLIENT_ABORTED
         except Exception:
             # Answered here, inside the request's context, so the 500 carries the request id
             # in its header and its log line; the traceback goes to the log, not the client.
@@ -72,7 +82,7 @@ class RequestContextMiddleware:
             metrics.HTTP_REQUESTS.labels(scope["method"], route, str(status)).inc()
             metrics.HTTP_LATENCY.labels(scope["method"], route).observe(elapsed)
             logger.info(
-                "http_request",
+                "client_aborted" if status == CLIENT_ABORTED else "http_request",
                 extra={
                     "request_id": request_id,
                     "method": scope["method"],
