@@ -32,7 +32,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from agent_api.domain.roles import Actor, Role
-from agent_api.errors import AuthenticationFailed, Forbidden
+from agent_api.errors import AuthenticationFailed, Forbidden, ValidationFailed
 from agent_api.http.io import parse_body, parse_query
 from agent_api.http.middleware import ROUTE_KEY
 from agent_api.http.signing import CheckedSignature, check_signature, signed_request
@@ -114,6 +114,12 @@ class Endpoint:
     def signed(self) -> bool:
         return self.auth in SIGNED
 
+    @property
+    def reads(self) -> bool:
+        """A read: a GET, or a POST that creates nothing (answers 200) because what it looks
+        up travels in the signed body, never in a URL (a lookup by CIN)."""
+        return self.method == "GET" or (self.method == "POST" and self.status == 200)
+
     def route(self) -> Route:
         blocking = not inspect.iscoroutinefunction(self.handler)
 
@@ -183,6 +189,13 @@ class Endpoint:
         """Verify the terminal's signature, answer a retry from its stored response, and
         authenticate the operator; in this order, whatever the request gets wrong first."""
         services = call.services
+        if checked.offline and self.reads:
+            # A write queued offline is judged at the time it was signed; a read answers
+            # with what is true now, to whoever holds the session now: never offline.
+            raise ValidationFailed(
+                "Qurb-Offline: a read is answered online only, never queued offline",
+                field="Qurb-Offline",
+            )
         token: str | None = None
         claims: dict[str, Any] | None = None
         token_error: AuthenticationFailed | None = None
