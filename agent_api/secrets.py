@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import os
 import secrets as _stdlib_secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -83,7 +84,7 @@ def new_symmetric_key_text(length: int = 32) -> str:
     return base64.b64encode(_stdlib_secrets.token_bytes(length)).decode()
 
 
-def read_secret(env: dict[str, str], name: str) -> Secret | None:
+def read_secret(env: Mapping[str, str], name: str) -> Secret | None:
     """``QURB_<NAME>`` or the content of the file ``QURB_<NAME>_FILE``; None when neither is set."""
     direct = env.get(f"QURB_{name}")
     if direct is not None:

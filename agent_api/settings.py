@@ -37,6 +37,9 @@ KEY_KINDS: dict[str, Literal["ed25519", "symmetric"]] = {
     "LOG_SIGNING_KEY": "ed25519",  # signs audit-log checkpoints
     "CIN_ENCRYPTION_KEY": "symmetric",  # AES-256-GCM key for CINs at rest
     "CIN_INDEX_KEY": "symmetric",  # HMAC key of the CIN blind index
+    # Master key of phones, addresses, amendment values and stored responses at rest
+    # (one AES-256-GCM key derived per purpose: agent_api/persistence/sealing.py).
+    "CONTACT_ENCRYPTION_KEY": "symmetric",
 }
 
 
@@ -53,6 +56,8 @@ class Settings:
     # Retired CIN encryption keys (base64, comma-separated): rows sealed under them still open
     # after QURB_CIN_ENCRYPTION_KEY rotates; new rows are sealed with the current key.
     previous_cin_keys: Secret = field(default_factory=lambda: Secret(""))
+    # The same for QURB_CONTACT_ENCRYPTION_KEY (QURB_CONTACT_PREVIOUS_ENCRYPTION_KEYS).
+    previous_contact_keys: Secret = field(default_factory=lambda: Secret(""))
 
     token_issuer: str = "qurb"  # noqa: S105 - the JWT iss claim, not a secret
     admin_token_ttl_seconds: int = 30 * 60
@@ -190,15 +195,11 @@ class Settings:
         if base.operator_token_ttl_seconds > MAX_OPERATOR_TOKEN_TTL:
             raise ConfigurationError("QURB_OPERATOR_TOKEN_TTL_SECONDS must be at most 43200 (12 h)")
         keys = {name: s for name in KEY_KINDS if (s := read_secret(source, name)) is not None}
-        previous = read_secret(source, "CIN_PREVIOUS_ENCRYPTION_KEYS") or Secret("")
-        for part in filter(None, (p.strip() for p in previous.reveal().split(","))):
-            try:
-                parse_symmetric_key(part)
-            except ValueError as exc:
-                raise ConfigurationError(
-                    f"QURB_CIN_PREVIOUS_ENCRYPTION_KEYS holds an invalid key: {exc}"
-                ) from None
-        return replace(base, previous_cin_keys=previous).with_keys(keys)
+        previous = _previous_keys(source, "CIN_PREVIOUS_ENCRYPTION_KEYS")
+        contact = _previous_keys(source, "CONTACT_PREVIOUS_ENCRYPTION_KEYS")
+        return replace(base, previous_cin_keys=previous, previous_contact_keys=contact).with_keys(
+            keys
+        )
 
     def with_keys(self, keys: Mapping[str, Secret]) -> Settings:
         """Validate the given keys; complete the missing ones (development/test only)."""
@@ -225,6 +226,17 @@ class Settings:
             with contextlib.suppress(FileExistsError):
                 write_private_file(path, text)
         return Secret(path.read_text(encoding="utf-8"))
+
+
+def _previous_keys(source: Mapping[str, str], name: str) -> Secret:
+    """Retired symmetric keys, base64 and comma-separated, each checked (never shown)."""
+    previous = read_secret(source, name) or Secret("")
+    for part in filter(None, (p.strip() for p in previous.reveal().split(","))):
+        try:
+            parse_symmetric_key(part)
+        except ValueError as exc:
+            raise ConfigurationError(f"QURB_{name} holds an invalid key: {exc}") from None
+    return previous
 
 
 def _int(source: Mapping[str, str], name: str, default: int, *, minimum: int = 1) -> int:

@@ -361,6 +361,10 @@ _RECORD_POSTGRESQL = Fast(
              AS moved(month, kind, centimes)
     RETURNING contribution_id, (SELECT receipt_id FROM contribution)
     """
+    ).bindparams(
+        # Typed as the column is, so that the payer's phone is sealed here too: a textual
+        # statement's parameters are otherwise sent as they are.
+        bindparam("payer_phone", type_=_co.c.payer_phone.type),
     ),
     returns_rows=True,
 )

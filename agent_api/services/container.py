@@ -10,6 +10,8 @@ from agent_api.clock import Clock, utc_now
 from agent_api.domain.account import SurchargeRule
 from agent_api.domain.dependents import DependentRules
 from agent_api.domain.rights import RightsRules
+from agent_api.persistence import sealing
+from agent_api.persistence.sealing import Sealer
 from agent_api.persistence.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from agent_api.protocol.checkpoint import NoteSigner
 from agent_api.protocol.keys import public_jwk
@@ -91,6 +93,9 @@ class Services:
             parse_symmetric_key(settings.key_text("CIN_INDEX_KEY").reveal()),
             {key_id(k): k for k in previous},
         )
+        # Phones, addresses, amendments and stored responses open and seal with these keys.
+        sealer = contact_sealer(settings)
+        sealing.install(sealer)
         rules = DependentRules(
             spouse_min_age=settings.spouse_min_age,
             max_spouses=settings.max_spouses,
@@ -121,7 +126,9 @@ class Services:
             ),
             users=UserService(uow, clock, hasher),
             events=events,
-            writes=IdempotentWrites(uow, events, wait_ms=settings.idempotency_wait_ms, clock=clock),
+            writes=IdempotentWrites(
+                uow, events, sealer, wait_ms=settings.idempotency_wait_ms, clock=clock
+            ),
             terminal_auth=TerminalAuthService(
                 uow,
                 clock,
@@ -183,6 +190,18 @@ class Services:
                 ]
             },
         )
+
+
+def contact_sealer(settings: Settings) -> Sealer:
+    """The keys of personal data at rest but the CIN: the current one and the retired ones."""
+    previous = [
+        parse_symmetric_key(part)
+        for part in settings.previous_contact_keys.reveal().split(",")
+        if part.strip()
+    ]
+    return Sealer(
+        parse_symmetric_key(settings.key_text("CONTACT_ENCRYPTION_KEY").reveal()), previous
+    )
 
 
 def audit_log_of(settings: Settings, uow: UnitOfWorkFactory, clock: Clock) -> AuditLog:

@@ -12,6 +12,10 @@ transaction as the write and its stored response, never a check-then-insert:
 
 A refused write (any error) rolls back with its claim: nothing of it is stored, and the
 terminal may send the same signed request again.
+
+A stored response holds names, phones, addresses: it is sealed whole (``response``
+purpose of ``persistence.sealing``) and opened for a replay, which sends the very bytes the
+first answer sent.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from agent_api import metrics
 from agent_api.clock import Clock, utc_now
 from agent_api.errors import Conflict, ValidationFailed
 from agent_api.persistence.fast import Fast
+from agent_api.persistence.sealing import Sealer
 from agent_api.persistence.tables import IdempotencyRecord
 from agent_api.persistence.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from agent_api.services import audit_log
@@ -89,12 +94,14 @@ class IdempotentWrites:
         self,
         uow: UnitOfWorkFactory,
         events: SecurityEventService,
+        sealer: Sealer,
         *,
         wait_ms: int,
         clock: Clock = utc_now,
     ) -> None:
         self._uow = uow
         self._events = events
+        self._sealer = sealer
         self._clock = clock
         self._wait_ms = wait_ms
 
@@ -151,7 +158,7 @@ class IdempotentWrites:
                     "signed_write",
                     _leaf_facts(write, status, body),
                     at=self._clock(),
-                    answer=Answer(record_id, status, text),
+                    answer=Answer(record_id, status, self._seal(text)),
                 )
                 uow.commit()
                 return StoredResponse(status, text, replayed=False)
@@ -174,7 +181,16 @@ class IdempotentWrites:
                 field="Idempotency-Key",
             )
         metrics.IDEMPOTENT_REPLAYS.inc()
-        return StoredResponse(record.response_status, record.response_body, replayed=True)
+        return StoredResponse(
+            record.response_status, self._open(record.response_body), replayed=True
+        )
+
+    def _seal(self, text: str) -> str:
+        # An empty body (204) holds nothing: it stays empty, as the claim's placeholder is.
+        return self._sealer.seal("response", text) if text else ""
+
+    def _open(self, stored: str) -> str:
+        return self._sealer.open("response", stored) if stored else ""
 
 
 def response_json(body: Any) -> str:

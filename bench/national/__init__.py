@@ -30,7 +30,10 @@ never collides with the history.
 The history is volume, not evidence. Said plainly:
 
 - the workers' CINs do not decrypt: ``cin_ciphertext`` has the shape of a sealed CIN under
-  a key id no deployment configures, and ``cin_index`` is no HMAC of any CIN;
+  a key id no deployment configures, and ``cin_index`` is no HMAC of any CIN; phones and
+  addresses likewise have the shape of sealed values under a key id no deployment
+  configures (the service opens them only to show or amend a worker, which the benchmark's
+  counters do on the workers they enroll themselves);
 - receipts are JWS-shaped (a real header and payload, ~800 characters) but the signature part
   is filler under a ``kid`` no key publishes;
 - the ``signed_write`` leaves keep the shape of the service's (``_leaf_facts``) without the
@@ -60,7 +63,7 @@ the leaf's SHA-256), then the index builds and the vacuum; on two cores the run 
 
 The package, in the order a seed runs:
 
-- ``country``: networks, cities, names, streets, the category mix, the holidays;
+- ``country``: networks, cities, names, the category mix, the holidays;
 - ``plan``: the plan the load reads (registry rows, lookup tables) and the history's shape;
 - ``registry``: the registry laid out and written, and ``terminal_key``;
 - ``schedule``: the business days, who pays which months, and the dues;

@@ -1,4 +1,4 @@
-"""The country the history is set in: its payment networks, cities, names, streets, the mix
+"""The country the history is set in: its payment networks, cities, names, the mix
 of counter categories and the fixed national holidays."""
 
 from __future__ import annotations
@@ -72,16 +72,6 @@ FIRST_NAMES = (
     ("Abdelkader", "عبد القادر", "M"),
     ("Samira", "سميرة", "F"),
     ("Said", "سعيد", "M"),
-)
-STREETS = (
-    "rue des Orangers",
-    "avenue Mohammed V",
-    "derb Sidi Bouloukat",
-    "rue Ibn Battouta",
-    "boulevard Zerktouni",
-    "rue Al Qods",
-    "hay Al Massira",
-    "douar Ouled Ahmed",
 )
 # Share of the seeded workers per counter category (an assumption; brackets split evenly).
 CATEGORY_WEIGHTS = {

@@ -1,6 +1,6 @@
 """The small temporary tables each loading session holds, which the bulk statements join:
 terminals (``_t``), days (``_d``), the category mix (``_cb``), dues (``_due``), names,
-streets, networks and the allocation counter (``_k``)."""
+networks and the allocation counter (``_k``)."""
 
 # Every statement here is put together from this package's constants, never from input:
 # S608 (SQL built from strings) does not apply.
@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from .country import FIRST_NAMES, LAST_NAMES, STREETS
+from .country import FIRST_NAMES, LAST_NAMES
 from .plan import Plan
 from .session import Session
 
@@ -24,7 +24,6 @@ _LOOKUPS = {
     "PRIMARY KEY (cb, m)",
     "_ln": "k INTEGER PRIMARY KEY, latin TEXT, arabic TEXT",
     "_fn": "k INTEGER PRIMARY KEY, latin TEXT, arabic TEXT, sex TEXT",
-    "_st": "k INTEGER PRIMARY KEY, street TEXT",
     "_n": "n INTEGER PRIMARY KEY, id INTEGER, code TEXT",
     "_k": "n INTEGER PRIMARY KEY",
 }
@@ -39,7 +38,6 @@ def lookups(session: Session, plan: Plan) -> None:
         "_due": plan.dues,
         "_ln": [(k, *names) for k, names in enumerate(LAST_NAMES)],
         "_fn": [(k, *names) for k, names in enumerate(FIRST_NAMES)],
-        "_st": list(enumerate(STREETS)),
         "_n": [(k, n[0], n[1]) for k, n in enumerate(plan.networks)],
         "_k": [(0,), (1,)],
     }

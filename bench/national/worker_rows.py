@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import hashlib
 
-from .country import FIRST_NAMES, LAST_NAMES, STREETS
+from .country import FIRST_NAMES, LAST_NAMES
 from .dialect import Dialect, registration, staged
 from .plan import SLOTS, Plan
 
 CIN_KEY_ID = hashlib.sha256(b"qurb national seed: no CIN key").hexdigest()[:16]
+# Phones and addresses have the shape of sealed values (``persistence.sealing``) under a key
+# id no deployment configures: volume, not people; nothing clear reaches the database.
+CONTACT_KEY_ID = hashlib.sha256(b"qurb national seed: no contact key").hexdigest()[:16]
 
 
 def worker_statements(sql: Dialect, plan: Plan, lo: int, hi: int) -> list[str]:
@@ -40,14 +43,17 @@ def worker_statements(sql: Dialect, plan: Plan, lo: int, hi: int) -> list[str]:
     SELECT i, {registration(sql, "i")}, {sql.sha256("'cin/' || i")}, {sql.sealed("i")},
            '{CIN_KEY_ID}', ln.latin, fn.latin, ln.arabic, fn.arabic,
            {sql.birth_date("(i * 7919) % 14600")}, fn.sex,
-           '+2126' || {sql.pad("(i * 7919) % 100000000", 8)}, (1 + i % 197) || ' ' || st.street,
+           {_sealed(sql, "i * 7919")}, {_sealed(sql, "i * 104729")},
            city, category, bracket, {document}, first, 'active', {sql.ts(enrolled)}, office_id,
            terminal_id, operator_id
     FROM p
     JOIN _ln ln ON ln.k = (i * 31) % {len(LAST_NAMES)}
-    JOIN _fn fn ON fn.k = (i * 17) % {len(FIRST_NAMES)}
-    JOIN _st st ON st.k = (i * 13) % {len(STREETS)}"""
+    JOIN _fn fn ON fn.k = (i * 17) % {len(FIRST_NAMES)}"""
     periods = """
     INSERT INTO worker_category_periods (id, worker_id, category, bracket, effective_from)
     SELECT i, i, category, bracket, first FROM p"""
     return staged(sql, facts, [workers, periods])
+
+
+def _sealed(sql: Dialect, number: str) -> str:
+    return f"'q1:{CONTACT_KEY_ID}:' || {sql.sealed(number)}"

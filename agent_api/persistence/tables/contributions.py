@@ -1,7 +1,8 @@
 """Collections, reversals, their allocations to months, fishing-day declarations and
 surcharge amnesties.
 
-Nothing here is ever updated or deleted: a reversal is a new row (one per collection, by a
+A payer's phone is sealed at rest (``persistence.sealing``). Nothing here is ever updated
+or deleted: a reversal is a new row (one per collection, by a
 unique constraint) with allocations that mirror the original's with the opposite sign.
 """
 
@@ -24,6 +25,7 @@ from sqlalchemy import (
 )
 from sqlmodel import Field, SQLModel
 
+from agent_api.persistence.sealing import Sealed
 from agent_api.persistence.types import UTCDateTime
 
 
@@ -49,7 +51,7 @@ class Contribution(SQLModel, table=True):
     terminal_id: int = Field(sa_column=_fk("terminals"))
     operator_id: int = Field(sa_column=_fk("users"))
     amount_centimes: int = Field(sa_column=Column(BigInteger, nullable=False))
-    payer_phone: str | None = Field(sa_column=Column(String(13), nullable=True))
+    payer_phone: str | None = Field(sa_column=Column(Sealed("contact"), nullable=True))
     signed_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     recorded_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     business_date: date = Field(sa_column=Column(Date, nullable=False))

@@ -2,7 +2,9 @@
 
 Personal data: the CIN is stored only encrypted (``*_ciphertext``, with the id of the key
 that encrypted it) and as an HMAC blind index (``*_cin_index``) that makes "one CIN, one
-worker" a unique constraint without the database ever holding a clear CIN.
+worker" a unique constraint without the database ever holding a clear CIN. Phones,
+addresses and the values of amendments are ``Sealed`` columns (``persistence.sealing``):
+clear in Python, sealed in the database, never searched.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from sqlalchemy import (
 )
 from sqlmodel import Field, SQLModel
 
+from agent_api.persistence.sealing import Sealed
 from agent_api.persistence.types import UTCDateTime
 
 
@@ -100,8 +103,8 @@ class Worker(SQLModel, table=True):
     first_name_ar: str | None = Field(sa_column=Column(String(60), nullable=True))
     birth_date: date = Field(sa_column=Column(Date, nullable=False))
     sex: str = Field(sa_column=Column(String(1), nullable=False))
-    phone: str = Field(sa_column=Column(String(13), nullable=False))
-    address: str = Field(sa_column=Column(String(200), nullable=False))
+    phone: str = Field(sa_column=Column(Sealed("contact"), nullable=False))
+    address: str = Field(sa_column=Column(Sealed("contact"), nullable=False))
     city: str = Field(sa_column=Column(String(60), nullable=False))
     category: str = Field(sa_column=Column(String(24), nullable=False))
     bracket: str = Field(sa_column=Column(String(24), nullable=False))
@@ -176,8 +179,9 @@ class WorkerAmendment(SQLModel, table=True):
         sa_column=Column(Integer, ForeignKey("workers.id"), nullable=False, index=True)
     )
     field: str = Field(sa_column=Column(String(40), nullable=False))
-    old_value: str | None = Field(sa_column=Column(Text, nullable=True))
-    new_value: str | None = Field(sa_column=Column(Text, nullable=True))
+    # Sealed whatever the field: an old phone or address is as personal as the current one.
+    old_value: str | None = Field(sa_column=Column(Sealed("history"), nullable=True))
+    new_value: str | None = Field(sa_column=Column(Sealed("history"), nullable=True))
     effective_from: date | None = Field(sa_column=Column(Date, nullable=True))
     changed_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     office_id: int = Field(sa_column=Column(Integer, ForeignKey("offices.id"), nullable=False))
@@ -203,7 +207,7 @@ class LiaisonEntry(SQLModel, table=True):
     )
     bracket: str | None = Field(sa_column=Column(String(24), nullable=True))
     document_number: str | None = Field(sa_column=Column(String(40), nullable=True))
-    phone: str | None = Field(sa_column=Column(String(13), nullable=True))
+    phone: str | None = Field(sa_column=Column(Sealed("contact"), nullable=True))
     city: str | None = Field(sa_column=Column(String(60), nullable=True))
     source: str | None = Field(sa_column=Column(String(120), nullable=True))
     file_sha256: str = Field(sa_column=Column(String(64), nullable=False))
