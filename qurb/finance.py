@@ -22,15 +22,18 @@ from agent_api.errors import ValidationFailed
 from agent_api.http.endpoints import Call, Endpoint
 from agent_api.http.io import json_response, path_value
 from agent_api.http.schemas.common import INT32_MAX, Input, IsoDate, Output, Paging, Query
+from agent_api.http.security_headers import content_security_policy
 from reconciliation.container import Reconciliation
 from reconciliation.exceptions import REASON_CODES
-from reconciliation.report_html import statement_html
+from reconciliation.report_html import PAGE_STYLE, statement_html
 from reconciliation.reports import render
 
 READ = frozenset({Role.FINANCE, Role.AUDITOR, Role.CNSS_ADMIN})
 SETTLEMENTS = READ | {Role.NETWORK_ADMIN}
 WORK = frozenset({Role.FINANCE})
 TAGS = ("finance",)
+# The pages' policy, computed once at start: their one inline style by its hash, nothing else.
+HTML_POLICY = content_security_policy(styles=[PAGE_STYLE])
 
 
 def reconciliation(call: Call) -> Reconciliation:
@@ -200,6 +203,7 @@ async def settlement_html(call: Call) -> Response:
     return Response(
         statement_html(view.statement, view.statement_jws, q.lang),
         media_type="text/html; charset=utf-8",
+        headers={"Content-Security-Policy": HTML_POLICY},
     )
 
 
@@ -219,11 +223,10 @@ async def report(call: Call) -> Response:
     )
     text, media_type = render(data, q.format, q.lang)
     name = f"reconciliation-{day:%Y%m%d}-v{data['version']}{'-' + q.network if q.network else ''}"
-    return Response(
-        text,
-        media_type=media_type,
-        headers={"Content-Disposition": f'inline; filename="{name}.{q.format}"'},
-    )
+    headers = {"Content-Disposition": f'inline; filename="{name}.{q.format}"'}
+    if q.format == "html":
+        headers["Content-Security-Policy"] = HTML_POLICY
+    return Response(text, media_type=media_type, headers=headers)
 
 
 async def list_exceptions(call: Call) -> Response:

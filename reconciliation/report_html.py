@@ -24,7 +24,9 @@ from reconciliation.report_labels import CATALOGS, DEFAULT_LANGUAGE, text
 Cell = tuple[str, bool]  # (HTML, numeric)
 KEYS_ADDRESS = "<code><bdi>/v1/keys</bdi></code>"  # where the statement's key is published
 
-_STYLE = """
+# The page's one inline style and nothing else inline (no style attribute, no script): the
+# server's Content-Security-Policy allows exactly this text by its hash (qurb/finance.py).
+PAGE_STYLE = """
 body{font-family:system-ui,sans-serif;margin:2em;color:#111;font-size:15px}
 h1{font-size:1.4em}h2{font-size:1.15em;margin-top:1.6em}
 table{border-collapse:collapse;margin:.6em 0;max-width:100%}
@@ -110,7 +112,7 @@ def _page(lang: str, title: str, body: str) -> str:
     direction = "rtl" if lang == "ar" else "ltr"
     return (
         f'<!DOCTYPE html>\n<html lang="{lang}" dir="{direction}"><head><meta charset="utf-8">'
-        f"<title>{escape(title)}</title><style>{_STYLE}</style></head>"
+        f"<title>{escape(title)}</title><style>{PAGE_STYLE}</style></head>"
         f"<body>{body}</body></html>\n"
     )
 

@@ -1,4 +1,5 @@
-"""Pure ASGI middleware: request ids, body cap, access log and request metrics.
+"""Pure ASGI middleware: request ids, security headers (``security_headers``), body cap,
+access log and request metrics.
 
 Pure ASGI (not ``BaseHTTPMiddleware``) so that the raw body stream reaches the endpoint
 untouched: request signatures are verified over the exact bytes received.
@@ -22,6 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from agent_api import metrics
 from agent_api.errors import PayloadTooLarge
+from agent_api.http.security_headers import secured
 from agent_api.observability import request_id_var
 
 logger = logging.getLogger(__name__)
@@ -34,7 +36,7 @@ CLIENT_ABORTED = 499  # nginx's "client closed request": no response was sent
 
 class RequestContextMiddleware:
     """Gives each request an id (the client's ``X-Request-ID`` if well-formed), echoes it in
-    the response, logs one access line and counts the request."""
+    the response with the security headers, logs one access line and counts the request."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -54,7 +56,7 @@ class RequestContextMiddleware:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 started_response = True
-                headers = list(message.get("headers", []))
+                headers = secured(message.get("headers", []))
                 headers.append((REQUEST_ID_HEADER, request_id.encode()))
                 message = {**message, "headers": headers}
             await send(message)
