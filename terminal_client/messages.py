@@ -124,6 +124,16 @@ _MEANINGS: dict[str, _Meaning] = {
         N_("The approving supervisor must be someone other than the collecting operator."),
         Exit.REFUSED,
     ),
+    "worker_presence_required": _Meaning(
+        N_(
+            "Another office enrolled this worker: their full file and any change need the "
+            "CIN from their card. Use find --cin."
+        ),
+        Exit.REFUSED,
+    ),
+    "cin_mismatch": _Meaning(
+        N_("This CIN is not the worker's. Type it again from their card."), Exit.REFUSED
+    ),
     "supervisor_required": _Meaning(
         N_("This operation needs the approval of a supervisor of this office."), Exit.REFUSED
     ),
@@ -257,6 +267,13 @@ _MEANINGS: dict[str, _Meaning] = {
     # -- 7: the server cannot answer now --------------------------------------------------
     "rate_limited": _Meaning(
         N_("Too many requests at once. Wait a minute and try again."), Exit.SERVER
+    ),
+    "worker_reads_throttled": _Meaning(
+        N_(
+            "Too many workers looked up by number without a payment: this terminal must wait "
+            "before the next one. A worker at the counter is found by their CIN (find --cin)."
+        ),
+        Exit.SERVER,
     ),
     "unavailable": _Meaning(
         N_("The server is temporarily unavailable. Try again in a few minutes."), Exit.SERVER

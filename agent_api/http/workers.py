@@ -1,5 +1,9 @@
 """The counter's worker API: enroll, look up by CIN, read, amend, history, receipts; and
-the tariff, read by everyone and edited by CNSS admins."""
+the tariff, read by everyone and edited by CNSS admins.
+
+Read by registration number, a worker is the counter view; the full identity and history
+need the CIN from the worker's card (in a signed body, never in a URL) or the enrolling
+office, and reads by number are limited per terminal (issue 16, services/worker_reads)."""
 
 from __future__ import annotations
 
@@ -16,8 +20,9 @@ from agent_api.http.schemas import workers as s
 from agent_api.http.schemas.rights import RightsOut
 from agent_api.persistence.unit_of_work import UnitOfWork
 from agent_api.services.enrollment import Enrolled, NewDependent, NewWorker
+from agent_api.services.worker_reads import ReadLimit
 from agent_api.services.worker_views import WorkerView
-from agent_api.services.workers import Amendment
+from agent_api.services.workers import Amendment, HistoryEntry
 
 _RN = "/v1/workers/{registration_number}"
 
@@ -80,8 +85,31 @@ async def lookup(call: Call) -> Response:
     return stored_response(outcome)
 
 
+def _limit(call: Call) -> ReadLimit:
+    settings = call.services.settings
+    return ReadLimit(settings.worker_reads_limit, settings.worker_reads_window_seconds)
+
+
 async def read_worker(call: Call) -> Response:
-    view = await run_in_threadpool(call.services.workers.get, call.path("registration_number"))
+    services, terminal = call.services, call.at_terminal()
+    rn = call.path("registration_number")
+    view = await run_in_threadpool(
+        lambda: services.workers.read(terminal, rn, limit=_limit(call), events=services.events)
+    )
+    standing = await run_in_threadpool(services.accounts.rights_of, rn)
+    return json_response(
+        s.WorkerSummaryOut.model_validate(
+            {**vars(view), "rights": RightsOut.model_validate(standing.rights)}
+        )
+    )
+
+
+async def read_identity(call: Call) -> Response:
+    services, terminal = call.services, call.at_terminal()
+    rn = call.path("registration_number")
+    view = await run_in_threadpool(
+        lambda: services.workers.identity(terminal, rn, limit=_limit(call), events=services.events)
+    )
     return json_response(s.WorkerOut.model_validate(view))
 
 
@@ -109,8 +137,30 @@ async def amend(call: Call) -> Response:
 
 
 async def history(call: Call) -> Response:
-    items = await run_in_threadpool(call.services.workers.history, call.path("registration_number"))
+    services, terminal = call.services, call.at_terminal()
+    rn = call.path("registration_number")
+    items = await run_in_threadpool(
+        lambda: services.workers.history(terminal, rn, limit=_limit(call), events=services.events)
+    )
     return json_response(s.HistoryOut(items=[s.HistoryEntryOut.model_validate(i) for i in items]))
+
+
+async def history_by_cin(call: Call) -> Response:
+    body = call.body(s.HistoryLookupIn)
+    services = call.services
+
+    def render(items: list[HistoryEntry]) -> tuple[int, object]:
+        out = s.HistoryOut(items=[s.HistoryEntryOut.model_validate(i) for i in items])
+        return 200, out.model_dump(mode="json")
+
+    # A read, but a POST so the CIN travels in the signed body, never in a URL or a log.
+    outcome = await run_in_threadpool(
+        services.writes.execute,
+        call.write(),
+        lambda uow: services.workers.history_by_cin(uow, body.cin),
+        render,
+    )
+    return stored_response(outcome)
 
 
 async def read_receipt(call: Call) -> Response:
@@ -199,11 +249,23 @@ ENDPOINTS: list[Endpoint] = [
         "GET",
         _RN,
         read_worker,
-        "Read a worker (identity masked)",
+        "Read a worker by number: name, category, dues, rights, masked CIN (limited)",
+        "operator",
+        COUNTER_STAFF,
+        response=s.WorkerSummaryOut,
+        tags=("workers",),
+        errors=(429,),  # too many distinct workers read without a payment
+    ),
+    Endpoint(
+        "GET",
+        _RN + "/identity",
+        read_identity,
+        "A worker's full identity, for the office that enrolled them (limited)",
         "operator",
         COUNTER_STAFF,
         response=s.WorkerOut,
         tags=("workers",),
+        errors=(429,),
     ),
     Endpoint(
         "PATCH",
@@ -220,9 +282,21 @@ ENDPOINTS: list[Endpoint] = [
         "GET",
         _RN + "/history",
         history,
-        "A worker's amendment history",
+        "A worker's amendment history, for the office that enrolled them (limited)",
         "operator",
         COUNTER_STAFF,
+        response=s.HistoryOut,
+        tags=("workers",),
+        errors=(429,),
+    ),
+    Endpoint(
+        "POST",
+        "/v1/workers/history",
+        history_by_cin,
+        "A worker's amendment history, found by the CIN from their card (in the body)",
+        "operator",
+        COUNTER_STAFF,
+        body=s.HistoryLookupIn,
         response=s.HistoryOut,
         tags=("workers",),
     ),

@@ -1,5 +1,10 @@
 """How a worker is shown: identity masked (only the CIN's last 3 characters), category
-history, dependents and a dues summary. Nothing here writes."""
+history, dependents and a dues summary. Nothing here writes.
+
+Two views: the full one (birth date, phone, address, dependents) for a counter that proved
+the worker is there (their CIN, typed from the card) or that enrolled them; and the counter
+view, what serving a worker named by registration number needs: the name to confirm with
+the worker, the category, the dues and the masked CIN (issue 16)."""
 
 from __future__ import annotations
 
@@ -76,6 +81,43 @@ class WorkerView:
     categories: list[PeriodView]
     dependents: list[DependentView]
     dues: DuesSummary
+
+
+@dataclass(frozen=True)
+class CounterView:
+    """A worker read by registration number: nothing a harvest of the registry could use."""
+
+    registration_number: str
+    cin_masked: str
+    last_name: str
+    first_name: str
+    last_name_ar: str | None
+    first_name_ar: str | None
+    category: str
+    bracket: str
+    coverage_start: date
+    status: str
+    enrolled_office: str
+    dependents: int
+    dues: DuesSummary
+
+
+def counter_view(full: WorkerView) -> CounterView:
+    return CounterView(
+        registration_number=full.registration_number,
+        cin_masked=full.cin_masked,
+        last_name=full.last_name,
+        first_name=full.first_name,
+        last_name_ar=full.last_name_ar,
+        first_name_ar=full.first_name_ar,
+        category=full.category,
+        bracket=full.bracket,
+        coverage_start=full.coverage_start,
+        status=full.status,
+        enrolled_office=full.enrolled_office,
+        dependents=len(full.dependents),
+        dues=full.dues,
+    )
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,10 @@
 """Reading and amending an enrolled worker, and the amendment history.
 
+Read by registration number, a worker shows what serving them needs (the counter view);
+their full identity, their history and any amendment need the worker at the counter, proved
+by the CIN typed from their card, or a terminal of the office that enrolled them. Reads by
+number are counted against the terminal's read limit (``worker_reads``).
+
 Every amendment is a signed write from a terminal and leaves one history row per change,
 with who (operator), where (office, terminal) and when; a category change takes effect from
 the next month, so the dues of the current month never move under the worker's feet.
@@ -18,7 +23,7 @@ from agent_api.domain.identity import mask_cin
 from agent_api.domain.months import add_months, first_of_month
 from agent_api.domain.registration_number import is_valid_registration_number
 from agent_api.domain.roles import Actor
-from agent_api.errors import NotFound, ValidationFailed
+from agent_api.errors import Forbidden, NotFound, ValidationFailed
 from agent_api.persistence.tables import (
     Office,
     Receipt,
@@ -37,12 +42,28 @@ from agent_api.services.enrollment import (
     check_document_number,
 )
 from agent_api.services.identity import CinVault
+from agent_api.services.security_events import SecurityEventService
 from agent_api.services.terminal_auth import TerminalContext
-from agent_api.services.worker_views import WorkerView, worker_view
+from agent_api.services.worker_reads import ReadLimit, WorkerReadsThrottled, note_read
+from agent_api.services.worker_views import CounterView, WorkerView, counter_view, worker_view
+
+
+class PresenceRequired(Forbidden):
+    """Raised when a worker's full identity, history or amendment is asked by number alone,
+    from a terminal of another office than the enrolling one."""
+
+    code = "worker_presence_required"
+
+
+class CinMismatch(ValidationFailed):
+    """Raised when the CIN given as proof of presence is not this worker's."""
+
+    code = "cin_mismatch"
 
 
 @dataclass(frozen=True)
 class Amendment:
+    cin: str | None = None
     phone: str | None = None
     address: str | None = None
     city: str | None = None
@@ -107,10 +128,62 @@ class WorkerService:
     def _today(self) -> date:
         return self._clock().astimezone(CASABLANCA).date()
 
-    def get(self, registration_number: str) -> WorkerView:
-        with self._uow() as uow:
-            worker = find_worker(uow.session, registration_number)
-            return worker_view(uow.session, self._vault, worker, self._today())
+    def read(
+        self,
+        terminal: TerminalContext,
+        registration_number: str,
+        *,
+        limit: ReadLimit,
+        events: SecurityEventService,
+    ) -> CounterView:
+        """The counter view, counted against the terminal's read limit."""
+        try:
+            with self._uow() as uow:
+                worker = self._read(uow, terminal, registration_number, limit)
+                view = counter_view(worker_view(uow.session, self._vault, worker, self._today()))
+                uow.commit()
+                return view
+        except WorkerReadsThrottled as refused:
+            refused.report(events)
+            raise
+
+    def identity(
+        self,
+        terminal: TerminalContext,
+        registration_number: str,
+        *,
+        limit: ReadLimit,
+        events: SecurityEventService,
+    ) -> WorkerView:
+        """The full view, by number: for a terminal of the enrolling office only."""
+        try:
+            with self._uow() as uow:
+                worker = self._read(uow, terminal, registration_number, limit)
+                _refuse_other_offices(worker, terminal, "identity")
+                view = worker_view(uow.session, self._vault, worker, self._today())
+                uow.commit()
+                return view
+        except WorkerReadsThrottled as refused:
+            refused.report(events)
+            raise
+
+    def _read(
+        self,
+        uow: UnitOfWork,
+        terminal: TerminalContext,
+        registration_number: str,
+        limit: ReadLimit,
+    ) -> Worker:
+        worker = find_worker(uow.session, registration_number)
+        assert worker.id is not None
+        note_read(
+            uow.session,
+            terminal=terminal,
+            worker_id=worker.id,
+            now=self._clock(),
+            limit=limit,
+        )
+        return worker
 
     def amend(
         self,
@@ -127,6 +200,14 @@ class WorkerService:
         today = self._today()
         worker = find_worker(session, registration_number)
         assert worker.id is not None
+        if change.cin is not None:
+            if self._vault.index(change.cin) != worker.cin_index:
+                raise CinMismatch(
+                    "cin: is not the CIN of this worker; type it again from their card",
+                    field="cin",
+                )
+        else:
+            _refuse_other_offices(worker, terminal, "amendment")
         history: list[tuple[str, str | None, str | None, date | None]] = []
         for name in ("phone", "address", "city"):
             value = getattr(change, name)
@@ -265,29 +346,35 @@ class WorkerService:
                 ("dependent_removed", label + (f" ({masked})" if masked else ""), None, None)
             )
 
-    def history(self, registration_number: str) -> list[HistoryEntry]:
-        with self._uow() as uow:
-            worker = find_worker(uow.session, registration_number)
-            rows = uow.session.exec(
-                select(WorkerAmendment, Office.code, User.username)
-                .join(Office, Office.id == WorkerAmendment.office_id)  # type: ignore[arg-type]
-                .join(User, User.id == WorkerAmendment.user_id)  # type: ignore[arg-type]
-                .where(WorkerAmendment.worker_id == worker.id)
-                .order_by(col(WorkerAmendment.id))
-            ).all()
-            return [
-                HistoryEntry(
-                    changed_at=a.changed_at,
-                    field=a.field,
-                    old_value=a.old_value,
-                    new_value=a.new_value,
-                    effective_from=a.effective_from,
-                    office=office,
-                    terminal_id=a.terminal_id,
-                    operator=username,
-                )
-                for a, office, username in rows
-            ]
+    def history(
+        self,
+        terminal: TerminalContext,
+        registration_number: str,
+        *,
+        limit: ReadLimit,
+        events: SecurityEventService,
+    ) -> list[HistoryEntry]:
+        """The history, by number: for a terminal of the enrolling office only."""
+        try:
+            with self._uow() as uow:
+                worker = self._read(uow, terminal, registration_number, limit)
+                _refuse_other_offices(worker, terminal, "history")
+                entries = _history(uow.session, worker)
+                uow.commit()
+                return entries
+        except WorkerReadsThrottled as refused:
+            refused.report(events)
+            raise
+
+    def history_by_cin(self, uow: UnitOfWork, cin: str) -> list[HistoryEntry]:
+        """The history of the worker whose CIN the counter typed from the card, inside the
+        caller's unit of work (it travels as a signed write, like a lookup)."""
+        worker = uow.session.exec(
+            select(Worker).where(Worker.cin_index == self._vault.index(cin))
+        ).first()
+        if worker is None:
+            raise NotFound("no worker with this CIN", field="cin")
+        return _history(uow.session, worker)
 
     def receipt(self, actor: Actor, number: str) -> StoredReceipt:
         """A receipt the caller's own office issued (other offices' are not found)."""
@@ -296,6 +383,38 @@ class WorkerService:
             if row is None or row.office_id != actor.office_id or row.number is None:
                 raise NotFound(f"no receipt {number} issued by this office", field="number")
             return StoredReceipt(row.number, row.kind, row.issued_at, row.amount_centimes, row.jws)
+
+
+def _refuse_other_offices(worker: Worker, terminal: TerminalContext, what: str) -> None:
+    if worker.office_id != terminal.office_id:
+        raise PresenceRequired(
+            f"a worker's {what} needs the worker at the counter: type the CIN from their "
+            "card (another office enrolled them)",
+            field="cin",
+        )
+
+
+def _history(session: Session, worker: Worker) -> list[HistoryEntry]:
+    rows = session.exec(
+        select(WorkerAmendment, Office.code, User.username)
+        .join(Office, Office.id == WorkerAmendment.office_id)  # type: ignore[arg-type]
+        .join(User, User.id == WorkerAmendment.user_id)  # type: ignore[arg-type]
+        .where(WorkerAmendment.worker_id == worker.id)
+        .order_by(col(WorkerAmendment.id))
+    ).all()
+    return [
+        HistoryEntry(
+            changed_at=a.changed_at,
+            field=a.field,
+            old_value=a.old_value,
+            new_value=a.new_value,
+            effective_from=a.effective_from,
+            office=office,
+            terminal_id=a.terminal_id,
+            operator=username,
+        )
+        for a, office, username in rows
+    ]
 
 
 def _describe(dependent: NewDependent) -> str:

@@ -310,6 +310,7 @@ WORKER_LINES: tuple[tuple[str, str], ...] = (
     ("bracket", N_("Bracket")),
     ("enrolled_office", N_("Office")),
     ("status", N_("Status")),
+    ("rights", N_("Health rights")),
     ("missing", N_("Still to give")),
 )
 WORKER_STATUSES = {"active": N_("active"), "suspended": N_("suspended"), "closed": N_("closed")}
@@ -330,9 +331,15 @@ FIELD_NAMES = {
 }
 
 
+RIGHTS_STATUSES = {"open": N_("open"), "suspended": N_("suspended"), "waiting": N_("waiting")}
+
+
 def _shown(key: str, value: Any, ctx: Context) -> str:
     if key == "status":
         return ctx._(WORKER_STATUSES.get(str(value), str(value)))
+    if key == "rights" and isinstance(value, dict):
+        status = str(value.get("status"))
+        return ctx._(RIGHTS_STATUSES.get(status, status))
     if key == "missing":
         return ", ".join(ctx._(FIELD_NAMES.get(str(v), str(v))) for v in value)
     return str(value)
@@ -343,7 +350,13 @@ def print_worker(ctx: Context, worker: dict[str, Any]) -> None:
     for key, label in WORKER_LINES:
         if worker.get(key) not in (None, "", []):
             ctx.say(f"{ctx._(label):<{width}}{_shown(key, worker[key], ctx)}")
-    for dependent in worker.get("dependents") or []:
+    dependents = worker.get("dependents")
+    if isinstance(dependents, int):
+        # Read by number: how many, never who (their details need the worker's CIN).
+        if dependents:
+            ctx.say(f"{ctx._('Dependents'):<{width}}{dependents}")
+        dependents = []
+    for dependent in dependents or []:
         masked = dependent.get("cin_masked") or ""
         relation = ctx._(RELATION_NAMES.get(dependent["relation"], dependent["relation"]))
         ctx.say(
@@ -394,15 +407,24 @@ def amend(ctx: Context, args: argparse.Namespace) -> int:
                 "--add-dependent or --remove-dependent."
             )
         )
-    outcome = terminal.write(
-        "PATCH",
-        f"/v1/workers/{args.registration_number}",
-        change,
-        label="amendment",
-        personal=True,
-    )
-    if outcome.state == "queued":
-        ctx.say(ctx._("Queued: will be sent when the network is back"))
-        return 6
-    print_worker(ctx, answer_of(outcome))
-    return 0
+    for _ in range(3):
+        outcome = terminal.write(
+            "PATCH",
+            f"/v1/workers/{args.registration_number}",
+            change,
+            label="amendment",
+            personal=True,
+        )
+        if outcome.state == "queued":
+            ctx.say(ctx._("Queued: will be sent when the network is back"))
+            return 6
+        if outcome.state == "done":
+            print_worker(ctx, outcome.body)
+            return 0
+        error = outcome.error()
+        if error.code not in ("worker_presence_required", "cin_mismatch"):
+            raise error
+        # Another office enrolled the worker: the CIN from their card proves they are here.
+        ctx.say("  ✘ " + explain(error.code, ctx.lang, field=error.field, details=error.details))
+        change["cin"] = normalize_cin(prompt(ctx, N_("CIN (from the worker's card)"), check_cin))
+    raise error

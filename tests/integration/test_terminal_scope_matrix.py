@@ -89,6 +89,14 @@ ROWS: dict[tuple[str, str], Callable[[TestTerminal, TestTerminal], Request]] = {
         f"/v1/workers/{_rn(home)}/history",
         None,
     ),
+    ("GET", "/v1/workers/{registration_number}/identity"): lambda home, t: (
+        f"/v1/workers/{_rn(home)}/identity",
+        None,
+    ),
+    ("POST", "/v1/workers/history"): lambda home, t: (
+        "/v1/workers/history",
+        {"cin": _enrolled(home) and "HH445566"},
+    ),
     ("GET", "/v1/receipts/{number}"): lambda home, t: (
         f"/v1/receipts/{_enrolled(home)['receipt']['number']}",
         None,

@@ -22,14 +22,16 @@ def test_phone_and_address_change_at_once_and_are_kept_in_history(
     world: World, terminal: TestTerminal, clock: FakeClock
 ) -> None:
     number = _enrolled(terminal)
-    other = activated(world, clock, "WA-01")  # a worker may amend at any office
+    other = activated(world, clock, "WA-01")  # a worker may amend at any office, card in hand
     assert other.login("op.wa-01", PASSWORD).status_code == 201
     response = other.send(
-        "PATCH", f"/v1/workers/{number}", {"phone": "0661 22 33 44", "address": "4 av. Hassan II"}
+        "PATCH",
+        f"/v1/workers/{number}",
+        {"cin": "BE123456", "phone": "0661 22 33 44", "address": "4 av. Hassan II"},
     )
     assert response.status_code == 200, response.text
     assert response.json()["phone"] == "+212661223344"
-    history = other.send("GET", f"/v1/workers/{number}/history").json()["items"]
+    history = other.send("POST", "/v1/workers/history", {"cin": "BE123456"}).json()["items"]
     assert [(h["field"], h["old_value"], h["new_value"]) for h in history] == [
         ("phone", "+212612345678", "+212661223344"),
         ("address", "12 rue des Orangers", "4 av. Hassan II"),
@@ -93,8 +95,28 @@ def test_an_amendment_that_changes_nothing_is_refused(world: World, terminal: Te
 
 def test_removing_someone_elses_dependent_is_refused(world: World, terminal: TestTerminal) -> None:
     first = _enrolled(terminal, dependents=[child()])
-    other_child = terminal.send("GET", f"/v1/workers/{first}").json()["dependents"][0]["id"]
+    found = terminal.send("GET", f"/v1/workers/{first}/identity").json()
+    other_child = found["dependents"][0]["id"]
     second = _enrolled(terminal, cin="JA554433")
     response = terminal.send("PATCH", f"/v1/workers/{second}", {"remove_dependents": [other_child]})
     assert response.status_code == 404
     assert response.json()["error"]["field"] == "remove_dependents[0]"
+
+
+def test_another_office_amends_only_with_the_cin_from_the_workers_card(
+    world: World, terminal: TestTerminal, clock: FakeClock
+) -> None:
+    number = _enrolled(terminal)
+    other = activated(world, clock, "WA-01")
+    assert other.login("op.wa-01", PASSWORD).status_code == 201
+    change = {"address": "4 av. Hassan II"}
+    without = other.send("PATCH", f"/v1/workers/{number}", change)
+    assert without.status_code == 403
+    assert without.json()["error"]["code"] == "worker_presence_required"
+    assert without.json()["error"]["field"] == "cin"
+    wrong = other.send("PATCH", f"/v1/workers/{number}", {**change, "cin": "JA554433"})
+    assert wrong.status_code == 422
+    assert wrong.json()["error"]["code"] == "cin_mismatch"
+    right = other.send("PATCH", f"/v1/workers/{number}", {**change, "cin": "BE123456"})
+    assert right.status_code == 200, right.text
+    assert right.json()["address"] == "4 av. Hassan II"

@@ -136,7 +136,16 @@ class LookupIn(Salted):
     cin: Cin
 
 
+class HistoryLookupIn(Salted):
+    cin: Cin = Field(description="the worker's CIN, typed from their card")
+
+
 class AmendIn(Salted):
+    cin: Cin | None = Field(
+        default=None,
+        description="the worker's CIN, typed from their card: the proof they are at the "
+        "counter, needed unless this office enrolled them (403 worker_presence_required)",
+    )
     phone: Phone | None = None
     address: Text200 | None = None
     city: City | None = None
@@ -195,6 +204,27 @@ class WorkerOut(Output):
     categories: list[PeriodOut]
     dependents: list[DependentOut]
     dues: DuesOut
+
+
+class WorkerSummaryOut(Output):
+    """A worker read by registration number: the name to confirm with the worker, the
+    category, the dues, the rights and the masked CIN; no birth date, phone, address,
+    dependents' details or history (those need the worker's CIN: POST /v1/workers/lookup)."""
+
+    registration_number: str
+    cin_masked: str
+    last_name: str
+    first_name: str
+    last_name_ar: str | None
+    first_name_ar: str | None
+    category: str
+    bracket: str
+    coverage_start: date
+    status: str
+    enrolled_office: str
+    dependents: int = Field(description="how many dependents are covered")
+    dues: DuesOut
+    rights: RightsOut
 
 
 class ReceiptRef(Output):

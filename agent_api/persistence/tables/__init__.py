@@ -13,6 +13,7 @@ from agent_api.persistence.tables.days import BusinessDay
 from agent_api.persistence.tables.registry import Network, Office, Terminal, TerminalKey, User
 from agent_api.persistence.tables.sessions import UserSession
 from agent_api.persistence.tables.terminal_security import IdempotencyRecord, SecurityEvent
+from agent_api.persistence.tables.worker_reads import WorkerRead
 from agent_api.persistence.tables.workers import (
     Category,
     CategoryBracket,
@@ -52,5 +53,6 @@ __all__ = [
     "WorkerAmendment",
     "WorkerCategoryPeriod",
     "WorkerDependent",
+    "WorkerRead",
     "metadata",
 ]
