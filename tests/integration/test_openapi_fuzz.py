@@ -23,6 +23,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+import secrets
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -260,11 +261,23 @@ class Targets:
                 "username": "cnss.auditor",
                 "password": PASSWORD,
             },
-            ("POST", "/v1/workers"): lambda: worker_payload(
-                cin=f"BF{700_000 + n}", coverage_start=self.month
-            ),
-            ("POST", "/v1/workers/lookup"): lambda: {"cin": self.cin},
-            ("PATCH", "/v1/workers/{registration_number}"): lambda: {"address": f"{n} rue"},
+            # A body with personal data carries a fresh 128-bit salt, as the counter's does.
+            ("POST", "/v1/workers"): lambda: {
+                **worker_payload(cin=f"BF{700_000 + n}", coverage_start=self.month),
+                "salt": secrets.token_urlsafe(16),
+            },
+            ("POST", "/v1/workers/lookup"): lambda: {
+                "cin": self.cin,
+                "salt": secrets.token_urlsafe(16),
+            },
+            ("POST", "/v1/workers/history"): lambda: {
+                "cin": self.cin,
+                "salt": secrets.token_urlsafe(16),
+            },
+            ("PATCH", "/v1/workers/{registration_number}"): lambda: {
+                "address": f"{n} rue",
+                "salt": secrets.token_urlsafe(16),
+            },
             ("POST", "/v1/contributions"): lambda: {
                 "registration_number": self.worker,
                 "amount_centimes": 1_000 + n,
