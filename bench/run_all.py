@@ -8,6 +8,8 @@ one ``name=value`` a line (PostgreSQL figures bare, SQLite ones prefixed ``sqlit
 4. ``load.py --national`` on PostgreSQL: the collection run again, on a database holding a
    national history (8,000 offices, 3,000,000 workers, 10,000,000 collections);
    ``growth_ratio`` is its throughput over step 2's, on the empty database.
+5. ``login_flood.py`` on PostgreSQL: a counter's collections alone, then under a 30 s flood
+   of 20 concurrent bad back-office sign-ins (``flood_p99_ratio``, goal at most 2).
 
 The PostgreSQL runs use ``QURB_BENCH_DATABASE_URL`` (default: database ``qurb_bench`` on the
 local server, created when missing). Each run drops and recreates its ``public`` schema, and
@@ -74,6 +76,7 @@ def main() -> None:
         figures.update(_run("load.py", "--database-url", pg, "--day-terminals", DAY_TERMINALS))
         figures.update(_run("recon_scale.py"))
         figures.update(_run("recon_scale.py", "--database-url", pg))
+        figures.update(_run("login_flood.py", "--database-url", pg))
         national = _run(
             "load.py",
             "--database-url",

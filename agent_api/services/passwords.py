@@ -10,6 +10,8 @@ when its queue is full, so a flood costs its authors their sign-ins and nobody e
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -44,13 +46,27 @@ class PasswordHasher:
             return False
 
 
+# The hashing threads' niceness: when a hash and a request compete for a core, the request
+# gets it (argon2 releases the interpreter's lock, so the hash waits only for the core).
+HASHING_NICENESS = 10
+
+
+def _yield_the_cpu() -> None:
+    """Lower the calling thread's CPU priority (Linux schedules threads one by one: a thread
+    id is a valid ``PRIO_PROCESS`` target); elsewhere, or without the right, nothing."""
+    with contextlib.suppress(AttributeError, OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HASHING_NICENESS)
+
+
 class HashingPool:
     """At most ``threads`` hashes at once on threads of their own, at most ``queue`` more
     waiting; any more is refused before it is hashed (``TooManyAttempts``)."""
 
     def __init__(self, hasher: PasswordHasher, *, threads: int, queue: int) -> None:
         self._hasher = hasher
-        self._executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="password")
+        self._executor = ThreadPoolExecutor(
+            max_workers=threads, thread_name_prefix="password", initializer=_yield_the_cpu
+        )
         self._capacity = threads + queue
         self._taken = 0
         self._lock = threading.Lock()

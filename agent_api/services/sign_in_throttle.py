@@ -29,6 +29,7 @@ from agent_api.errors import RateLimited
 class _Window:
     started_at: datetime
     count: int
+    refused: int = 0
 
 
 @dataclass(frozen=True)
@@ -41,11 +42,13 @@ class Admitted:
 
 class TooManyAttempts(RateLimited):
     """Raised when sign-in attempts are refused for a while, before anything is hashed; the
-    client may try again after ``retry_after_seconds`` (the HTTP ``Retry-After``)."""
+    client may try again after ``retry_after_seconds`` (the HTTP ``Retry-After``).
+    ``persistent``: the sender keeps trying regardless, and its answers may be slowed."""
 
-    def __init__(self, message: str, *, retry_after_seconds: int) -> None:
+    def __init__(self, message: str, *, retry_after_seconds: int, persistent: bool = False) -> None:
         super().__init__(message)
         self.retry_after_seconds = retry_after_seconds
+        self.persistent = persistent
 
 
 class SignInThrottle:
@@ -70,9 +73,12 @@ class SignInThrottle:
             for window, limit in zip(windows, self._limits, strict=True):
                 if window.count >= limit:
                     ends = window.started_at + self._window
+                    window.refused += 1  # a stored window: its count reached the limit
                     raise TooManyAttempts(
                         "too many sign-in attempts; wait before trying again",
                         retry_after_seconds=max(1, math.ceil((ends - now).total_seconds())),
+                        # Refused more often than it was admitted: not a person retyping.
+                        persistent=window.refused > limit,
                     )
             for key, window in zip(keys, windows, strict=True):
                 window.count += 1
