@@ -81,7 +81,7 @@ def _unclean(observed: Sequence[Observed]) -> list[Observed]:
 def _settled(
     database_url: str, key_dir: Path, tmp_path: Path, counters: Sequence[Counter], log: str
 ) -> None:
-    problems = consistency_problems(database_url, counters)
+    problems = consistency_problems(database_url, key_dir, counters)
     assert problems == [], "\n".join(problems) + "\n--- server log (tail) ---\n" + log[-4000:]
     assert audit_findings(database_url, key_dir, tmp_path) == []
 
@@ -263,7 +263,7 @@ def test_leaves_are_dated_in_log_order_when_writes_commit_out_of_arrival_order(
             engine.dispose()
         assert early.acks, early.refusals
         assert late.acks, late.refusals
-        assert consistency_problems(database_url, [first, second]) == []
+        assert consistency_problems(database_url, key_dir, [first, second]) == []
     assert audit_findings(database_url, key_dir, tmp_path) == []
 
 
@@ -291,4 +291,4 @@ def test_a_connection_lost_before_its_transaction_ends_is_answered_503_and_forgo
         courier = Courier(server.url, budget_s=30)
         courier.drain(counter)
         assert _unclean(courier.observed) == []
-        assert consistency_problems(database_url, [counter]) == []
+        assert consistency_problems(database_url, key_dir, [counter]) == []

@@ -19,7 +19,7 @@ from agent_api.services.demo import demo_rib
 from agent_api.settings import Settings
 from qurb.asgi import build
 from tests.conftest import FakeClock
-from tests.support.privacy import cins_in, cins_in_database
+from tests.support.privacy import cins_in, personal_data_in_database
 from tests.support.terminal import TestTerminal
 
 PASSWORD = "correct horse battery"
@@ -129,7 +129,8 @@ def no_clear_cin_escapes(
     leaked = [m for r in caplog.records for m in cins_in(formatter.format(r))]
     assert leaked == [], f"clear CIN in the logs: {leaked}"
     if engine is not None:
-        assert cins_in_database(engine) == [], "clear CIN stored in the database"
+        stored = personal_data_in_database(engine)
+        assert stored == [], f"clear CIN, phone or address stored in the database: {stored}"
 
 
 @pytest.fixture

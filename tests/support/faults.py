@@ -48,7 +48,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from agent_api.persistence.db import build_engine
-from agent_api.services.container import Services
+from agent_api.services.container import Services, contact_sealer
 from agent_api.settings import Settings
 from auditor import cli as audit_cli
 from tests.e2e.conftest import E2E_PASSWORD, free_port, server_env
@@ -568,11 +568,14 @@ def deliver_duplicated(
 # --- the checks -----------------------------------------------------------------------------
 
 
-def consistency_problems(database_url: str, counters: Sequence[Counter]) -> list[str]:
+def consistency_problems(
+    database_url: str, key_dir: Path, counters: Sequence[Counter]
+) -> list[str]:
     """Everything wrong between the clients' record, the database and the audit log: lost,
-    doubled or half-written collections, replays that differ, totals that do not match."""
+    doubled or half-written collections, replays that differ, totals that do not match.
+    ``key_dir`` holds the server's keys: stored responses are sealed at rest."""
     problems: list[str] = []
-    with _tables(database_url) as t:
+    with _tables(database_url, key_dir) as t:
         problems += _half_written(t)
         for counter in counters:
             problems += _against_the_record(t, counter)
@@ -589,7 +592,9 @@ class _Tables:
 
 
 @contextlib.contextmanager
-def _tables(database_url: str) -> Iterator[_Tables]:
+def _tables(database_url: str, key_dir: Path) -> Iterator[_Tables]:
+    settings = Settings(environment="test", database_url=database_url, key_dir=key_dir)
+    sealer = contact_sealer(settings.with_keys({}))
     engine = build_engine(database_url, pool_size=1)
     try:
         with engine.connect() as c:
@@ -619,7 +624,7 @@ def _tables(database_url: str) -> Iterator[_Tables]:
                     )
                 },
                 records={
-                    (int(t), int(k)): (int(s), b)
+                    (int(t), int(k)): (int(s), sealer.open("response", b) if b else b)
                     for t, k, s, b in c.execute(
                         text(
                             "SELECT terminal_id, key, response_status, response_body"
