@@ -68,11 +68,6 @@ class Settings:
     password_memory_kib: int = 64 * 1024
     max_failed_logins: int = 5
     lockout_seconds: int = 15 * 60
-
-    activation_code_ttl_seconds: int = 72 * 3600
-    max_activation_attempts: int = 5
-    # A terminal that fails this many operator sign-ins within the window is throttled.
-    terminal_login_failures: int = 10
     # Password hashes run on threads of their own, never on those serving signed writes; past
     # threads + queue waiting, a sign-in is refused at once (429) rather than queued.
     password_hash_threads: int = 1
@@ -82,6 +77,11 @@ class Settings:
     sign_in_window_seconds: int = 5 * 60
     sign_in_per_source: int = 30
     sign_in_per_username: int = 10
+
+    activation_code_ttl_seconds: int = 72 * 3600
+    max_activation_attempts: int = 5
+    # A terminal that fails this many operator sign-ins within the window is throttled.
+    terminal_login_failures: int = 10
     terminal_login_window_seconds: int = 15 * 60
     # A terminal reading more distinct workers by registration number than this, none of
     # whom it took a payment for within the window, is refused (429) and reported: a counter
@@ -155,16 +155,16 @@ class Settings:
             password_memory_kib=_int(source, "PASSWORD_MEMORY_KIB", 64 * 1024),
             max_failed_logins=_int(source, "MAX_FAILED_LOGINS", 5),
             lockout_seconds=_int(source, "LOCKOUT_SECONDS", 15 * 60),
-            activation_code_ttl_seconds=_int(source, "ACTIVATION_CODE_TTL_SECONDS", 72 * 3600),
-            max_activation_attempts=_int(source, "MAX_ACTIVATION_ATTEMPTS", 5),
-            terminal_login_failures=_int(source, "TERMINAL_LOGIN_FAILURES", 10),
-            terminal_login_window_seconds=_int(source, "TERMINAL_LOGIN_WINDOW_SECONDS", 900),
-            worker_reads_limit=_int(source, "WORKER_READS_LIMIT", 30),
             password_hash_threads=_int(source, "PASSWORD_HASH_THREADS", 1, minimum=1),
             password_hash_queue=_int(source, "PASSWORD_HASH_QUEUE", 8, minimum=0),
             sign_in_window_seconds=_int(source, "SIGN_IN_WINDOW_SECONDS", 300, minimum=1),
             sign_in_per_source=_int(source, "SIGN_IN_PER_SOURCE", 30, minimum=1),
             sign_in_per_username=_int(source, "SIGN_IN_PER_USERNAME", 10, minimum=1),
+            activation_code_ttl_seconds=_int(source, "ACTIVATION_CODE_TTL_SECONDS", 72 * 3600),
+            max_activation_attempts=_int(source, "MAX_ACTIVATION_ATTEMPTS", 5),
+            terminal_login_failures=_int(source, "TERMINAL_LOGIN_FAILURES", 10),
+            terminal_login_window_seconds=_int(source, "TERMINAL_LOGIN_WINDOW_SECONDS", 900),
+            worker_reads_limit=_int(source, "WORKER_READS_LIMIT", 30),
             worker_reads_window_seconds=_int(source, "WORKER_READS_WINDOW_SECONDS", 3600),
             signature_window_seconds=_int(source, "SIGNATURE_WINDOW_SECONDS", 300),
             offline_window_seconds=_int(source, "OFFLINE_WINDOW_SECONDS", 72 * 3600),
