@@ -170,20 +170,23 @@ def test_a_reversal_needs_a_supervisor_of_this_office_not_the_operator(
     number = _enroll(terminal)
     receipt = _pay(terminal, number, 1000).json()["receipt"]["number"]
     path = f"/v1/contributions/{receipt}/reversal"
-    for username in ("op.ca-01", "sup.ca-02"):
-        refused = terminal.send(
-            "POST",
-            path,
-            {"reason": "mistake", "supervisor": {"username": username, "password": PASSWORD}},
-        )
-        assert refused.status_code == 403
-        assert refused.json()["error"]["code"] == "supervisor_required"
     wrong_password = terminal.send(
         "POST",
         path,
         {"reason": "mistake", "supervisor": {"username": "sup.ca-01", "password": "not it at all"}},
     )
     assert wrong_password.status_code == 401
+    # The operator's own right password and another office's supervisor's get the very answer
+    # a wrong password gets: the approval is no oracle of anyone's password.
+    for username in ("op.ca-01", "sup.ca-02"):
+        refused = terminal.send(
+            "POST",
+            path,
+            {"reason": "mistake", "supervisor": {"username": username, "password": PASSWORD}},
+        )
+        assert refused.status_code == 401
+        assert refused.json() == wrong_password.json()
+    assert wrong_password.json()["error"]["field"] == "supervisor"
     assert _sum(world, Reversal.amount_centimes) == 0
 
 
@@ -339,21 +342,4 @@ def test_a_wrong_supervisor_password_names_the_supervisor_not_the_operators_sess
     assert (error["code"], error["field"]) == ("invalid_credentials", "supervisor")
     assert "supervisor" in error["message"]
     # The operator is still signed in: the very next request goes through.
-    assert _pay(terminal, number, 1000).status_code == 201
-
-
-def test_a_locked_supervisor_is_named_as_the_field_and_the_operator_stays_signed_in(
-    world: World, terminal: TestTerminal
-) -> None:
-    number = _enroll(terminal)
-    receipt = _pay(terminal, number, 1000).json()["receipt"]["number"]
-    wrong = {"reason": "mistake", "supervisor": {"username": "sup.ca-01", "password": "nope"}}
-    path = f"/v1/contributions/{receipt}/reversal"
-    for _ in range(3):  # the test settings lock an account after 3 failures
-        assert terminal.send("POST", path, wrong).status_code == 401
-    locked = terminal.send("POST", path, wrong)
-    assert locked.status_code == 423
-    error = locked.json()["error"]
-    assert (error["code"], error["field"]) == ("account_locked", "supervisor")
-    assert "supervisor" in error["message"]
     assert _pay(terminal, number, 1000).status_code == 201
