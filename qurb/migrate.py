@@ -20,7 +20,5 @@ def alembic_config(database_url: str) -> Config:
     return config
 
 
-def upgrade(database_url: str, revision: str = "heads") -> None:
-    # "heads": every branch, so that a migration written beside another (both revising the
-    # same parent) applies before the two are put in one line.
+def upgrade(database_url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(database_url), revision)

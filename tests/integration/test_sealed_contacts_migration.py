@@ -144,7 +144,7 @@ def test_clear_rows_of_an_earlier_version_are_sealed_and_open_with_the_services_
         monkeypatch.setenv(
             "QURB_CONTACT_PREVIOUS_ENCRYPTION_KEYS", base64.b64encode(old_key).decode()
         )
-        migrate.upgrade(url_at_0007, "0011")
+        migrate.upgrade(url_at_0007, "0009")
         sealed = _stored(engine)
         sealer = Sealer(key)
         for (table, column), value in sealed.items():
@@ -161,7 +161,7 @@ def test_clear_rows_of_an_earlier_version_are_sealed_and_open_with_the_services_
         # Run again (an interrupted migration, say): what is sealed stays as it is.
         command.downgrade(migrate.alembic_config(url_at_0007), "0007")  # opened back
         assert _stored(engine) == CLEAR
-        migrate.upgrade(url_at_0007, "0011")
+        migrate.upgrade(url_at_0007, "0009")
         assert all(is_sealed(v) for v in _stored(engine).values())
     finally:
         engine.dispose()
@@ -173,7 +173,7 @@ def test_an_empty_database_migrates_without_any_key(
     monkeypatch.setenv("QURB_ENV", "production")  # a missing key would stop the settings
     for name in [n for n in os.environ if n.startswith("QURB_") and n.endswith("_KEY")]:
         monkeypatch.delenv(name)
-    migrate.upgrade(url_at_0007, "0011")
+    migrate.upgrade(url_at_0007, "0009")
     engine = build_engine(url_at_0007, pool_size=1)
     try:
         assert _stored_count(engine) == 0

@@ -1,7 +1,7 @@
 """sealed contacts: phones, addresses, amendment values and stored responses sealed at rest
 
-Revision ID: 0011
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-02
 
 The phone and address columns grow to text (a sealed value is longer than the clear one),
@@ -23,8 +23,8 @@ from agent_api.persistence.sealing import Purpose, Sealer, is_sealed
 from agent_api.services.container import contact_sealer
 from agent_api.settings import Settings
 
-revision = "0011"
-down_revision = "0007"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
