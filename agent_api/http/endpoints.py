@@ -241,9 +241,12 @@ def _signed_at(checked: CheckedSignature) -> datetime:
 def bearer_token(request: Request) -> str:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    # Only SP and HTAB are optional whitespace (RFC 9110 §5.6.3): str.strip() would also take
+    # NEL or NBSP off a token, accepting bytes that are not the token.
+    token = token.strip(" \t")
+    if scheme.lower() != "bearer" or not token:
         raise AuthenticationFailed("a bearer token is required", code="token_missing")
-    return token.strip()
+    return token
 
 
 def stored_response(outcome: StoredResponse) -> Response:
