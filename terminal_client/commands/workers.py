@@ -365,8 +365,15 @@ def print_worker(ctx: Context, worker: dict[str, Any]) -> None:
         )
     dues = worker.get("dues")
     if isinstance(dues, dict):
-        text = ctx._("{months} month(s) due: {amount}")
-        shown = text.format(months=dues["months"], amount=format_mad(dues["due_centimes"]))
+        # What has fallen due since coverage started, paid or not: what remains is the
+        # quote's (and the rights' unpaid months), so the words must not say "owed".
+        text = ctx._("{months} month(s) fallen due since {first}, {amount} in all")
+        first = str(dues["first_month"])
+        shown = text.format(
+            months=dues["months"],
+            first=f"{first[5:7]}/{first[:4]}",
+            amount=format_mad(dues["due_centimes"]),
+        )
         ctx.say(f"{ctx._('Dues'):<{width}}{shown}")
 
 

@@ -136,3 +136,20 @@ def test_a_queued_enrollment_keeps_its_salt_and_the_log_holds_the_digest_of_its_
     ]
     assert len(enrolled) == 1
     assert enrolled[0]["request"]["covered"]["content-digest"] == content_digest(queued.body)
+
+
+def test_find_after_a_payment_says_what_fell_due_not_that_it_is_owed(
+    two_networks: tuple[Counter, Counter, str],
+) -> None:
+    home, _, number = two_networks
+    quote_code, quote, _ = home.run("quote", number)
+    assert quote_code == 0
+    owed = next(line for line in quote.splitlines() if line.startswith("Total"))
+    amount = owed.split(":", 1)[1].strip().removesuffix(" MAD")
+    assert home.run("pay", "--yes", number, amount)[0] == 0
+    code, out, err = home.run("find", number)
+    assert code == 0, err
+    # Everything due is paid: the line on dues must not read as money still owed.
+    assert "dû(s)" not in out
+    assert "échu(s) depuis" in out
+    assert "en tout" in out
