@@ -32,6 +32,9 @@ demo: install
 	QURB_DATABASE_URL=$(DEMO_URL) $(BIN)/qurb-api demo-day --out $(DEMO_FILES) \
 		--url http://127.0.0.1:$(PORT)
 	@echo
+	@echo "Back office: http://127.0.0.1:$(PORT)/back-office/ (sign in with an account above:"
+	@echo "finance works the day's exceptions, auditor reads, admins run the registry)"
+	@echo
 	@$(MAKE) --no-print-directory serve
 
 # The demo database as make demo left it (and whatever was done with it since), served again:
@@ -39,6 +42,7 @@ demo: install
 serve: demo-db-exists $(BIN)/qurb-api
 	@QURB_DATABASE_URL=$(DEMO_URL) $(BIN)/qurb-api migrate >/dev/null
 	@echo "Serving $(DEMO_DB) on http://127.0.0.1:$(PORT) (Ctrl-C to stop); API description at /openapi.json"
+	@echo "Back office: http://127.0.0.1:$(PORT)/back-office/"
 	QURB_DATABASE_URL=$(DEMO_URL) $(BIN)/qurb-api serve --host 127.0.0.1 --port $(PORT)
 
 demo-db-exists:

@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 from starlette.applications import Starlette
+from starlette.routing import Mount
 
 from agent_api.clock import Clock, utc_now
 from agent_api.http.app import create_app
 from agent_api.observability import configure_logging
 from agent_api.settings import Settings
 from qurb import finance
+from qurb.backoffice.routes import ROUTES as BACK_OFFICE_ROUTES
+from qurb.backoffice.session import PREFIX as BACK_OFFICE
 
 
 def build(settings: Settings, *, clock: Clock = utc_now) -> Starlette:
-    """The agent API with the finance endpoints mounted."""
-    return create_app(settings, extra_endpoints=finance.ENDPOINTS, clock=clock)
+    """The agent API with the finance endpoints and the back office's screens mounted."""
+    app = create_app(settings, extra_endpoints=finance.ENDPOINTS, clock=clock)
+    # Same app, same lifespan and services: the screens call what the endpoints call.
+    app.router.routes.append(Mount(BACK_OFFICE, routes=BACK_OFFICE_ROUTES))
+    return app
 
 
 def app_from_env() -> Starlette:

@@ -10,6 +10,11 @@ SHA-256 of each inline ``<style>`` it carries (CSP Level 3 hash sources). The pa
 their style inline because the same file is also written to disk and mailed; a hash lets
 exactly that style apply, where ``'unsafe-inline'`` would let any injected one apply too.
 No page runs a script, so none is allowed.
+
+The back office (``qurb.backoffice``) is the exception that proves the rule: its screens load
+their stylesheet and the vendored htmx from the service itself, so ``PAGE_POLICY`` allows
+scripts, styles, XHR and images from ``'self'`` only (SVG charts are inline elements, not
+scripts; ``data:`` images are the receipt QR codes a page may show) and still nothing inline.
 """
 
 from __future__ import annotations
@@ -39,6 +44,18 @@ def content_security_policy(*, styles: Iterable[str] = ()) -> str:
 
 
 DEFAULT_POLICY = content_security_policy()
+# The back office's screens: their own files only, never anything inline (no 'unsafe-inline',
+# no hash, no nonce), and no eval (htmx runs with allowEval off).
+PAGE_POLICY = "; ".join(
+    [
+        "default-src 'none'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "connect-src 'self'",
+        *_LOCKED,
+    ]
+)
 ALWAYS: tuple[tuple[bytes, bytes], ...] = (
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"no-referrer"),

@@ -3,6 +3,9 @@
 http → services → (domain, persistence); persistence → domain; domain → nothing (but the
 shared leaves ``errors`` and ``clock``); the protocol package is pure; the terminal client
 imports only the protocol and an HTTP client; the agent API never imports reconciliation.
+The back office's screens (``qurb.backoffice``) are a layer like ``agent_api.http``: they call
+services and never reach the database themselves (no persistence, no SQL, no tables), nor the
+terminal client.
 """
 
 from __future__ import annotations
@@ -60,6 +63,15 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
         "qurb",
     ),
     "reconciliation": ("agent_api.http", "qurb", "terminal_client"),
+    "qurb.backoffice": (
+        "agent_api.persistence",
+        "reconciliation.tables",
+        "sqlalchemy",
+        "sqlmodel",
+        "alembic",
+        "psycopg",
+        "terminal_client",
+    ),
     # The auditor's tool trusts nothing of the service but the pure protocol package.
     "auditor": (
         "agent_api.domain",
@@ -123,6 +135,9 @@ def test_the_codebase_respects_the_one_way_layering() -> None:
         ("agent_api/protocol", "import starlette\n"),
         ("agent_api/domain", "from agent_api.persistence.tables import User\n"),
         ("agent_api/services", "from agent_api.http.io import parse_body\n"),
+        ("qurb/backoffice", "from agent_api.persistence.tables import User\n"),
+        ("qurb/backoffice/views", "from sqlmodel import select\n"),
+        ("qurb/backoffice", "from reconciliation.tables import ReconciliationRun\n"),
     ],
 )
 def test_a_forbidden_import_is_caught(tmp_path: Path, package: str, source: str) -> None:

@@ -1,0 +1,202 @@
+"""The back office in a real browser: Debian's headless Chromium driven by Selenium through
+Debian's chromedriver, against a real uvicorn on 127.0.0.1 (tests/e2e's ``start_server``).
+
+Nothing is downloaded: the browser and its driver are named by path, so Selenium Manager is
+never asked for one (and ``SE_OFFLINE`` forbids it anyway). Without them the tests are
+skipped with the reason, except in CI (``CI=true``), where a missing browser fails the run:
+.ci/run installs ``chromium`` and ``chromium-driver``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+
+from agent_api.domain.permissions import SYSTEM_ACTOR
+from agent_api.domain.roles import Role
+from agent_api.persistence.db import build_engine
+from agent_api.services.container import Services
+from agent_api.services.demo import demo_rib
+from agent_api.settings import Settings
+from tests.e2e.conftest import E2E_PASSWORD, Server, start_server  # noqa: F401 - a fixture
+
+CHROMIUM = os.environ.get("QURB_CHROMIUM", "/usr/bin/chromium")
+CHROMEDRIVER = os.environ.get("QURB_CHROMEDRIVER", "/usr/bin/chromedriver")
+PASSWORD = E2E_PASSWORD
+# Who signs in where: one account per back-office role, two networks to test scope.
+ACCOUNTS = {
+    "cnss.finance": (Role.FINANCE, None),
+    "cnss.finance2": (Role.FINANCE, None),
+    "cnss.auditor": (Role.AUDITOR, None),
+    "cnss.admin": (Role.CNSS_ADMIN, None),
+    "admin.cashplus": (Role.NETWORK_ADMIN, "CASHPLUS"),
+    "admin.wafacash": (Role.NETWORK_ADMIN, "WAFACASH"),
+}
+NETWORKS = ("CASHPLUS", "WAFACASH")
+
+
+def _missing() -> str | None:
+    for path in (CHROMIUM, CHROMEDRIVER):
+        if not (Path(path).exists() or shutil.which(path)):
+            return f"{path} is not installed (apt-get install chromium chromium-driver)"
+    return None
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """The browser's path, or a skip (a failure in CI) saying what is missing."""
+    missing = _missing()
+    if missing is not None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"the browser tests must run in CI: {missing}")
+        pytest.skip(missing)
+    return CHROMIUM
+
+
+def browser_settings(database_url: str, key_dir: Path) -> Settings:
+    return Settings(
+        environment="test",
+        database_url=database_url,
+        key_dir=key_dir,
+        password_time_cost=1,
+        password_memory_kib=1024,
+    ).with_keys({})
+
+
+def seed_back_office(database_url: str, key_dir: Path) -> None:
+    """Two networks, an office each, and one account per back-office role (``ACCOUNTS``)."""
+    engine = build_engine(database_url)
+    services = Services.build(browser_settings(database_url, key_dir), engine)
+    try:
+        for n, code in enumerate(NETWORKS):
+            services.registry.create_network(
+                SYSTEM_ACTOR,
+                code=code,
+                name=code.title(),
+                commission_fixed_centimes=200,
+                commission_bps=30,
+                settlement_account=demo_rib("022", n),
+            )
+            office = f"{code[:2]}-01"
+            services.registry.create_office(
+                SYSTEM_ACTOR, code=office, network=code, name=office, city="Rabat", region="r"
+            )
+            services.users.create(
+                SYSTEM_ACTOR,
+                username=f"op.{office.lower()}",
+                full_name="Op",
+                role=Role.OPERATOR,
+                password=PASSWORD,
+                office=office,
+                network=None,
+            )
+        for username, (role, network) in ACCOUNTS.items():
+            services.users.create(
+                SYSTEM_ACTOR,
+                username=username,
+                full_name=username,
+                role=role,
+                password=PASSWORD,
+                office=None,
+                network=network,
+            )
+    finally:
+        engine.dispose()
+
+
+@dataclass
+class Browser:
+    """One headless Chromium window on the served back office."""
+
+    driver: Any
+    base: str
+
+    def open(self, path: str) -> None:
+        self.driver.get(self.base + "/back-office" + path)
+
+    def sign_in(self, username: str, password: str = PASSWORD) -> None:
+        self.open("/sign-in")
+        self.driver.find_element(By.ID, "f-username").send_keys(username)
+        self.driver.find_element(By.ID, "f-password").send_keys(password)
+        self.driver.find_element(By.CSS_SELECTOR, "form.stack button[type=submit]").click()
+
+    def text(self) -> str:
+        found: str = self.driver.find_element(By.TAG_NAME, "body").text
+        return found
+
+    def csp_violations(self) -> list[str]:
+        """Console lines about the Content-Security-Policy since the last call."""
+        logs = self.driver.get_log("browser")
+        return [e["message"] for e in logs if "Content Security Policy" in e["message"]]
+
+    def screenshot(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.driver.save_screenshot(str(path))
+
+
+def new_driver(chromium: str, *, width: int = 1280, height: int = 900, lang: str = "fr") -> Any:
+    os.environ.setdefault("SE_OFFLINE", "true")
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for argument in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-dev-shm-usage",
+        "--disable-gpu",
+        f"--window-size={width},{height}",
+        f"--lang={lang}",
+        "--disable-extensions",
+        "--no-first-run",
+        "--password-store=basic",
+    ):
+        options.add_argument(argument)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    options.add_experimental_option(
+        "prefs", {"download.prompt_for_download": False, "credentials_enable_service": False}
+    )
+    return webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+
+
+@pytest.fixture
+def served(
+    chromium: str,
+    database_url: str,
+    key_dir: Path,
+    start_server: Callable[..., Server],  # noqa: F811 - the imported fixture
+) -> Server:
+    """A real uvicorn serving a seeded database."""
+    seed_back_office(database_url, key_dir)
+    server: Server = start_server()
+    return server
+
+
+@pytest.fixture
+def browser(chromium: str, served: Server, tmp_path: Path) -> Iterator[Browser]:
+    driver = new_driver(chromium)
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    driver.execute_cdp_cmd(
+        "Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)}
+    )
+    try:
+        yield Browser(driver, served.url)
+    finally:
+        driver.quit()
+
+
+def cookies_of(browser: Browser) -> dict[str, dict[str, Any]]:
+    return {c["name"]: c for c in browser.driver.get_cookies()}
+
+
+def dumps(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, indent=1)
