@@ -85,7 +85,10 @@ def collect(
     if payer_phone:
         body["payer_phone"] = payer_phone
     label = f"pay {registration_number} {format_mad(amount)}"
-    outcome = terminal.write("POST", "/v1/contributions", body, label=label)
+    # A payer's phone is personal data: the body then carries a salt (drawn by ``write``).
+    outcome = terminal.write(
+        "POST", "/v1/contributions", body, label=label, personal=bool(payer_phone)
+    )
     if outcome.state == "queued":
         config = ctx.home.config()
         session = ctx.home.session() or {}
@@ -232,6 +235,7 @@ def reverse(ctx: Context, args: argparse.Namespace) -> int:
         {"reason": args.reason, "supervisor": {"username": username, "password": password}},
         label=f"reverse {args.receipt_number}",
         queue_offline=False,
+        personal=True,  # the supervisor's password: salted, as a sign-in is
     )
     print_receipt_of(ctx, answer_of(outcome))
     return 0

@@ -126,6 +126,9 @@ def login(ctx: Context, args: argparse.Namespace) -> int:
         label=f"sign-in {username}",
         authenticated=False,
         queue_offline=False,
+        # Salted, so that the digest the audit log keeps of this body is no unsalted hash of
+        # a predictable username and its password (docs/protocol.md).
+        personal=True,
     )
     done = answer_of(outcome)
     ctx.home.save_session(

@@ -29,7 +29,9 @@ def test_identical_concurrent_sign_ins_make_one_session(
     with httpx.Client(base_url=server.url, timeout=20) as client:
         terminal = TestTerminal(client)
         assert terminal.activate(code).status_code == 201
-        raw = json.dumps({"username": "op.cp-01", "password": PASSWORD}).encode()
+        sign_in = {"username": "op.cp-01", "password": PASSWORD}
+        salted = {**sign_in, "salt": terminal.salt_for("POST", "/v1/sessions", sign_in)}
+        raw = json.dumps(salted).encode()
         headers = terminal.signed_headers("POST", "/v1/sessions", raw, sequence=2)
 
     def send() -> httpx.Response:

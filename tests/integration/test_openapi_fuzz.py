@@ -256,12 +256,17 @@ class Targets:
                 "activation_code": self.next("activation_code", self.activation_codes),
                 "public_key": "",  # the harness puts the newcomer's key here
             },
-            ("POST", "/v1/sessions"): lambda: {"username": DOOR_OPERATOR, "password": PASSWORD},
+            # A body with personal data or a password carries a fresh 128-bit salt, as the
+            # counter's does (the back office's sign-in is not signed, so not in the log).
+            ("POST", "/v1/sessions"): lambda: {
+                "username": DOOR_OPERATOR,
+                "password": PASSWORD,
+                "salt": secrets.token_urlsafe(16),
+            },
             ("POST", "/v1/admin/sessions"): lambda: {
                 "username": "cnss.auditor",
                 "password": PASSWORD,
             },
-            # A body with personal data carries a fresh 128-bit salt, as the counter's does.
             ("POST", "/v1/workers"): lambda: {
                 **worker_payload(cin=f"BF{700_000 + n}", coverage_start=self.month),
                 "salt": secrets.token_urlsafe(16),
@@ -278,13 +283,20 @@ class Targets:
                 "address": f"{n} rue",
                 "salt": secrets.token_urlsafe(16),
             },
+            # Every other collection gives the payer's phone, and so its salt.
             ("POST", "/v1/contributions"): lambda: {
                 "registration_number": self.worker,
                 "amount_centimes": 1_000 + n,
+                **(
+                    {"payer_phone": f"0661{n % 1_000_000:06d}", "salt": secrets.token_urlsafe(16)}
+                    if n % 2
+                    else {}
+                ),
             },
             ("POST", "/v1/contributions/{receipt_number}/reversal"): lambda: {
                 "reason": "wrong amount",
                 "supervisor": {"username": "sup.ca-01", "password": PASSWORD},
+                "salt": secrets.token_urlsafe(16),
             },
             ("POST", "/v1/workers/{registration_number}/certificates"): lambda: {"kind": "rights"},
             ("POST", "/v1/declarations/daily"): lambda: {

@@ -4,6 +4,7 @@ with its own stable code, and none of them reveals a secret."""
 from __future__ import annotations
 
 import json
+import secrets
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -19,7 +20,7 @@ from tests.conftest import FakeClock
 from tests.integration.conftest import PASSWORD, World
 from tests.support.terminal import TestTerminal
 
-SIGN_IN = {"username": "op.ca-01", "password": PASSWORD}
+SIGN_IN = {"username": "op.ca-01", "password": PASSWORD, "salt": secrets.token_urlsafe(16)}
 
 
 def _error(response: object) -> str:

@@ -20,8 +20,21 @@ from agent_api.protocol.keys import keyid, public_key_raw, rotation_proof_messag
 from agent_api.protocol.signatures import prepare_signed_headers
 
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
-# The bodies that carry personal data, and so a salt (docs/protocol.md, "Salted bodies").
-SALTED = re.compile(r"^(POST /v1/workers(/lookup|/history)?|PATCH /v1/workers/[0-9]+)$")
+# The bodies that carry personal data or a password, and so a salt (docs/protocol.md,
+# "Salted bodies"); a collection carries one only with a payer's phone (``needs_salt``).
+SALTED = re.compile(
+    r"^(POST /v1/workers(/lookup|/history)?|PATCH /v1/workers/[0-9]+"
+    r"|POST /v1/sessions|POST /v1/contributions/[^/]+/reversal)$"
+)
+COLLECTION = "POST /v1/contributions"
+
+
+def needs_salt(method: str, path: str, body: object) -> bool:
+    """Whether the service refuses this body without a salt, as the counter decides it."""
+    if not isinstance(body, dict) or "salt" in body:
+        return False
+    request = f"{method} {path.partition('?')[0]}"
+    return bool(SALTED.match(request)) or (request == COLLECTION and "payer_phone" in body)
 
 
 class HttpResponse(Protocol):
@@ -116,14 +129,9 @@ class TestTerminal:
         raw: bytes | None = None,
         salted: bool = True,
     ) -> Any:
-        """Sign and send. A body with personal data gets its salt unless it has one or
-        ``salted`` is false (to show what the service does without it)."""
-        if (
-            salted
-            and isinstance(body, dict)
-            and "salt" not in body
-            and SALTED.match(f"{method} {path.partition('?')[0]}")
-        ):
+        """Sign and send. A body with personal data or a password gets its salt unless it
+        has one or ``salted`` is false (to show what the service does without it)."""
+        if salted and needs_salt(method, path, body):
             body = {**body, "salt": self.salt_for(method, path, body)}
         content = raw if raw is not None else (b"" if body is None else json.dumps(body).encode())
         if method in WRITES and sequence is None:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import Field, StringConstraints, ValidationError, model_validator
+from pydantic_core import InitErrorDetails
 
 from agent_api.http.schemas.common import Input, IsoDate, Output, Query
 from agent_api.http.schemas.rights import MonthOut, RightsOut
-from agent_api.http.schemas.workers import Month, Phone
+from agent_api.http.schemas.workers import Month, Phone, Salt, Salted
 
 RegistrationNumber = Annotated[str, StringConstraints(pattern=r"^[0-9]{10}$")]
 Amount = Annotated[int, Field(gt=0, description="integer centimes of MAD")]
@@ -47,9 +48,22 @@ class QuoteOut(Output):
 
 
 class CollectionIn(Input):
+    """A payment. With ``payer_phone`` it carries personal data, and so the terminal's salt
+    (docs/protocol.md, "Salted bodies"); without it, a salt may be sent and is ignored."""
+
     registration_number: RegistrationNumber
     amount_centimes: Amount
     payer_phone: Phone | None = None
+    salt: Salt | None = Field(default=None, description="required when payer_phone is given")
+
+    @model_validator(mode="after")
+    def _salted_with_a_phone(self) -> CollectionIn:
+        if self.payer_phone is not None and self.salt is None:
+            # Raised as pydantic's own "missing" at ``salt``, so that the 422 names the field
+            # the terminal must add, as it does for a body that always needs one.
+            missing = InitErrorDetails(type="missing", loc=("salt",), input=None)
+            raise ValidationError.from_exception_data(type(self).__name__, [missing])
+        return self
 
 
 class CreditedOut(Output):
@@ -77,7 +91,10 @@ class SupervisorIn(Input):
     password: Annotated[str, StringConstraints(min_length=1, max_length=256)]
 
 
-class ReversalIn(Input):
+class ReversalIn(Salted):
+    """A reversal, approved by a supervisor's password typed at the counter: salted, so the
+    audit log's digest of it is no unsalted hash of that password."""
+
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=500)]
     supervisor: SupervisorIn
 

@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import AfterValidator, Field, StringConstraints
 
 from agent_api.http.schemas.common import Input, Output
+from agent_api.http.schemas.workers import Salted
 from agent_api.protocol.encoding import b64url_decode
 from agent_api.protocol.errors import ProtocolError
 
@@ -87,7 +88,11 @@ class RotationOut(Output):
     previous_keyid: str
 
 
-class OperatorSignInIn(Input):
+class OperatorSignInIn(Salted):
+    """An operator's sign-in at their counter. The salt keeps the audit log's digest of this
+    body from being an unsalted hash of a predictable username and its password, which a
+    dictionary search would open (docs/protocol.md, "Salted bodies")."""
+
     username: Annotated[str, StringConstraints(min_length=1, max_length=40)]
     password: Annotated[str, StringConstraints(min_length=1, max_length=256)]
 
