@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+import secrets
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -38,6 +39,7 @@ MONTHLY = 15_577  # ARTISAN/REGISTERED: 6.37 % of a 2,445.30 MAD base
 PREPAYMENT_MONTHS = 6  # a seasonal worker (a sailor, an algae harvester) pays half a year
 ARREARS_MONTHS = 6  # workers enroll with coverage from six months back
 HORIZON_MONTHS = 12  # QURB_PREPAY_HORIZON_MONTHS's default
+SALT_BYTES = 16  # 128 bits, as the counter draws (docs/protocol.md, "Salted bodies")
 
 
 @dataclass
@@ -145,29 +147,38 @@ def seed(settings: Settings, terminals: int, *, network: str = "BENCH") -> list[
 _cins = iter(range(1, 10**7))
 
 
+def salted(payload: dict[str, Any]) -> dict[str, Any]:
+    """``payload`` with a fresh salt, as the counter sends a body carrying personal data or a
+    password (an enrollment, a sign-in, a supervisor's approval): the service refuses those
+    without one. A retry resends the same bytes, so the same salt."""
+    return {**payload, "salt": secrets.token_urlsafe(SALT_BYTES)}
+
+
 def _today() -> str:
     return datetime.now(UTC).astimezone(CASABLANCA).date().isoformat()
 
 
 def enrollment() -> dict[str, Any]:
-    """A new artisan (a new CIN each time), covered from six months back."""
+    """A new artisan (a new CIN each time), covered from six months back, salted."""
     n = next(_cins)
     today = date.fromisoformat(_today())
-    return {
-        "cin": f"BK{n:06d}",
-        "last_name": "Bench",
-        "first_name": "Worker",
-        "birth_date": "1985-04-12",
-        "sex": "F",
-        "phone": "+212612345678",
-        "address": "1 rue",
-        "city": "Rabat",
-        "category": "ARTISAN",
-        "bracket": "REGISTERED",
-        "coverage_start": format_month(add_months(first_of_month(today), -ARREARS_MONTHS)),
-        "document_number": f"ART-{n:07d}",
-        "dependents": [],
-    }
+    return salted(
+        {
+            "cin": f"BK{n:06d}",
+            "last_name": "Bench",
+            "first_name": "Worker",
+            "birth_date": "1985-04-12",
+            "sex": "F",
+            "phone": "+212612345678",
+            "address": "1 rue",
+            "city": "Rabat",
+            "category": "ARTISAN",
+            "bracket": "REGISTERED",
+            "coverage_start": format_month(add_months(first_of_month(today), -ARREARS_MONTHS)),
+            "document_number": f"ART-{n:07d}",
+            "dependents": [],
+        }
+    )
 
 
 async def _send(client: httpx.AsyncClient, t: Counter, method: str, path: str, payload: Any) -> Any:
@@ -183,7 +194,7 @@ async def _send(client: httpx.AsyncClient, t: Counter, method: str, path: str, p
 async def _prepare_one(client: httpx.AsyncClient, t: Counter, workers: int, room: Room) -> None:
     activation = {"activation_code": t.code, "public_key": b64url_encode(public_key_raw(t.key))}
     await _send(client, t, "POST", "/v1/terminals/activate", activation)
-    sign_in = {"username": t.operator, "password": PASSWORD}
+    sign_in = salted({"username": t.operator, "password": PASSWORD})
     t.token = (await _send(client, t, "POST", "/v1/sessions", sign_in))["token"]
     for _ in range(workers):
         enrolled = await _send(client, t, "POST", "/v1/workers", enrollment())
@@ -289,7 +300,8 @@ def _day_request(
     if what == "reversal" and t.collected:
         approval = {"username": t.supervisor, "password": PASSWORD}
         path = f"/v1/contributions/{t.collected.pop()}/reversal"
-        return what, t.raw("POST", path, {"reason": "wrong amount keyed", "supervisor": approval})
+        body = salted({"reason": "wrong amount keyed", "supervisor": approval})
+        return what, t.raw("POST", path, body)
     worker = rng.choice(pool)
     requests = {
         "quote": lambda: t.raw("GET", f"/v1/workers/{worker}/quote"),

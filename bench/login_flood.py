@@ -21,14 +21,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import random
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 import httpx
 from sqlalchemy.engine import make_url
@@ -41,8 +39,6 @@ import counters
 import load
 import loadgen
 
-from agent_api.http.schemas.workers import WorkerIn
-from agent_api.protocol.encoding import b64url_encode
 from agent_api.settings import Settings
 
 # Workers a counter pays for: each has room for about a dozen payments (counters.Room).
@@ -95,19 +91,6 @@ def _collections(server: load.Server, counter: counters.Counter, seconds: float)
 
 
 _ROOM = counters.Room()
-
-
-def _salted_enrollment() -> dict[str, Any]:
-    """``counters.enrollment()`` with the salt a personal body carries where the server
-    asks for one (docs/protocol.md, issue 16): the bench runs against either."""
-    body = _ENROLLMENT()
-    if "salt" in WorkerIn.model_fields and "salt" not in body:
-        body["salt"] = b64url_encode(os.urandom(16))
-    return body
-
-
-_ENROLLMENT = counters.enrollment
-counters.enrollment = _salted_enrollment
 
 
 def run(args: argparse.Namespace, work: Path) -> dict[str, str]:
