@@ -265,9 +265,10 @@ class Terminal:
         """Sign, store, then send. ``queue_offline=False`` for what only makes sense online
         (activation, sign-in): those are abandoned, not queued, when the network is down.
 
-        ``personal`` for a body with personal data (a CIN, names, a phone, an address): it
-        gets a fresh 128-bit salt, drawn once here, so the digest the audit log keeps of it
-        gives nothing back (docs/protocol.md); the outbox resends these very bytes."""
+        ``personal`` for a body with personal data (a CIN, names, a phone, an address) or a
+        password: it gets a fresh 128-bit salt, drawn once here, so the digest the audit log
+        keeps of it gives nothing back (docs/protocol.md); the outbox resends these very
+        bytes."""
         if personal and isinstance(payload, dict):
             payload = {**payload, "salt": new_salt()}
         body = b"" if payload is None else json.dumps(payload, ensure_ascii=False).encode()
@@ -319,7 +320,8 @@ class Terminal:
             )
         except httpx.TransportError:
             if not queue_offline:
-                self.outbox.finish(item.seq, "abandoned", None, None)
+                forget = holds_a_password(item)
+                self.outbox.finish(item.seq, "abandoned", None, None, forget_body=forget)
                 raise NetworkUnreachable("the service cannot be reached") from None
             if not item.offline:
                 self._as_offline(item)
@@ -331,7 +333,8 @@ class Terminal:
                 return Outcome("queued", item.seq, response.status_code, body, item.label)
         if response.status_code < 400:
             self._keep_receipts(body)
-            self.outbox.finish(item.seq, "done", response.status_code, body)
+            forget = holds_a_password(item)
+            self.outbox.finish(item.seq, "done", response.status_code, body, forget_body=forget)
             return Outcome("done", item.seq, response.status_code, body, item.label)
         self.outbox.refuse(item.seq, response.status_code, body)
         return Outcome("refused", item.seq, response.status_code, body, item.label)
@@ -351,6 +354,14 @@ class Terminal:
             if outcome.state == "queued":
                 break
         return outcomes
+
+
+def holds_a_password(item: Item) -> bool:
+    """A sign-in or a supervisor's approval: its body holds a password, forgotten by the
+    outbox once the write is over (a refused one is deleted whole)."""
+    return item.method == "POST" and (
+        item.path == "/v1/sessions" or item.path.endswith("/reversal")
+    )
 
 
 def new_salt() -> str:

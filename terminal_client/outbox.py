@@ -79,6 +79,9 @@ class Outbox:
         self._connection = sqlite3.connect(path, isolation_level=None, timeout=30)
         self._connection.execute("PRAGMA journal_mode=WAL")
         self._connection.execute("PRAGMA synchronous=FULL")
+        # A forgotten body (a password, below) is overwritten with zeros, not left in a free
+        # page of the file for anyone who copies it.
+        self._connection.execute("PRAGMA secure_delete=ON")
         self._connection.executescript(SCHEMA)
 
     def close(self) -> None:
@@ -145,13 +148,26 @@ class Outbox:
             )
         return self.get(seq)
 
-    def finish(self, seq: int, state: str, status: int | None, response: Any) -> Item:
+    def finish(
+        self,
+        seq: int,
+        state: str,
+        status: int | None,
+        response: Any,
+        *,
+        forget_body: bool = False,
+    ) -> Item:
+        """The write is over (done, or abandoned unsent). ``forget_body`` for a body holding a
+        password (a sign-in, a supervisor's approval): nothing will ever resend it, and the
+        outbox is no place to keep a password once its write is over."""
         with self._transaction() as db:
             db.execute(
                 "UPDATE outbox SET state = ?, status = ?, response = ?, updated_at = ? "
                 "WHERE seq = ?",
                 (state, status, json.dumps(response), int(time.time()), seq),
             )
+            if forget_body:
+                db.execute("UPDATE outbox SET body = X'' WHERE seq = ?", (seq,))
         return self.get(seq)
 
     def refuse(self, seq: int, status: int, response: Any) -> None:

@@ -66,7 +66,14 @@ def _digests(database_url: str, path: str) -> list[str]:
     return found
 
 
-def test_each_sign_in_and_each_approval_carry_their_own_salt_and_the_log_their_digest(
+def _outbox_bytes(counter: Counter) -> bytes:
+    """Every byte of the counter's outbox on disk: the database and its journal."""
+    outbox = Home(counter.home).outbox_file
+    files = [outbox, outbox.with_name(outbox.name + "-wal")]
+    return b"".join(f.read_bytes() for f in files if f.exists())
+
+
+def test_each_sign_in_and_each_approval_carry_their_own_salt_and_no_password_stays_behind(
     counter: tuple[Counter, Server], tmp_path: Path, database_url: str
 ) -> None:
     terminal, _ = counter
@@ -80,17 +87,23 @@ def test_each_sign_in_and_each_approval_carry_their_own_salt_and_the_log_their_d
     )
     assert code == 0, err
 
-    sign_ins = _sent(terminal, "/v1/sessions")
-    assert len(sign_ins) == 2  # the fixture's and this one: same username, same password
-    salts = {json.loads(item.body)["salt"] for item in sign_ins}
-    assert len(salts) == 2
-    assert all(len(salt) >= 22 for salt in salts)
-    assert _digests(database_url, "/v1/sessions") == [content_digest(i.body) for i in sign_ins]
-
+    # Two sign-ins with the same username and password: without a salt their bodies, and so
+    # the digests the log keeps, would be the same.
+    sign_ins = _digests(database_url, "/v1/sessions")
+    assert len(sign_ins) == 2
+    assert len(set(sign_ins)) == 2
+    unsalted = json.dumps({"username": "op.cp-01", "password": E2E_PASSWORD}).encode()
+    assert content_digest(unsalted) not in sign_ins
     reversal = f"/v1/contributions/{receipt}/reversal"
-    [approval] = _sent(terminal, reversal)
-    assert len(json.loads(approval.body)["salt"]) >= 22
-    assert _digests(database_url, reversal) == [content_digest(approval.body)]
+    [approval] = _digests(database_url, reversal)
+    approve = {"username": "sup.cp-01", "password": E2E_PASSWORD}
+    unsalted = json.dumps({"reason": "mauvais assuré", "supervisor": approve}).encode()
+    assert approval != content_digest(unsalted)
+
+    # Once over, these writes leave no password in the counter's outbox on disk.
+    assert [i.body for i in _sent(terminal, "/v1/sessions")] == [b"", b""]
+    assert [i.body for i in _sent(terminal, reversal)] == [b""]
+    assert E2E_PASSWORD.encode() not in _outbox_bytes(terminal)
 
 
 def test_a_queued_collection_with_the_payers_phone_is_resent_with_the_salt_it_was_signed_with(
