@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints
 from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
 from starlette.responses import Response
 
 from agent_api.domain.roles import Role
@@ -23,6 +24,7 @@ from agent_api.http.endpoints import Call, Endpoint
 from agent_api.http.io import json_response, path_value
 from agent_api.http.schemas.common import INT32_MAX, Input, IsoDate, Output, Paging, Query
 from agent_api.http.security_headers import content_security_policy
+from agent_api.services.container import Services
 from reconciliation.container import Reconciliation
 from reconciliation.exceptions import REASON_CODES
 from reconciliation.report_html import PAGE_STYLE, statement_html
@@ -38,14 +40,18 @@ HTML_POLICY = content_security_policy(styles=[PAGE_STYLE])
 
 def reconciliation(call: Call) -> Reconciliation:
     """The reconciliation services over the app's engine, built once per app."""
-    state = call.request.app.state
+    return reconciliation_of(call.request, call.services)
+
+
+def reconciliation_of(request: Request, services: Services) -> Reconciliation:
+    """The same, for any request of the app (the back office's screens use it too: one
+    ``Reconciliation`` per app, so that a file imported is parsed once)."""
+    state = request.app.state
     found: Reconciliation | None = getattr(state, "reconciliation", None)
-    if found is None or getattr(state, "reconciliation_engine", None) is not call.services.engine:
-        found = Reconciliation.build(
-            call.services.settings, call.services.engine, call.services.clock
-        )
+    if found is None or getattr(state, "reconciliation_engine", None) is not services.engine:
+        found = Reconciliation.build(services.settings, services.engine, services.clock)
         state.reconciliation = found
-        state.reconciliation_engine = call.services.engine
+        state.reconciliation_engine = services.engine
     return found
 
 

@@ -13,6 +13,7 @@ from agent_api.secrets import parse_ed25519_private_key
 from agent_api.services.container import audit_log_of
 from agent_api.services.receipts import ReceiptSigner
 from agent_api.settings import Settings
+from reconciliation.calendar import BusinessCalendar
 from reconciliation.closing import DayCloser
 from reconciliation.exceptions import ExceptionQueue
 from reconciliation.inputs import Inputs
@@ -30,6 +31,7 @@ class Reconciliation:
     reconciler: Reconciler
     exceptions: ExceptionQueue
     reports: Reports
+    calendar: BusinessCalendar
 
     @classmethod
     def build(cls, settings: Settings, engine: Engine, clock: Clock = utc_now) -> Reconciliation:
@@ -49,4 +51,5 @@ class Reconciliation:
             reconciler=Reconciler(uow, clock, inputs),
             exceptions=queue,
             reports=Reports(uow, queue),
+            calendar=BusinessCalendar(uow),
         )

@@ -4,8 +4,9 @@ open → resolved (a reason code and a comment) or written off (the same, for mo
 not be recovered). Only the finance role may work an exception; auditors read. Each action is
 kept with who and when, and an exception is worked once: the change is a conditional update
 (``WHERE status = 'open'``), so two people working it at once get one success and one clear
-refusal. Only the current version of a day's reconciliation is worked; when a new version
-finds the same difference, its handling is carried over.
+refusal. Several exceptions are worked in one action all or none (``work_many``): a
+conflict on any of them changes none. Only the current version of a day's reconciliation is
+worked; when a new version finds the same difference, its handling is carried over.
 """
 
 from __future__ import annotations
@@ -46,6 +47,8 @@ READERS = frozenset({Role.FINANCE, Role.AUDITOR, Role.CNSS_ADMIN})
 WORKERS = frozenset({Role.FINANCE})
 STATUSES = ("open", "resolved", "written_off")
 MAX_COMMENT = 2000
+# How many exceptions one bulk action may work: a page of the queue.
+MAX_AT_ONCE = 500
 
 
 @dataclass(frozen=True)
@@ -97,9 +100,13 @@ class ExceptionQueue:
         network: str | None = None,
         status: str | None = None,
         current_only: bool = True,
+        kind: str | None = None,
+        min_difference_centimes: int | None = None,
         limit: int = 100,
         offset: int = 0,
     ) -> list[ExceptionView]:
+        """The queue, newest day first; ``min_difference_centimes`` keeps the exceptions whose
+        difference is at least that large either way (what finance calls "the amount")."""
         _require(actor, READERS)
         if status is not None and status not in STATUSES:
             raise ValidationFailed(f"status must be one of {', '.join(STATUSES)}", field="status")
@@ -112,6 +119,13 @@ class ExceptionQueue:
                 query = query.where(ReconciliationException.business_date == business_date)
             if status is not None:
                 query = query.where(ReconciliationException.status == status)
+            if kind is not None:
+                query = query.where(ReconciliationException.kind == kind)
+            if min_difference_centimes is not None:
+                query = query.where(
+                    func.abs(col(ReconciliationException.difference_centimes))
+                    >= min_difference_centimes
+                )
             if network is not None:
                 query = query.where(
                     ReconciliationException.network_id == _network_id(uow.session, network)
@@ -145,6 +159,22 @@ class ExceptionQueue:
         self, actor: Actor, exception_id: int, *, to: str, reason_code: str, comment: str
     ) -> ExceptionView:
         """Resolve (``to="resolved"``) or write off (``to="written_off"``) an open exception."""
+        return self.work_many(
+            actor, [exception_id], to=to, reason_code=reason_code, comment=comment
+        )[0]
+
+    def work_many(
+        self,
+        actor: Actor,
+        exception_ids: Sequence[int],
+        *,
+        to: str,
+        reason_code: str,
+        comment: str,
+    ) -> Sequence[ExceptionView]:
+        """Resolve or write off several open exceptions with one reason and comment, all or
+        none: if any of them was worked meanwhile (by someone else, or is not current), none
+        is changed and the refusal names it, who worked it and when."""
         _require(actor, WORKERS)
         if to not in ("resolved", "written_off"):
             raise ValidationFailed("an exception is resolved or written off", field="status")
@@ -159,63 +189,95 @@ class ExceptionQueue:
             raise ValidationFailed(
                 f"the comment is longer than {MAX_COMMENT} characters", field="comment"
             )
+        ids = list(dict.fromkeys(exception_ids))
+        if not ids:
+            raise ValidationFailed("choose at least one exception", field="exception_ids")
+        if len(ids) > MAX_AT_ONCE:
+            raise ValidationFailed(
+                f"at most {MAX_AT_ONCE} exceptions at once", field="exception_ids"
+            )
         now = self._clock()
         with self._uow() as uow:
-            exception, run = _load(uow.session, exception_id)
-            latest = _latest_version(uow.session, run.business_date)
-            if run.version != latest:
-                raise Conflict(
-                    f"this exception belongs to version {run.version} of "
-                    f"{run.business_date.isoformat()}; version {latest} is current: work its "
-                    "exceptions instead",
-                    code="superseded_version",
-                )
-            changed = uow.session.execute(
-                update(ReconciliationException)
-                .where(col(ReconciliationException.id) == exception_id)
-                .where(col(ReconciliationException.status) == "open")
-                .values(
-                    status=to,
+            for exception_id in ids:
+                self._work_one(
+                    uow.session,
+                    actor,
+                    exception_id,
+                    to=to,
                     reason_code=reason_code,
                     comment=comment,
-                    worked_by=actor.username,
-                    worked_at=now,
+                    now=now,
                 )
-            )
-            if changed.rowcount != 1:  # type: ignore[attr-defined]
-                raise Conflict(
-                    f"exception {exception_id} is already {exception.status.replace('_', ' ')}",
-                    code="already_worked",
-                )
-            audit_log.append(
-                uow.session,
-                "exception_worked",
-                {
-                    **audit_log.actor_facts(actor),
-                    "exception": exception_id,
-                    "business_date": run.business_date.isoformat(),
-                    "version": run.version,
-                    "to": to,
-                    "reason_code": reason_code,
-                    "comment_sha256": hashlib.sha256(comment.encode()).hexdigest(),
-                },
-                at=now,
-            )
-            uow.session.add(
-                ExceptionAction(
-                    exception_id=exception_id,
-                    action="resolve" if to == "resolved" else "write_off",
-                    from_status="open",
-                    to_status=to,
-                    reason_code=reason_code,
-                    comment=comment,
-                    by=actor.username,
-                    at=now,
-                )
-            )
             uow.commit()
             uow.session.expire_all()
-            return self._view(uow.session, *_load(uow.session, exception_id))
+            return [self._view(uow.session, *_load(uow.session, i)) for i in ids]
+
+    def _work_one(
+        self,
+        session: Session,
+        actor: Actor,
+        exception_id: int,
+        *,
+        to: str,
+        reason_code: str,
+        comment: str,
+        now: datetime,
+    ) -> None:
+        exception, run = _load(session, exception_id)
+        latest = _latest_version(session, run.business_date)
+        if run.version != latest:
+            raise Conflict(
+                f"this exception belongs to version {run.version} of "
+                f"{run.business_date.isoformat()}; version {latest} is current: work its "
+                "exceptions instead",
+                code="superseded_version",
+            )
+        changed = session.execute(
+            update(ReconciliationException)
+            .where(col(ReconciliationException.id) == exception_id)
+            .where(col(ReconciliationException.status) == "open")
+            .values(
+                status=to,
+                reason_code=reason_code,
+                comment=comment,
+                worked_by=actor.username,
+                worked_at=now,
+            )
+        )
+        if changed.rowcount != 1:  # type: ignore[attr-defined]
+            session.refresh(exception)
+            by = f" by {exception.worked_by}" if exception.worked_by else ""
+            at = f" at {exception.worked_at.isoformat()}" if exception.worked_at else ""
+            raise Conflict(
+                f"exception {exception_id} is already {exception.status.replace('_', ' ')}{by}{at}",
+                code="already_worked",
+            )
+        audit_log.append(
+            session,
+            "exception_worked",
+            {
+                **audit_log.actor_facts(actor),
+                "exception": exception_id,
+                "business_date": run.business_date.isoformat(),
+                "version": run.version,
+                "to": to,
+                "reason_code": reason_code,
+                "comment_sha256": hashlib.sha256(comment.encode()).hexdigest(),
+            },
+            at=now,
+        )
+        session.add(
+            ExceptionAction(
+                exception_id=exception_id,
+                action="resolve" if to == "resolved" else "write_off",
+                from_status="open",
+                to_status=to,
+                reason_code=reason_code,
+                comment=comment,
+                by=actor.username,
+                at=now,
+            )
+        )
 
     def _view(
         self, session: Session, row: ReconciliationException, run: ReconciliationRun

@@ -190,11 +190,11 @@ def _exception(e: ExceptionView) -> dict[str, Any]:
     out["worked_at"] = e.worked_at.isoformat() if e.worked_at else None
     for action in out["actions"]:
         action["at"] = action["at"].isoformat()
-    out.update(_context(e))
+    out.update(work_context(e))
     return out
 
 
-def _context(e: ExceptionView) -> dict[str, Any]:
+def work_context(e: ExceptionView) -> dict[str, Any]:
     """What a person needs to work the exception, read out of its detail: the offices, the
     value dates, the references the ledger quoted (also one the hub never issued), each
     ledger file and line, each bank transaction. Runs recorded before the file was kept

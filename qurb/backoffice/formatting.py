@@ -32,4 +32,14 @@ def minute(instant: datetime | str | None) -> str:
     return f"{found.astimezone(CASABLANCA):%d/%m/%Y %H:%M}"
 
 
-FILTERS = {"money": money, "day": day, "minute": minute}
+def day_of(instant: datetime) -> str:
+    """The Casablanca date of an instant."""
+    return f"{instant.astimezone(CASABLANCA):%d/%m/%Y}"
+
+
+def time_of(instant: datetime) -> str:
+    """The Casablanca time of an instant, to the minute."""
+    return f"{instant.astimezone(CASABLANCA):%H:%M}"
+
+
+FILTERS = {"money": money, "day": day, "minute": minute, "day_of": day_of, "time_of": time_of}

@@ -196,6 +196,9 @@ def page(
             return error_page(current, 429, "rate_limited")
         except QurbError as refused:
             return error_page(current, refused.status, refused.code, refused=refused)
+        finally:
+            if current.form is not None:
+                await current.form.close()  # an upload's spooled file
 
     return Route(path, endpoint, methods=list(methods), name=name)
 
