@@ -250,6 +250,39 @@ class AuditLog:
             ).all()
             return [_checkpoint_view(r) for r in rows]
 
+    def recent_checkpoints(self, *, limit: int, below: int | None = None) -> list[CheckpointView]:
+        """The newest ``limit`` checkpoints (smaller than ``below``), newest first: a page of a
+        list that grows by one a minute while the log does."""
+        with self._uow() as uow:
+            query = select(AuditCheckpoint).order_by(col(AuditCheckpoint.size).desc()).limit(limit)
+            if below is not None:
+                query = query.where(col(AuditCheckpoint.size) < below)
+            return [_checkpoint_view(r) for r in uow.session.exec(query)]
+
+    def checkpoint_at(self, size: int) -> CheckpointView:
+        with self._uow() as uow:
+            row = uow.session.get(AuditCheckpoint, size)
+        if row is None:
+            raise NotFound(f"the log signed no checkpoint of size {size}", field="size")
+        return _checkpoint_view(row)
+
+    def size_history(self, since: datetime) -> tuple[int, list[tuple[datetime, int]]]:
+        """How the log grew: the size its checkpoints vouched for before ``since``, then each
+        checkpoint signed since, as (signed at, size), oldest first."""
+        with self._uow() as uow:
+            before = uow.session.exec(
+                select(AuditCheckpoint.size)
+                .where(col(AuditCheckpoint.signed_at) < since)
+                .order_by(col(AuditCheckpoint.size).desc())
+                .limit(1)
+            ).first()
+            rows = uow.session.exec(
+                select(AuditCheckpoint.signed_at, AuditCheckpoint.size)
+                .where(col(AuditCheckpoint.signed_at) >= since)
+                .order_by(col(AuditCheckpoint.size))
+            ).all()
+            return before or 0, [(at, size) for at, size in rows]
+
     def leaves(self, start: int, end: int) -> list[LeafView]:
         if not 0 <= start <= end or end - start > MAX_RANGE:
             raise ValidationFailed(

@@ -19,6 +19,18 @@ from agent_api.persistence.unit_of_work import UnitOfWorkFactory
 
 logger = logging.getLogger(__name__)
 
+# Every kind the service records, for a reader's filter: a signed write's number used twice
+# or skipped, a retired or revoked key still signing, activation codes and supervisor
+# passwords guessed at, a terminal walking the registry of workers.
+KINDS = (
+    "sequence_gap",
+    "idempotency_key_reused",
+    "revoked_key_used",
+    "activation_failed",
+    "supervisor_refused",
+    "worker_reads_throttled",
+)
+
 
 @dataclass(frozen=True)
 class SecurityEventView:
@@ -76,8 +88,18 @@ class SecurityEventService:
             uow.commit()
 
     def list(
-        self, actor: Actor, *, kind: str | None, terminal_id: int | None, limit: int, offset: int
+        self,
+        actor: Actor,
+        *,
+        kind: str | None,
+        terminal_id: int | None,
+        limit: int,
+        offset: int,
+        network: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
     ) -> list[SecurityEventView]:
+        """Newest first, within the caller's scope; ``since`` inclusive, ``until`` exclusive."""
         require(actor, READ_SECURITY_EVENTS)
         with self._uow() as uow:
             query = (
@@ -96,6 +118,12 @@ class SecurityEventService:
                 query = query.where(SecurityEvent.kind == kind)
             if terminal_id is not None:
                 query = query.where(SecurityEvent.terminal_id == terminal_id)
+            if network is not None:
+                query = query.where(Network.code == network)
+            if since is not None:
+                query = query.where(col(SecurityEvent.occurred_at) >= since)
+            if until is not None:
+                query = query.where(col(SecurityEvent.occurred_at) < until)
             return [
                 SecurityEventView(
                     id=e.id or 0,

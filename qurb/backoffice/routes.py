@@ -11,7 +11,7 @@ from starlette.staticfiles import StaticFiles
 
 from agent_api.domain.registry import NetworkStatus
 from agent_api.domain.roles import BACK_OFFICE_ROLES, Role
-from qurb.backoffice.views import account, cnss_admin, finance
+from qurb.backoffice.views import account, auditor, cnss_admin, finance, network_admin
 from qurb.backoffice.web import HERE, NAVIGATION, NavItem, page
 
 ANYONE = frozenset(BACK_OFFICE_ROLES)
@@ -25,6 +25,14 @@ FINANCE_UPLOAD = frozenset({Role.FINANCE})
 # its own screens); networks, the tariff and waivers are changed by the CNSS admin only.
 CNSS_READ = frozenset({Role.CNSS_ADMIN, Role.FINANCE, Role.AUDITOR})
 CNSS_WRITE = frozenset({Role.CNSS_ADMIN})
+# As /v1/audit/*: the log is the auditor's, read only. Security events as the API's
+# READ_SECURITY_EVENTS, national readers here, a network admin its own in its screens.
+AUDIT = frozenset({Role.AUDITOR})
+EVENTS_READ = frozenset({Role.AUDITOR, Role.CNSS_ADMIN})
+# A network admin's own network (the services keep it there: another's object is a 404).
+NETWORK = frozenset({Role.NETWORK_ADMIN})
+# As qurb.finance.SETTLEMENTS: a network admin reads its own network's statements.
+SETTLEMENT_READ = FINANCE_READ | NETWORK
 
 ROUTES: list[BaseRoute] = [
     page("/sign-in", account.sign_in_form, roles=None),
@@ -40,9 +48,9 @@ ROUTES: list[BaseRoute] = [
     page("/finance/exceptions/work", finance.work, roles=FINANCE_WORK, methods=("POST",)),
     page("/finance/uploads", finance.upload_form, roles=FINANCE_UPLOAD),
     page("/finance/uploads", finance.upload, roles=FINANCE_UPLOAD, methods=("POST",)),
-    page("/finance/statements", finance.statements, roles=FINANCE_READ),
-    page("/finance/statements/{reference}.{format}", finance.statement, roles=FINANCE_READ),
-    page("/finance/statements/{reference}", finance.statement, roles=FINANCE_READ),
+    page("/finance/statements", finance.statements, roles=SETTLEMENT_READ),
+    page("/finance/statements/{reference}.{format}", finance.statement, roles=SETTLEMENT_READ),
+    page("/finance/statements/{reference}", finance.statement, roles=SETTLEMENT_READ),
     # -- CNSS administration -----------------------------------------------------------------
     page("/cnss/networks", cnss_admin.networks, roles=CNSS_READ),
     page("/cnss/networks", cnss_admin.create_network, roles=CNSS_WRITE, methods=("POST",)),
@@ -67,6 +75,71 @@ ROUTES: list[BaseRoute] = [
     page("/cnss/offices", cnss_admin.offices, roles=CNSS_READ),
     page("/cnss/terminals", cnss_admin.terminals, roles=CNSS_READ),
     page("/cnss/users", cnss_admin.users, roles=CNSS_READ),
+    # -- auditor -----------------------------------------------------------------------------
+    page("/audit/log", auditor.log, roles=AUDIT),
+    page("/audit/receipts", auditor.receipt, roles=AUDIT),
+    page("/audit/security-events", auditor.security_events, roles=EVENTS_READ),
+    # -- network admin -----------------------------------------------------------------------
+    page("/network/offices", network_admin.offices, roles=NETWORK),
+    page("/network/offices/{code}", network_admin.office, roles=NETWORK),
+    page("/network/terminals", network_admin.terminals, roles=NETWORK),
+    page("/network/terminals", network_admin.create_terminal, roles=NETWORK, methods=("POST",)),
+    page("/network/terminals/new", network_admin.new_terminal, roles=NETWORK),
+    page("/network/terminals/{terminal_id:int}", network_admin.terminal, roles=NETWORK),
+    page(
+        "/network/terminals/{terminal_id:int}/suspend",
+        network_admin.suspend_terminal,
+        roles=NETWORK,
+        methods=("POST",),
+    ),
+    page(
+        "/network/terminals/{terminal_id:int}/reactivate",
+        network_admin.reactivate_terminal,
+        roles=NETWORK,
+        methods=("POST",),
+    ),
+    page("/network/terminals/{terminal_id:int}/revoke", network_admin.revoke_form, roles=NETWORK),
+    page(
+        "/network/terminals/{terminal_id:int}/revoke",
+        network_admin.revoke_terminal,
+        roles=NETWORK,
+        methods=("POST",),
+    ),
+    page(
+        "/network/terminals/{terminal_id:int}/activation-code",
+        network_admin.new_activation_code,
+        roles=NETWORK,
+        methods=("POST",),
+    ),
+    page("/network/staff", network_admin.staff, roles=NETWORK),
+    page("/network/staff", network_admin.create_staff, roles=NETWORK, methods=("POST",)),
+    page("/network/staff/new", network_admin.new_staff, roles=NETWORK),
+    page("/network/staff/{username}", network_admin.staff_member, roles=NETWORK),
+    page(
+        "/network/staff/{username}/unlock",
+        network_admin.unlock_staff,
+        roles=NETWORK,
+        methods=("POST",),
+    ),
+    page(
+        "/network/staff/{username}/suspend",
+        network_admin.suspend_staff,
+        roles=NETWORK,
+        methods=("POST",),
+    ),
+    page(
+        "/network/staff/{username}/reactivate",
+        network_admin.reactivate_staff,
+        roles=NETWORK,
+        methods=("POST",),
+    ),
+    page(
+        "/network/staff/{username}/password",
+        network_admin.set_password,
+        roles=NETWORK,
+        methods=("POST",),
+    ),
+    page("/network/security-events", auditor.security_events, roles=NETWORK),
     Mount("/static", StaticFiles(directory=HERE / "static"), name="back-office-static"),
 ]
 
@@ -85,5 +158,18 @@ NAVIGATION.extend(
         NavItem("cnss.nav.tariff", "/cnss/tariff", CNSS_READ),
         NavItem("cnss.nav.waivers", "/cnss/waivers", CNSS_READ),
         NavItem("cnss.nav.registry", "/cnss/offices", CNSS_READ),
+    ]
+)
+
+NAVIGATION.extend(
+    [
+        NavItem("auditor.nav.log", "/audit/log", AUDIT),
+        NavItem("auditor.nav.receipts", "/audit/receipts", AUDIT),
+        NavItem("auditor.nav.events", "/audit/security-events", EVENTS_READ),
+        NavItem("network.nav.offices", "/network/offices", NETWORK),
+        NavItem("network.nav.terminals", "/network/terminals", NETWORK),
+        NavItem("network.nav.staff", "/network/staff", NETWORK),
+        NavItem("network.nav.settlements", "/finance/statements", NETWORK),
+        NavItem("network.nav.events", "/network/security-events", NETWORK),
     ]
 )

@@ -1,0 +1,187 @@
+"""Checking a receipt someone hands an auditor, and that the log only ever grew, against the
+keys the service publishes and the log itself: what the back office's auditor screens show.
+
+The checks are the ``qurb-audit`` command line's (``verify-receipt``, ``verify-proof``,
+``consistency``), done against the live log instead of files: the receipt's signature under
+a published receipt key (``GET /v1/keys``), the leaf it names recording it, that leaf's
+inclusion proof up to the latest checkpoint, the checkpoint's signature under the log key
+(``GET /v1/audit/key``), and a consistency proof between two checkpoints. Each failed check
+is a finding, a stable code the screen words; nothing here writes but the checkpoint the log
+signs when it grew (as ``GET /v1/audit/receipts/{number}/proof`` does).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import jwt
+
+from agent_api.errors import NotFound, ValidationFailed
+from agent_api.protocol import merkle
+from agent_api.protocol.checkpoint import NoteVerifier, open_checkpoint
+from agent_api.protocol.errors import ProtocolError
+from agent_api.services.audit_log import AuditLog
+from agent_api.services.receipts import RECEIPT_TYPE
+
+# A compact JWS receipt is well under 2 KB; anything far longer is not one.
+MAX_RECEIPT_CHARS = 8000
+MAX_NOTE_CHARS = 4000
+
+
+@dataclass
+class ReceiptCheck:
+    """What was checked and what was found; ``findings`` empty means the receipt holds."""
+
+    kid: str | None = None
+    signature_valid: bool = False
+    number: str | None = None
+    claims: dict[str, Any] = field(default_factory=dict)
+    index: int | None = None
+    leaf: str | None = None
+    proof: list[str] = field(default_factory=list)
+    checkpoint_size: int | None = None
+    checkpoint_root: str | None = None
+    checkpoint_origin: str | None = None
+    checkpoint_signed: bool = False
+    included: bool = False
+    findings: list[str] = field(default_factory=list)
+
+    @property
+    def holds(self) -> bool:
+        return not self.findings
+
+
+@dataclass
+class ConsistencyCheck:
+    old_size: int
+    new_size: int
+    old_root: str
+    new_root: str
+    proof: list[str]
+    consistent: bool
+
+
+def _receipt_keys(jwks: dict[str, Any]) -> dict[str, Any]:
+    return {
+        k.get("kid"): jwt.PyJWK(k).key for k in jwks.get("keys", []) if k.get("crv") == "Ed25519"
+    }
+
+
+def check_receipt(audit: AuditLog, jwks: dict[str, Any], jws: str) -> ReceiptCheck:
+    """Check a pasted receipt. A text that is not a compact JWS at all is refused
+    (``ValidationFailed``); a receipt that fails a check comes back with its findings."""
+    token = "".join(jws.split())
+    if not token or len(token) > MAX_RECEIPT_CHARS or token.count(".") != 2:
+        raise ValidationFailed("paste the receipt's compact JWS", field="receipt")
+    try:
+        header = jwt.get_unverified_header(token)
+    except jwt.InvalidTokenError:
+        raise ValidationFailed("paste the receipt's compact JWS", field="receipt") from None
+    found = ReceiptCheck(kid=str(header.get("kid")) if header.get("kid") else None)
+    if _signed_receipt(found, token, str(header.get("typ")), jwks):
+        _in_the_log(found, audit)
+    return found
+
+
+def _signed_receipt(found: ReceiptCheck, token: str, typ: str, jwks: dict[str, Any]) -> bool:
+    """The signature under a published key, and claims that name a receipt and its leaf."""
+    key = _receipt_keys(jwks).get(found.kid or "")
+    if key is None:
+        found.findings.append("unknown_key")
+        return False
+    try:
+        found.claims = jwt.decode(token, key, algorithms=["EdDSA"])
+    except jwt.InvalidTokenError:
+        found.findings.append("bad_signature")
+        return False
+    found.signature_valid = True
+    if typ != RECEIPT_TYPE:
+        found.findings.append("not_a_receipt")
+        return False
+    number = found.claims.get("receipt_number")
+    found.number = number if isinstance(number, str) else None
+    index = found.claims.get("log_index")
+    if found.number is None or not isinstance(index, int):
+        found.findings.append("before_the_log")
+        return False
+    found.index = index
+    return True
+
+
+def _in_the_log(found: ReceiptCheck, audit: AuditLog) -> None:
+    """The leaf the receipt names records it, and is in the tree the latest checkpoint signs."""
+    assert found.number is not None
+    try:
+        bundle = audit.receipt_proof(found.number)
+    except NotFound:
+        found.findings.append("not_in_the_log")
+        return
+    found.leaf = str(bundle["leaf"])
+    found.proof = list(bundle["proof"])
+    if bundle["index"] != found.index:
+        found.findings.append("other_leaf")
+    recorded = json.loads(found.leaf)
+    if (recorded.get("decision") or recorded).get("receipt") != found.number:
+        found.findings.append("leaf_records_another")
+    try:
+        checkpoint = open_checkpoint(
+            str(bundle["checkpoint"]), [NoteVerifier.from_string(audit.verifier_key())]
+        )
+    except (ProtocolError, ValueError):
+        found.findings.append("checkpoint_unsigned")
+        return
+    found.checkpoint_signed = True
+    found.checkpoint_size = checkpoint.size
+    found.checkpoint_root = checkpoint.root_hash.hex()
+    found.checkpoint_origin = checkpoint.origin
+    try:
+        merkle.verify_inclusion(
+            merkle.leaf_hash(found.leaf.encode()),
+            int(bundle["index"]),
+            checkpoint.size,
+            [bytes.fromhex(h) for h in found.proof],
+            checkpoint.root_hash,
+        )
+        found.included = True
+    except ProtocolError:
+        found.findings.append("not_included")
+
+
+def check_consistency(audit: AuditLog, old: int | str, new: int | None) -> ConsistencyCheck:
+    """That the log at checkpoint ``new`` (the latest when None) extends ``old``: a size the
+    log signed, or the text of a checkpoint an auditor kept (its signature checked first)."""
+    trusted = [NoteVerifier.from_string(audit.verifier_key())]
+    if isinstance(old, str):
+        if len(old) > MAX_NOTE_CHARS:
+            raise ValidationFailed("paste one checkpoint note", field="old")
+        try:
+            kept = open_checkpoint(old.replace("\r\n", "\n").strip() + "\n", trusted)
+        except (ProtocolError, ValueError):
+            raise ValidationFailed(
+                "that checkpoint is not signed by this log's key", field="old"
+            ) from None
+        old_size, old_root = kept.size, kept.root_hash
+    else:
+        old_size, old_root = old, bytes.fromhex(audit.checkpoint_at(old).root_hash)
+    latest = audit.latest_checkpoint() if new is None else audit.checkpoint_at(new)
+    if old_size > latest.size:
+        raise ValidationFailed("the older checkpoint must be the smaller", field="old")
+    if old_size == 0:
+        raise ValidationFailed("the older checkpoint must hold at least one leaf", field="old")
+    proof = audit.consistency_proof(old_size, latest.size)
+    try:
+        merkle.verify_consistency(
+            old_size,
+            latest.size,
+            old_root,
+            bytes.fromhex(latest.root_hash),
+            [bytes.fromhex(h) for h in proof],
+        )
+        consistent = True
+    except ProtocolError:
+        consistent = False
+    return ConsistencyCheck(
+        old_size, latest.size, old_root.hex(), latest.root_hash, proof, consistent
+    )
