@@ -12,15 +12,19 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from starlette.testclient import TestClient
 
 from agent_api.domain.permissions import SYSTEM_ACTOR
 from agent_api.domain.roles import Role
@@ -28,7 +32,14 @@ from agent_api.persistence.db import build_engine
 from agent_api.services.container import Services
 from agent_api.services.demo import demo_rib
 from agent_api.settings import Settings
+from qurb.asgi import build
+from reconciliation.container import Reconciliation
+from reconciliation.simulator_files import write_simulation
+from tests.conftest import FakeClock
 from tests.e2e.conftest import E2E_PASSWORD, Server, start_server  # noqa: F401 - a fixture
+from tests.integration.conftest import build_world
+from tests.support.reconciliation import close_and_settle, enroll, pay, today
+from tests.support.terminal import TestTerminal
 
 CHROMIUM = os.environ.get("QURB_CHROMIUM", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("QURB_CHROMEDRIVER", "/usr/bin/chromedriver")
@@ -120,6 +131,7 @@ class Browser:
 
     driver: Any
     base: str
+    downloads: Path | None = None
 
     def open(self, path: str) -> None:
         self.driver.get(self.base + "/back-office" + path)
@@ -129,10 +141,29 @@ class Browser:
         self.driver.find_element(By.ID, "f-username").send_keys(username)
         self.driver.find_element(By.ID, "f-password").send_keys(password)
         self.driver.find_element(By.CSS_SELECTOR, "form.stack button[type=submit]").click()
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:  # signed in, or told why not
+            if self.driver.find_elements(By.CSS_SELECTOR, "header .who, [role=alert]"):
+                return
+            time.sleep(0.05)
 
     def text(self) -> str:
         found: str = self.driver.find_element(By.TAG_NAME, "body").text
         return found
+
+    def wait_text(self, text: str, timeout: float = 15) -> str:
+        """The page's text once it shows ``text`` (a page being replaced is waited for)."""
+        deadline = time.monotonic() + timeout
+        found = ""
+        while time.monotonic() < deadline:
+            try:
+                found = self.text()
+            except (StaleElementReferenceException, NoSuchElementException):
+                continue
+            if text in found:
+                return found
+            time.sleep(0.1)
+        raise AssertionError(f"{text!r} never showed; the page reads:\n{found}")
 
     def csp_violations(self) -> list[str]:
         """Console lines about the Content-Security-Policy since the last call."""
@@ -189,7 +220,74 @@ def browser(chromium: str, served: Server, tmp_path: Path) -> Iterator[Browser]:
         "Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)}
     )
     try:
-        yield Browser(driver, served.url)
+        yield Browser(driver, served.url, downloads)
+    finally:
+        driver.quit()
+
+
+@dataclass
+class FinanceDay:
+    """A closed and settled day of six collections at CA-01 (CASHPLUS), not yet matched,
+    and the files CNSS would send for it: a ledger that misses some of them."""
+
+    business_date: date
+    ledger: Path
+    server: Server
+
+
+def seed_finance_day(database_url: str, key_dir: Path, out: Path) -> tuple[date, Path]:
+    settings = browser_settings(database_url, key_dir)
+    clock = FakeClock()
+    app = build(settings, clock=clock)
+    with TestClient(app) as client:
+        services: Services = app.state.services
+        world = build_world(services, client)
+        services.users.create(
+            SYSTEM_ACTOR,
+            username="cnss.finance2",
+            full_name="Finance 2",
+            role=Role.FINANCE,
+            password=PASSWORD,
+            office=None,
+            network=None,
+        )
+        counter = TestTerminal(client, clock)
+        assert counter.activate(world.activation_codes["CA-01"]).status_code == 201
+        assert counter.login("op.ca-01", PASSWORD).status_code == 201
+        recon = Reconciliation.build(settings, services.engine, clock)
+        for n in range(6):
+            pay(counter, enroll(counter), 8_000 + n * 150, "CA-01")
+        day = today(clock)
+        close_and_settle(recon, day)
+        files = write_simulation(
+            recon, day, out, rates="missing_in_ledger=0.5", seed=3, camt_version="08"
+        )
+    ledger = next(p for p in files if p.name.startswith("CNSS_") and f"{day:%Y%m%d}" in p.name)
+    return day, ledger
+
+
+@pytest.fixture
+def finance_day(
+    chromium: str,
+    database_url: str,
+    key_dir: Path,
+    tmp_path: Path,
+    start_server: Callable[..., Server],  # noqa: F811 - the imported fixture
+) -> FinanceDay:
+    day, ledger = seed_finance_day(database_url, key_dir, tmp_path / "files")
+    return FinanceDay(day, ledger, start_server())
+
+
+@pytest.fixture
+def finance_browser(chromium: str, finance_day: FinanceDay, tmp_path: Path) -> Iterator[Browser]:
+    driver = new_driver(chromium)
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    driver.execute_cdp_cmd(
+        "Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)}
+    )
+    try:
+        yield Browser(driver, finance_day.server.url, downloads)
     finally:
         driver.quit()
 

@@ -12,12 +12,12 @@ from tests.browser.conftest import Browser, cookies_of
 
 def test_finance_signs_in_and_out_and_the_old_cookie_is_refused(browser: Browser) -> None:
     browser.sign_in("cnss.finance")
-    assert "Connecté : cnss.finance" in browser.text()
+    browser.wait_text("Connecté : cnss.finance")
     session = cookies_of(browser)["qurb_back_office"]
     assert session["httpOnly"] is True
     assert session["sameSite"] == "Strict"
     browser.driver.find_element(By.CSS_SELECTOR, "header form button").click()
-    assert "Vous êtes déconnecté." in browser.text()
+    browser.wait_text("Vous êtes déconnecté.")
     old = httpx.get(
         browser.base + "/back-office/",
         cookies={"qurb_back_office": session["value"]},
@@ -57,5 +57,6 @@ def test_a_wrong_password_shows_why_from_the_keyboard(browser: Browser) -> None:
     active = browser.driver.switch_to.active_element
     assert active.get_attribute("id") == "f-password"
     active.send_keys("wrong", Keys.ENTER)
+    browser.wait_text("mot de passe erroné")
     alert = browser.driver.find_element(By.CSS_SELECTOR, "[role=alert]")
     assert "mot de passe erroné" in alert.text
