@@ -11,7 +11,7 @@ PORT ?= 8000
 DEMO_URL = sqlite:///$(abspath $(DEMO_DB))
 export QURB_TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: demo serve demo-db-exists test bench install install-dev lint typecheck pytest clean
+.PHONY: demo serve demo-db-exists test bench install install-dev lint typecheck pytest clean screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,12 @@ $(BIN)/qurb-api: $(BIN)/python
 # Every benchmark on this machine (10 to 13 minutes), figures printed last as name=value.
 bench: install-dev
 	$(BIN)/python bench/run_all.py
+
+# PNGs of the back office's main screens in French and Arabic (Debian's chromium and
+# chromium-driver), written to docs/screens/ (SCREENS=another/dir to write elsewhere).
+SCREENS ?= docs/screens
+screenshots: install-dev
+	$(BIN)/python -m tests.browser.screenshots --out $(SCREENS)
 
 lint: install-dev
 	$(BIN)/ruff check .

@@ -1,0 +1,145 @@
+"""``make screenshots``: PNGs of the back office's main screens, in French and Arabic, written
+outside the tests (default ``docs/screens/``) for the README and for people to look at.
+
+A temporary SQLite database gets the browser tests' settled day, the CNSS ledger imported and
+matched; a real uvicorn serves it; headless Chromium takes each screen at 1280 px. Other
+roles' screens are added to ``SCREENS``.
+
+    .venv/bin/python -m tests.browser.screenshots [--out docs/screens] [--width 1280]
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from agent_api.persistence.db import build_engine
+from reconciliation.container import Reconciliation
+from tests.browser.conftest import (
+    CHROMEDRIVER,
+    CHROMIUM,
+    Browser,
+    browser_settings,
+    new_driver,
+    seed_finance_day,
+)
+from tests.e2e.conftest import free_port, server_env
+
+# (file stem, who signs in, path with {day}).
+SCREENS: list[tuple[str, str, str]] = [
+    ("sign-in", "", "/sign-in"),
+    ("finance-calendar", "cnss.finance", "/finance/calendar?month={month}"),
+    ("finance-day", "cnss.finance", "/finance/days/{day}"),
+    ("finance-exceptions", "cnss.finance", "/finance/exceptions?day={day}"),
+    ("finance-upload", "cnss.finance", "/finance/uploads"),
+    ("finance-statement", "cnss.finance", "/finance/statements/QURB-STL-CASHPLUS-{compact}"),
+]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=Path("docs/screens"))
+    parser.add_argument("--width", type=int, default=1280)
+    args = parser.parse_args(argv)
+    for needed in (CHROMIUM, CHROMEDRIVER):
+        if not Path(needed).exists():
+            sys.stderr.write(
+                f"error: {needed} is missing (apt-get install chromium chromium-driver)\n"
+            )
+            return 2
+    with tempfile.TemporaryDirectory() as scratch:
+        root = Path(scratch)
+        url = f"sqlite:///{root / 'screens.db'}"
+        keys = root / "keys"
+        keys.mkdir()
+        subprocess.run(
+            [sys.executable, "-m", "qurb.cli", "migrate"],
+            env=server_env(url, keys),
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        day, ledger = seed_finance_day(url, keys, root / "files")
+        recon = _reconciliation(url, keys)
+        recon.inputs.import_ledger(ledger.read_bytes(), name=ledger.name, by="screenshots")
+        recon.reconciler.run(day, by="screenshots")
+        port = free_port()
+        server = subprocess.Popen(  # noqa: S603 - our own command
+            [sys.executable, "-m", "qurb.cli", "serve", "--port", str(port)],
+            env=server_env(url, keys),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            base = f"http://127.0.0.1:{port}"
+            _wait(base)
+            written = _shoot(base, args.out, args.width, day.isoformat(), f"{day:%Y%m%d}")
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+    sys.stdout.write("".join(f"{file}\n" for file in written))
+    return 0
+
+
+def _reconciliation(url: str, keys: Path) -> Reconciliation:
+    return Reconciliation.build(browser_settings(url, keys), build_engine(url))
+
+
+def _wait(base: str) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(base + "/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            time.sleep(0.2)
+    raise SystemExit("the server did not start")
+
+
+def _shoot(base: str, out: Path, width: int, day: str, compact: str) -> list[Path]:
+    written = []
+    for lang in ("fr", "ar"):
+        driver = new_driver(CHROMIUM, width=width, height=900)
+        browser = Browser(driver, base)
+        signed = ""
+        try:
+            for stem, who, path in SCREENS:
+                if who and who != signed:
+                    browser.sign_in(who)
+                    signed = who
+                target = path.format(day=day, month=day[:7], compact=compact)
+                joiner = "&" if "?" in target else "?"
+                browser.open(f"{target}{joiner}lang={lang}")
+                file = out / f"{stem}.{lang}.png"
+                _full_page(driver, file, width)
+                written.append(file)
+        finally:
+            driver.quit()
+    return written
+
+
+def _full_page(driver: Any, file: Path, width: int) -> None:
+    """The whole page, not just the window (at most 2,400 px tall)."""
+    height = int(driver.execute_script("return document.documentElement.scrollHeight"))
+    shot = driver.execute_cdp_cmd(
+        "Page.captureScreenshot",
+        {
+            "format": "png",
+            "captureBeyondViewport": True,
+            "clip": {"x": 0, "y": 0, "width": width, "height": min(height, 2400), "scale": 1},
+        },
+    )
+    file.parent.mkdir(parents=True, exist_ok=True)
+    file.write_bytes(base64.b64decode(shot["data"]))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
