@@ -32,8 +32,9 @@ demo: install
 	QURB_DATABASE_URL=$(DEMO_URL) $(BIN)/qurb-api demo-day --out $(DEMO_FILES) \
 		--url http://127.0.0.1:$(PORT)
 	@echo
-	@echo "Back office: http://127.0.0.1:$(PORT)/back-office/ (sign in with an account above:"
-	@echo "finance works the day's exceptions, auditor reads, admins run the registry)"
+	@echo "Back office: http://127.0.0.1:$(PORT)/back-office/ — sign in as"
+	@$(BIN)/python -c 'import json,sys; users={u["username"]: u for u in json.load(open(sys.argv[1]))["users"]}; [print("  %-14s %-18s %s" % (users[n]["role"], n, users[n]["password"])) for n in ("cnss.finance", "cnss.auditor", "cnss.admin", "admin.cashplus")]' $(DEMO_CREDENTIALS)
+	@echo "(finance works the demo day's exceptions to zero; the auditor reads; admins run the registry)"
 	@echo
 	@$(MAKE) --no-print-directory serve
 
