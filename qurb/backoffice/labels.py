@@ -525,7 +525,7 @@ AR: dict[str, str] = {
     "role.supervisor": "مشرف الوكالة",
     "list.previous": "الصفحة السابقة",
     "list.next": "الصفحة التالية",
-    "form.cancel": "إلغاء",
+    "form.cancel": "تراجع",
     "auditor.nav.log": "سجل التدقيق",
     "auditor.nav.receipts": "التحقق من وصل",
     "auditor.nav.events": "الأحداث الأمنية",
