@@ -124,6 +124,9 @@ class Settings:
     checkpoint_interval_seconds: int = 60
 
     max_body_bytes: int = 64 * 1024
+    # A day's ledger or bank file uploaded through the back office: ~90,000 lines a day at
+    # ~150 bytes is ~14 MB; 64 MiB leaves room for a catch-up of several days in one file.
+    max_upload_bytes: int = 64 * 1024 * 1024
     db_pool_size: int = 10
     # Threads per worker process that run the blocking part of requests (database, keys).
     # Fewer contend less for the interpreter's lock (2 make about 8 % more collections back
@@ -188,6 +191,7 @@ class Settings:
             log_origin=source.get("QURB_LOG_ORIGIN", cls.log_origin),
             checkpoint_interval_seconds=_int(source, "CHECKPOINT_INTERVAL_SECONDS", 60, minimum=0),
             max_body_bytes=_int(source, "MAX_BODY_BYTES", 64 * 1024),
+            max_upload_bytes=_int(source, "MAX_UPLOAD_BYTES", 64 * 1024 * 1024),
             db_pool_size=_int(source, "DB_POOL_SIZE", 10),
             worker_threads=_int(source, "WORKER_THREADS", 6, minimum=1),
             log_level=source.get("QURB_LOG_LEVEL", "INFO"),

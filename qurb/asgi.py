@@ -16,10 +16,18 @@ from qurb.backoffice.session import PREFIX as BACK_OFFICE
 
 def build(settings: Settings, *, clock: Clock = utc_now) -> Starlette:
     """The agent API with the finance endpoints and the back office's screens mounted."""
-    app = create_app(settings, extra_endpoints=finance.ENDPOINTS, clock=clock)
     # Same app, same lifespan and services: the screens call what the endpoints call.
-    app.router.routes.append(Mount(BACK_OFFICE, routes=BACK_OFFICE_ROUTES))
-    return app
+    return create_app(
+        settings,
+        extra_endpoints=finance.ENDPOINTS,
+        extra_routes=[Mount(BACK_OFFICE, routes=BACK_OFFICE_ROUTES)],
+        upload_paths=UPLOAD_PATHS,
+        clock=clock,
+    )
+
+
+# Where finance uploads the CNSS ledger and the bank's statements.
+UPLOAD_PATHS = (f"{BACK_OFFICE}/finance/uploads",)
 
 
 def app_from_env() -> Starlette:

@@ -13,6 +13,7 @@ import anyio.to_thread
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
+from starlette.routing import BaseRoute
 
 from agent_api.clock import Clock, utc_now
 from agent_api.errors import QurbError
@@ -44,8 +45,13 @@ def create_app(
     settings: Settings,
     *,
     extra_endpoints: Sequence[Endpoint] = (),
+    extra_routes: Sequence[BaseRoute] = (),
+    upload_paths: Sequence[str] = (),
     clock: Clock = utc_now,
 ) -> Starlette:
+    """The agent API. ``extra_routes`` are mounted beside its endpoints (the back office's
+    screens); a request under one of ``upload_paths`` may carry a body up to
+    ``settings.max_upload_bytes`` (a day's ledger file) instead of ``max_body_bytes``."""
     endpoints = [*agent_endpoints(), *extra_endpoints]
 
     @contextlib.asynccontextmanager
@@ -84,10 +90,14 @@ def create_app(
             engine.dispose()
 
     app = Starlette(
-        routes=[*system.ROUTES, *routes(endpoints)],
+        routes=[*system.ROUTES, *routes(endpoints), *extra_routes],
         middleware=[
             Middleware(RequestContextMiddleware),
-            Middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes),
+            Middleware(
+                BodyLimitMiddleware,
+                max_bytes=settings.max_body_bytes,
+                uploads=(tuple(upload_paths), settings.max_upload_bytes),
+            ),
         ],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,

@@ -107,19 +107,25 @@ class BodyLimitMiddleware:
     """Refuses bodies over ``max_bytes``: at once when Content-Length says so, otherwise as
     soon as the streamed body passes the cap (the endpoint then answers 413)."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_bytes: int,
+        uploads: tuple[tuple[str, ...], int] = ((), 0),
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        # Paths (exact) that take a file upload, and their larger cap.
+        self.upload_paths, self.max_upload_bytes = uploads
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        cap = self.max_upload_bytes if scope["path"] in self.upload_paths else self.max_bytes
         for name, value in scope.get("headers", []):
-            if name == b"content-length" and (not value.isdigit() or int(value) > self.max_bytes):
-                await _send_json(
-                    send, 413, "payload_too_large", f"the body exceeds {self.max_bytes} bytes"
-                )
+            if name == b"content-length" and (not value.isdigit() or int(value) > cap):
+                await _send_json(send, 413, "payload_too_large", f"the body exceeds {cap} bytes")
                 return
         received = 0
 
@@ -128,8 +134,8 @@ class BodyLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise PayloadTooLarge(f"the body exceeds {self.max_bytes} bytes")
+                if received > cap:
+                    raise PayloadTooLarge(f"the body exceeds {cap} bytes")
             return message
 
         await self.app(scope, limited_receive, send)

@@ -270,3 +270,21 @@ def test_the_exported_queue_is_formula_safe(
     assert exported.headers["content-type"].startswith("text/csv")
     rows = {r["id"]: r for r in csv.DictReader(io.StringIO(exported.text))}
     assert rows[str(first)]["comment"].startswith("'=")
+
+
+def test_a_file_larger_than_an_api_body_reaches_the_upload_and_is_read(
+    world: World, reconciled: tuple[date, Reconciliation]
+) -> None:
+    """A day's ledger is megabytes: the API's 64 KiB body cap must not refuse it before it is
+    read (a bad one is then refused for what it holds, not for its size)."""
+    office = signed_in(world, "cnss.finance")
+    token = re.search(r'name="csrf_token" value="([^"]*)"', office.get("/finance/uploads").text)
+    assert token is not None
+    big = b"DATE_VALEUR;MONTANT\r\n" + b"2026-12-05;12,00\r\n" * 8_000  # 150 KB
+    refused = office.post(
+        "/finance/uploads",
+        {"csrf_token": token.group(1), "kind": "ledger"},
+        files={"file": ("CNSS_ENCAISSEMENTS_CASHPLUS_20261205.csv", big, "text/csv")},
+    )
+    assert refused.status_code == 422, refused.text[:300]
+    assert "Fichier refusé." in refused.text
