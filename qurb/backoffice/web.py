@@ -11,6 +11,7 @@ the JSON API would answer, its text from the catalog by the refusal's code.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +26,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from agent_api.domain.roles import BACK_OFFICE_ROLES, Actor, Role
-from agent_api.errors import AuthenticationFailed, QurbError
+from agent_api.errors import AuthenticationFailed, QurbError, ValidationFailed
 from agent_api.http.middleware import ROUTE_KEY
 from agent_api.http.security_headers import PAGE_POLICY
 from agent_api.services.container import Services
@@ -49,6 +50,34 @@ TEMPLATES.filters.update(formatting.FILTERS)
 # The form parts a page accepts at most: an upload is one file and a few fields.
 MAX_FORM_FILES = 4
 MAX_FORM_FIELDS = 2000  # a bulk action on a long page of exceptions
+
+
+# A row id or a count as people type it: ASCII digits only ("²".isdigit() is true and int()
+# refuses it), and no larger than the database's INTEGER, which a bigger one would overflow.
+_WHOLE = re.compile(r"[0-9]{1,19}")
+INTEGER_MAX = 2**31 - 1
+
+
+def whole_number(text: str, *, maximum: int = INTEGER_MAX) -> int | None:
+    """``text`` as a whole number from 0 to ``maximum``, or None when it is not one."""
+    if _WHOLE.fullmatch(text) is None:
+        return None
+    value = int(text)
+    return value if value <= maximum else None
+
+
+def _nul_in(request: Request, form: FormData | None) -> str | None:
+    """The name of the first query, path or form value holding a NUL: PostgreSQL refuses
+    the character in text, so it is refused here, before any view reads it."""
+    values: list[tuple[str, object]] = [
+        *request.query_params.multi_items(),
+        *request.path_params.items(),
+        *(form.multi_items() if form is not None else []),
+    ]
+    for name, value in values:
+        if "\x00" in name or (isinstance(value, str) and "\x00" in value):
+            return name.replace("\x00", "")
+    return None
 
 
 @dataclass(frozen=True)
@@ -191,6 +220,9 @@ def page(
                 sent = current.form.get(CSRF_FIELD)
                 if not cookies.csrf_matches(secret, sent if isinstance(sent, str) else None):
                     return error_page(current, 403, "csrf")
+            bad = _nul_in(request, current.form)
+            if bad is not None:
+                raise ValidationFailed("must not contain a NUL character", field=bad)
             return await view(current)
         except TooManyAttempts:
             return error_page(current, 429, "rate_limited")

@@ -22,7 +22,7 @@ from agent_api.errors import ValidationFailed
 from agent_api.services.receipt_check import check_consistency, check_receipt
 from agent_api.services.security_events import KINDS
 from qurb.backoffice import charts
-from qurb.backoffice.web import Page, error_page
+from qurb.backoffice.web import Page, error_page, whole_number
 
 CHART_DAYS = 30
 CHECKPOINTS_PER_PAGE = 25
@@ -32,9 +32,10 @@ EVENTS_PER_PAGE = 50
 def _whole(text: str, name: str, *, minimum: int = 0) -> int | None:
     if not text:
         return None
-    if not text.isascii() or not text.isdigit() or int(text) < minimum or len(text) > 18:
+    number = whole_number(text, maximum=2**63 - 1)  # a log's size is a BIGINT
+    if number is None or number < minimum:
         raise ValidationFailed(f"{name} must be a whole number", field=name)
-    return int(text)
+    return number
 
 
 def _day(text: str, name: str) -> date | None:

@@ -24,7 +24,7 @@ from agent_api.domain.roles import Role
 from agent_api.errors import NotFound, QurbError, ValidationFailed
 from qurb.backoffice.charts import Series, stacked_bars
 from qurb.backoffice.formatting import money
-from qurb.backoffice.web import Page, error_page
+from qurb.backoffice.web import INTEGER_MAX, Page, error_page, whole_number
 from qurb.finance import reconciliation_of
 from reconciliation.container import Reconciliation
 from reconciliation.exceptions import REASON_CODES, STATUSES, ExceptionView
@@ -203,8 +203,7 @@ async def day(page: Page) -> Response:
     business_date = _date(page.request.path_params["day"], "day")
     assert business_date is not None
     recon = _recon(page)
-    asked = page.query("version")
-    version = int(asked) if asked.isdigit() else None
+    version = whole_number(page.query("version"))
     versions = await run_in_threadpool(recon.reconciler.versions, business_date)
     settlements = await run_in_threadpool(
         lambda: recon.settlements.list(
@@ -245,8 +244,7 @@ async def day_report_csv(page: Page) -> Response:
     """The day's report as CSV, as ``GET /v1/finance/reconciliations/{day}/report`` gives it."""
     business_date = _date(page.request.path_params["day"], "day")
     assert business_date is not None
-    asked = page.query("version")
-    version = int(asked) if asked.isdigit() else None
+    version = whole_number(page.query("version"))
     data = await run_in_threadpool(
         lambda: _recon(page).reports.day(page.who(), business_date, version=version)
     )
@@ -354,7 +352,7 @@ async def exceptions(page: Page) -> Response:
     filters = _filters(page)
     recon = _recon(page)
     export = page.query("format") == "csv"
-    offset = int(page.query("offset")) if page.query("offset").isdigit() else 0
+    offset = whole_number(page.query("offset")) or 0
     found = await run_in_threadpool(
         lambda: recon.exceptions.list(
             page.who(),
@@ -374,8 +372,9 @@ async def exceptions(page: Page) -> Response:
     )
     done = page.query("done")
     notice = None
-    if done in ("resolved", "written_off") and page.query("n").isdigit():
-        notice = page.t(f"finance.exceptions.done_{done}", count=int(page.query("n")))
+    count = whole_number(page.query("n"))
+    if done in ("resolved", "written_off") and count is not None:
+        notice = page.t(f"finance.exceptions.done_{done}", count=count)
     query = page.request.url.query
     # htmx asks for the queue alone when the filters change (the page works without it).
     partial = (
@@ -406,9 +405,10 @@ async def exceptions(page: Page) -> Response:
 async def work(page: Page) -> Response:
     ids = []
     for text in page.fields("exception_id"):
-        if not text.isdigit():
+        number = whole_number(text)
+        if number is None:
             raise ValidationFailed("an exception is chosen by its number", field="exception_id")
-        ids.append(int(text))
+        ids.append(number)
     to = page.field("to")
     back = page.field("back")
     if not back.startswith("/back-office/finance/exceptions"):
@@ -437,7 +437,9 @@ async def work(page: Page) -> Response:
 
 
 async def exception(page: Page) -> Response:
-    exception_id = int(page.request.path_params["exception_id"])
+    exception_id = page.request.path_params["exception_id"]
+    if exception_id > INTEGER_MAX:  # no such row: the column is an INTEGER
+        raise NotFound("no such exception", field="exception_id")
     found = await run_in_threadpool(_recon(page).exceptions.get, page.who(), exception_id)
     return page.render(
         "finance/exception.html",

@@ -25,7 +25,7 @@ from agent_api.errors import QurbError, ValidationFailed
 from agent_api.http.io import parse_body, path_value
 from agent_api.http.schemas import admin as s
 from qurb.backoffice.session import PREFIX
-from qurb.backoffice.web import Page, error_page
+from qurb.backoffice.web import Page, error_page, whole_number
 
 M = TypeVar("M", bound=BaseModel)
 PER_PAGE = 50
@@ -65,9 +65,10 @@ def _page_number(page: Page) -> int:
     text = page.query("page")
     if not text:
         return 1
-    if not text.isascii() or not text.isdigit() or not 0 < int(text) < 100_000:
+    number = whole_number(text, maximum=99_999)
+    if not number:
         raise ValidationFailed("page must be a whole number", field="page")
-    return int(text)
+    return number
 
 
 def _notice(page: Page) -> str | None:
