@@ -11,7 +11,6 @@ roles' screens are added to ``SCREENS``.
 from __future__ import annotations
 
 import argparse
-import base64
 import subprocess
 import sys
 import tempfile
@@ -42,6 +41,12 @@ SCREENS: list[tuple[str, str, str]] = [
     ("finance-exceptions", "cnss.finance", "/finance/exceptions?day={day}"),
     ("finance-upload", "cnss.finance", "/finance/uploads"),
     ("finance-statement", "cnss.finance", "/finance/statements/QURB-STL-CASHPLUS-{compact}"),
+    ("audit-log", "cnss.auditor", "/audit/log"),
+    ("audit-security-events", "cnss.auditor", "/audit/security-events"),
+    ("network-offices", "admin.cashplus", "/network/offices"),
+    ("network-terminals", "admin.cashplus", "/network/terminals"),
+    ("cnss-networks", "cnss.admin", "/cnss/networks"),
+    ("cnss-tariff", "cnss.admin", "/cnss/tariff"),
 ]
 
 
@@ -113,6 +118,7 @@ def _shoot(base: str, out: Path, width: int, day: str, compact: str) -> list[Pat
         try:
             for stem, who, path in SCREENS:
                 if who and who != signed:
+                    driver.delete_all_cookies()  # the next one signs in afresh
                     browser.sign_in(who)
                     signed = who
                 target = path.format(day=day, month=day[:7], compact=compact)
@@ -127,18 +133,14 @@ def _shoot(base: str, out: Path, width: int, day: str, compact: str) -> list[Pat
 
 
 def _full_page(driver: Any, file: Path, width: int) -> None:
-    """The whole page, not just the window (at most 2,400 px tall)."""
+    """The whole page, not just the window (at most 2,400 px tall): the window is made as tall
+    as the page, then shot. (Chromium's capture beyond the viewport shifts a short
+    right-to-left page sideways.)"""
     height = int(driver.execute_script("return document.documentElement.scrollHeight"))
-    shot = driver.execute_cdp_cmd(
-        "Page.captureScreenshot",
-        {
-            "format": "png",
-            "captureBeyondViewport": True,
-            "clip": {"x": 0, "y": 0, "width": width, "height": min(height, 2400), "scale": 1},
-        },
-    )
+    driver.set_window_size(width, min(height, 2400))
     file.parent.mkdir(parents=True, exist_ok=True)
-    file.write_bytes(base64.b64decode(shot["data"]))
+    driver.save_screenshot(str(file))
+    driver.set_window_size(width, 900)
 
 
 if __name__ == "__main__":
