@@ -3,49 +3,17 @@ on both databases: a counter's day online, through an outage, and through a cras
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func
-from sqlmodel import Session, select
 
-from agent_api.persistence.db import build_engine
-from agent_api.persistence.tables import Contribution
 from terminal_client.api import Terminal
-from terminal_client.cli import main
 from terminal_client.home import Home
-from tests.e2e.conftest import E2E_PASSWORD, Server, seed_offices
-from tests.support.workers import worker_payload
-
-
-class Counter:
-    """Runs ``qurb-terminal`` commands in-process against one terminal home."""
-
-    def __init__(
-        self, home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-    ) -> None:
-        self.home = home
-        self.capsys = capsys
-        self.monkeypatch = monkeypatch
-
-    def run(self, *args: str, stdin: str = "") -> tuple[int, str, str]:
-        self.monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
-        code = main(["--home", str(self.home), *args])
-        captured = self.capsys.readouterr()
-        return code, captured.out, captured.err
-
-
-def _collections(database_url: str) -> int:
-    engine = build_engine(database_url)
-    with Session(engine) as session:
-        count = session.exec(select(func.count()).select_from(Contribution)).one()
-    engine.dispose()
-    return int(count)
+from tests.e2e.conftest import E2E_PASSWORD, Server
+from tests.support.counter import Counter, collections_in, enroll_from_json, signed_in_counter
 
 
 @pytest.fixture
@@ -57,31 +25,14 @@ def counter(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> tuple[Counter, Server]:
-    codes = seed_offices(database_url, key_dir, [("CASHPLUS", "CP-01")])
-    server = start_server()
-    terminal = Counter(tmp_path / "terminal", capsys, monkeypatch)
-    assert terminal.run("init", "--server", server.url)[0] == 0
-    code, _, err = terminal.run("activate", codes["CP-01"])
-    assert code == 0, err
-    code, _, err = terminal.run("login", "op.cp-01", stdin=E2E_PASSWORD + "\n")
-    assert code == 0, err
-    return terminal, server
-
-
-def _enroll(terminal: Counter, tmp_path: Path, **fields: Any) -> str:
-    payload = tmp_path / "worker.json"
-    payload.write_text(json.dumps(worker_payload(**fields)))
-    code, out, err = terminal.run("enroll", "--from-json", str(payload))
-    assert code == 0, err
-    line = next(x for x in out.splitlines() if x.startswith(("Registration", "Numéro", "N°")))
-    return line.rsplit(" ", 1)[1]
+    return signed_in_counter(start_server, database_url, key_dir, tmp_path, capsys, monkeypatch)
 
 
 def test_activate_login_enroll_quote_pay_and_verify_the_receipt(
     counter: tuple[Counter, Server], tmp_path: Path, database_url: str
 ) -> None:
     terminal, _ = counter
-    number = _enroll(terminal, tmp_path)
+    number = enroll_from_json(terminal, tmp_path)
     code, out, _ = terminal.run("quote", number)
     assert code == 0
     assert "MAD" in out
@@ -91,7 +42,7 @@ def test_activate_login_enroll_quote_pay_and_verify_the_receipt(
     receipt = next(x for x in out.split() if x.startswith("R-CASHPLUS-"))
     code, _, err = terminal.run("receipt", "verify", receipt)
     assert code == 0, err
-    assert _collections(database_url) == 1
+    assert collections_in(database_url) == 1
     png, pdf = tmp_path / "r.png", tmp_path / "r.pdf"
     code, _, err = terminal.run("receipt", "print", receipt, "--png", str(png), "--pdf", str(pdf))
     assert code == 0, err
@@ -106,7 +57,7 @@ def test_three_payments_during_an_outage_are_collected_once_each_after_sync(
     start_server: Callable[..., Server],
 ) -> None:
     terminal, server = counter
-    number = _enroll(terminal, tmp_path)
+    number = enroll_from_json(terminal, tmp_path)
     server.process.terminate()
     server.process.wait(timeout=10)
     for amount in ("10,00", "20,00", "30,00"):
@@ -115,15 +66,15 @@ def test_three_payments_during_an_outage_are_collected_once_each_after_sync(
         assert amount in out
     code, out, _ = terminal.run("outbox", "list")
     assert len([line for line in out.splitlines() if line.startswith("#")]) == 3
-    assert _collections(database_url) == 0
+    assert collections_in(database_url) == 0
     back = start_server()
-    Home(terminal.home).update_config(server=back.url)
+    terminal.point_at(back.url)
     code, out, err = terminal.run("outbox", "sync")
     assert code == 0, err
     assert out.count("R-CASHPLUS-") >= 3
-    assert _collections(database_url) == 3
+    assert collections_in(database_url) == 3
     code, out, _ = terminal.run("outbox", "sync")
-    assert _collections(database_url) == 3
+    assert collections_in(database_url) == 3
 
 
 class KilledAfterAnswer(BaseException):
@@ -143,7 +94,7 @@ def test_a_client_killed_between_sending_and_storing_collects_once(
     counter: tuple[Counter, Server], tmp_path: Path, database_url: str
 ) -> None:
     terminal, _ = counter
-    number = _enroll(terminal, tmp_path)
+    number = enroll_from_json(terminal, tmp_path)
     home = Home(terminal.home)
     dying = Terminal(home, http=httpx.Client(transport=DiesAfterSending()))
     with pytest.raises(KilledAfterAnswer):
@@ -154,19 +105,19 @@ def test_a_client_killed_between_sending_and_storing_collects_once(
             label="pay",
         )
     dying.close()
-    assert _collections(database_url) == 1  # the service did collect
+    assert collections_in(database_url) == 1  # the service did collect
     restarted = Terminal(home)
     [outcome] = restarted.sync()
     restarted.close()
     assert outcome.state == "done"
-    assert _collections(database_url) == 1  # and the retry did not collect again
+    assert collections_in(database_url) == 1  # and the retry did not collect again
 
 
 def test_the_day_reads_in_arabic_and_a_rotated_key_keeps_working(
     counter: tuple[Counter, Server], tmp_path: Path, database_url: str
 ) -> None:
     terminal, _ = counter
-    number = _enroll(terminal, tmp_path)
+    number = enroll_from_json(terminal, tmp_path)
     assert terminal.run("pay", "--yes", number, "50")[0] == 0
     code, arabic, err = terminal.run("--lang", "ar", "day")
     assert code == 0, err
@@ -182,14 +133,14 @@ def test_the_day_reads_in_arabic_and_a_rotated_key_keeps_working(
     assert terminal.run("pay", "--yes", number, "10")[0] == 4
     assert terminal.run("login", "op.cp-01", stdin=E2E_PASSWORD + "\n")[0] == 0
     assert terminal.run("pay", "--yes", number, "10")[0] == 0
-    assert _collections(database_url) == 2
+    assert collections_in(database_url) == 2
 
 
 def test_dependents_are_added_and_removed_from_the_counter(
     counter: tuple[Counter, Server], tmp_path: Path
 ) -> None:
     terminal, _ = counter
-    number = _enroll(terminal, tmp_path)
+    number = enroll_from_json(terminal, tmp_path)
     spouse = tmp_path / "spouse.json"
     spouse.write_text(
         json.dumps(
@@ -228,7 +179,7 @@ def test_a_rotation_interrupted_after_the_service_accepted_it_is_recovered(
     counter: tuple[Counter, Server], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     terminal, _ = counter
-    number = _enroll(terminal, tmp_path)
+    number = enroll_from_json(terminal, tmp_path)
     real_client = httpx.Client
     monkeypatch.setattr(
         "terminal_client.api.httpx.Client",

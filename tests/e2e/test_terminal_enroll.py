@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.conftest import Server
-from tests.support.counter import Counter, signed_in_counter
+from tests.support.counter import Counter, enroll_from_json, signed_in_counter
 from tests.support.workers import this_month, worker_payload
 
 
@@ -41,14 +41,6 @@ def _registration_number(out: str) -> str:
     found = re.search(r"(?:Registration number|N° d'immatriculation)[^:]*: ([0-9]{10})", out)
     assert found, out
     return found[1]
-
-
-def _enroll_from_json(terminal: Counter, tmp_path: Path) -> str:
-    payload = tmp_path / "worker.json"
-    payload.write_text(json.dumps(worker_payload()))
-    code, out, err = terminal.run("enroll", "--from-json", str(payload))
-    assert code == 0, err
-    return _registration_number(out)
 
 
 def _menus(terminal: Counter) -> str:
@@ -130,7 +122,7 @@ def test_a_farmer_is_not_asked_for_a_professional_document(counter: Counter) -> 
 def test_a_cin_already_enrolled_stops_at_once_with_its_registration_number(
     counter: Counter, tmp_path: Path
 ) -> None:
-    number = _enroll_from_json(counter, tmp_path)
+    number = enroll_from_json(counter, tmp_path)
     code, out, _ = counter.answers("enroll", lines=["be 123456", "1"])
     assert f"Cette CIN est déjà immatriculée sous le numéro {number}." in out
     assert "Nom" in out  # no name was asked: the worker is shown
@@ -142,7 +134,7 @@ def test_a_cin_already_enrolled_stops_at_once_with_its_registration_number(
 def test_the_operator_can_collect_for_the_worker_already_enrolled(
     counter: Counter, tmp_path: Path
 ) -> None:
-    number = _enroll_from_json(counter, tmp_path)
+    number = enroll_from_json(counter, tmp_path)
     code, out, err = counter.answers("enroll", lines=["BE123456", "2", "50", "o"])
     assert code == 0, err + out
     assert "Fatima El Amrani" in out
@@ -153,7 +145,7 @@ def test_the_operator_can_collect_for_the_worker_already_enrolled(
 def test_an_enrollment_file_with_an_enrolled_cin_gives_the_registration_number(
     counter: Counter, tmp_path: Path
 ) -> None:
-    number = _enroll_from_json(counter, tmp_path)
+    number = enroll_from_json(counter, tmp_path)
     payload = tmp_path / "again.json"
     payload.write_text(json.dumps(worker_payload()))
     code, out, _ = counter.run("enroll", "--from-json", str(payload))

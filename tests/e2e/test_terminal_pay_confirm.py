@@ -3,28 +3,15 @@ and confirms; ``--yes`` is for scripts. A payment nobody confirmed is never coll
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func
-from sqlmodel import Session, select
 
-from agent_api.persistence.db import build_engine
-from agent_api.persistence.tables import Contribution
 from terminal_client.money import format_mad, parse_mad
 from tests.e2e.conftest import Server
-from tests.support.counter import Counter, signed_in_counter
-from tests.support.workers import month_offset, this_month, worker_payload
-
-
-def _collections(database_url: str) -> int:
-    engine = build_engine(database_url)
-    with Session(engine) as session:
-        count = session.exec(select(func.count()).select_from(Contribution)).one()
-    engine.dispose()
-    return int(count)
+from tests.support.counter import Counter, collections_in, enroll_from_json, signed_in_counter
+from tests.support.workers import month_offset, this_month
 
 
 @pytest.fixture
@@ -39,12 +26,7 @@ def counter(
     terminal, _ = signed_in_counter(
         start_server, database_url, key_dir, tmp_path, capsys, monkeypatch
     )
-    payload = tmp_path / "worker.json"
-    payload.write_text(json.dumps(worker_payload(coverage_start=this_month())))
-    code, out, err = terminal.run("enroll", "--from-json", str(payload))
-    assert code == 0, err
-    number = next(w for w in out.split() if w.isdigit() and len(w) == 10)
-    return terminal, number
+    return terminal, enroll_from_json(terminal, tmp_path, coverage_start=this_month())
 
 
 def _mm_yyyy(month: str) -> str:
@@ -67,7 +49,7 @@ def test_pay_shows_the_workers_name_and_the_months_then_collects_once_confirmed(
     assert two_months in before_question
     first, second = _mm_yyyy(this_month()), _mm_yyyy(month_offset(1))
     assert f"paie de {first} à {second} en entier (2 mois)" in before_question
-    assert _collections(database_url) == 1
+    assert collections_in(database_url) == 1
 
 
 def test_answering_no_collects_nothing(counter: tuple[Counter, str], database_url: str) -> None:
@@ -75,7 +57,7 @@ def test_answering_no_collects_nothing(counter: tuple[Counter, str], database_ur
     code, out, _ = terminal.answers("pay", number, "100", lines=["n"])
     assert code == 1
     assert "Rien n'a été encaissé." in out
-    assert _collections(database_url) == 0
+    assert collections_in(database_url) == 0
 
 
 def test_a_script_without_yes_and_without_an_answer_collects_nothing(
@@ -85,7 +67,7 @@ def test_a_script_without_yes_and_without_an_answer_collects_nothing(
     code, _, err = terminal.run("pay", number, "100")
     assert code == 2
     assert "rien n'a été envoyé" in err
-    assert _collections(database_url) == 0
+    assert collections_in(database_url) == 0
 
 
 def test_yes_collects_without_the_question(counter: tuple[Counter, str], database_url: str) -> None:
@@ -94,7 +76,7 @@ def test_yes_collects_without_the_question(counter: tuple[Counter, str], databas
     assert code == 0, err
     assert "Encaisser ce montant ?" not in out
     assert "Fatima El Amrani" in out
-    assert _collections(database_url) == 1
+    assert collections_in(database_url) == 1
 
 
 def test_the_confirmation_is_asked_in_arabic(
@@ -104,7 +86,7 @@ def test_the_confirmation_is_asked_in_arabic(
     code, out, err = terminal.answers("--lang", "ar", "pay", number, "100", lines=["ن"])
     assert code == 0, err + out
     assert "استخلاص هذا المبلغ؟ (ن/ل)" in out
-    assert _collections(database_url) == 1
+    assert collections_in(database_url) == 1
 
 
 def test_a_part_of_a_month_is_said_as_such(counter: tuple[Counter, str]) -> None:
@@ -133,4 +115,4 @@ def test_a_payment_beyond_the_prepayment_limit_is_refused_with_the_limit_in_mad(
     refusal = err.strip().splitlines()[-1]
     assert "au plus" in refusal
     assert "MAD" in refusal
-    assert _collections(database_url) == 0
+    assert collections_in(database_url) == 0

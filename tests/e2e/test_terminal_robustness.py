@@ -4,34 +4,13 @@ operator a Python traceback."""
 
 from __future__ import annotations
 
-import io
-import json
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from terminal_client.cli import main
-from terminal_client.home import Home
-from tests.e2e.conftest import E2E_PASSWORD, Server, seed_offices
-from tests.support.workers import worker_payload
-
-
-class Counter:
-    """Runs ``qurb-terminal`` commands in-process against one terminal home."""
-
-    def __init__(
-        self, home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-    ) -> None:
-        self.home = home
-        self.capsys = capsys
-        self.monkeypatch = monkeypatch
-
-    def run(self, *args: str, stdin: str = "") -> tuple[int, str, str]:
-        self.monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
-        code = main(["--home", str(self.home), *args])
-        captured = self.capsys.readouterr()
-        return code, captured.out, captured.err
+from tests.e2e.conftest import E2E_PASSWORD, Server
+from tests.support.counter import Counter, enroll_from_json, signed_in_counter
 
 
 @pytest.fixture
@@ -43,31 +22,14 @@ def counter(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> tuple[Counter, Server]:
-    codes = seed_offices(database_url, key_dir, [("CASHPLUS", "CP-01")])
-    server = start_server()
-    terminal = Counter(tmp_path / "terminal", capsys, monkeypatch)
-    assert terminal.run("init", "--server", server.url)[0] == 0
-    code, _, err = terminal.run("activate", codes["CP-01"])
-    assert code == 0, err
-    code, _, err = terminal.run("login", "op.cp-01", stdin=E2E_PASSWORD + "\n")
-    assert code == 0, err
-    return terminal, server
-
-
-def _enroll(terminal: Counter, tmp_path: Path) -> str:
-    payload = tmp_path / "worker.json"
-    payload.write_text(json.dumps(worker_payload()))
-    code, out, err = terminal.run("enroll", "--from-json", str(payload))
-    assert code == 0, err
-    line = next(x for x in out.splitlines() if x.startswith(("Registration", "Numéro", "N°")))
-    return line.rsplit(" ", 1)[1]
+    return signed_in_counter(start_server, database_url, key_dir, tmp_path, capsys, monkeypatch)
 
 
 def test_the_number_on_a_provisional_ticket_shows_the_queued_payment_then_its_receipt(
     counter: tuple[Counter, Server], tmp_path: Path, start_server: Callable[..., Server]
 ) -> None:
     terminal, server = counter
-    number = _enroll(terminal, tmp_path)
+    number = enroll_from_json(terminal, tmp_path)
     server.process.terminate()
     server.process.wait(timeout=10)
     code, out, _ = terminal.run("pay", "--yes", number, "12,50")
@@ -80,7 +42,7 @@ def test_the_number_on_a_provisional_ticket_shows_the_queued_payment_then_its_re
     assert "12,50 MAD" in out
     assert number in out
     back = start_server()
-    Home(terminal.home).update_config(server=back.url)
+    terminal.point_at(back.url)
     code, out, err = terminal.run("receipt", "show", provisional)
     assert code == 0, err
     assert "R-CASHPLUS-" in out
@@ -102,7 +64,7 @@ def test_a_wrong_supervisor_password_leaves_the_operators_session_open(
     counter: tuple[Counter, Server], tmp_path: Path
 ) -> None:
     terminal, _ = counter
-    number = _enroll(terminal, tmp_path)
+    number = enroll_from_json(terminal, tmp_path)
     code, out, err = terminal.run("pay", "--yes", number, "20")
     assert code == 0, err
     receipt = next(x for x in out.split() if x.startswith("R-CASHPLUS-"))

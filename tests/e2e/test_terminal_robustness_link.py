@@ -5,7 +5,6 @@ shown and bounded, and no error ever reaches the operator as a Python traceback.
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import socket
@@ -23,31 +22,11 @@ import pytest
 
 from terminal_client import commands
 from terminal_client.api import Patience, Terminal
-from terminal_client.cli import main
 from terminal_client.home import Home
 from tests.e2e.conftest import free_port
+from tests.support.counter import Counter
 
 REGISTRATION = "0000000171"
-
-
-class Counter:
-    """``qurb-terminal`` run in-process on one home, its exit status and what it printed."""
-
-    def __init__(
-        self, home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-    ) -> None:
-        self.home = home
-        self.capsys = capsys
-        self.monkeypatch = monkeypatch
-
-    def run(self, *args: str, stdin: str = "") -> tuple[int, str, str]:
-        self.monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
-        code = main(["--home", str(self.home), *args])
-        captured = self.capsys.readouterr()
-        return code, captured.out, captured.err
-
-    def point_at(self, url: str) -> None:
-        Home(self.home).update_config(server=url)
 
 
 def _signed_in_home(home: Path, server: str) -> Home:

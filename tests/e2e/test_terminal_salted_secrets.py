@@ -18,8 +18,7 @@ from agent_api.protocol.digest import content_digest
 from terminal_client.home import Home
 from terminal_client.outbox import Item, Outbox
 from tests.e2e.conftest import E2E_PASSWORD, Server
-from tests.support.counter import Counter, signed_in_counter
-from tests.support.workers import worker_payload
+from tests.support.counter import Counter, enroll_from_json, signed_in_counter
 
 PAYER_PHONE = "0661223344"
 
@@ -34,14 +33,6 @@ def counter(
     monkeypatch: pytest.MonkeyPatch,
 ) -> tuple[Counter, Server]:
     return signed_in_counter(start_server, database_url, key_dir, tmp_path, capsys, monkeypatch)
-
-
-def _enroll(counter: Counter, tmp_path: Path) -> str:
-    payload = tmp_path / "worker.json"
-    payload.write_text(json.dumps(worker_payload()))
-    code, out, err = counter.run("enroll", "--from-json", str(payload))
-    assert code == 0, err
-    return next(w for w in out.split() if w.isdigit() and len(w) == 10)
 
 
 def _sent(counter: Counter, path: str) -> list[Item]:
@@ -78,7 +69,7 @@ def test_each_sign_in_and_each_approval_carry_their_own_salt_and_no_password_sta
 ) -> None:
     terminal, _ = counter
     assert terminal.run("login", "op.cp-01", stdin=E2E_PASSWORD + "\n")[0] == 0
-    number = _enroll(terminal, tmp_path)
+    number = enroll_from_json(terminal, tmp_path)
     code, out, err = terminal.run("pay", "--yes", number, "20")
     assert code == 0, err
     receipt = next(x for x in out.split() if x.startswith("R-CASHPLUS-"))
@@ -113,7 +104,7 @@ def test_a_queued_collection_with_the_payers_phone_is_resent_with_the_salt_it_wa
     start_server: Callable[..., Server],
 ) -> None:
     terminal, server = counter
-    number = _enroll(terminal, tmp_path)
+    number = enroll_from_json(terminal, tmp_path)
     server.process.terminate()
     server.process.wait(timeout=10)
     code, _, _ = terminal.run("pay", "--yes", "--payer-phone", PAYER_PHONE, number, "30")
@@ -124,7 +115,7 @@ def test_a_queued_collection_with_the_payers_phone_is_resent_with_the_salt_it_wa
     assert len(body["salt"]) >= 22
 
     back = start_server()
-    Home(terminal.home).update_config(server=back.url)
+    terminal.point_at(back.url)
     code, out, err = terminal.run("outbox", "sync")
     assert code == 0, err
     assert "R-CASHPLUS-" in out

@@ -18,22 +18,11 @@ from agent_api.persistence.tables import AuditLeaf
 from agent_api.protocol.digest import content_digest
 from terminal_client.home import Home
 from terminal_client.outbox import Outbox
-from tests.e2e.conftest import E2E_PASSWORD, Server, seed_offices
-from tests.support.counter import Counter
+from tests.e2e.conftest import Server, seed_offices
+from tests.support.counter import Counter, enroll_from_json, sign_in, signed_in_counter
 from tests.support.workers import worker_payload
 
 CIN = "BE123456"
-
-
-def _counter(
-    home: Path, url: str, code: str, office: str, capsys: pytest.CaptureFixture[str], mp: object
-) -> Counter:
-    counter = Counter(home, capsys, mp)  # type: ignore[arg-type]
-    assert counter.run("init", "--server", url)[0] == 0
-    assert counter.run("activate", code)[0] == 0
-    done, _, err = counter.run("login", f"op.{office.lower()}", stdin=E2E_PASSWORD + "\n")
-    assert done == 0, err
-    return counter
 
 
 @pytest.fixture
@@ -47,14 +36,13 @@ def two_networks(
 ) -> tuple[Counter, Counter, str]:
     codes = seed_offices(database_url, key_dir, [("CASHPLUS", "CP-01"), ("WAFACASH", "WA-01")])
     server = start_server()
-    home = _counter(tmp_path / "a", server.url, codes["CP-01"], "CP-01", capsys, monkeypatch)
-    away = _counter(tmp_path / "b", server.url, codes["WA-01"], "WA-01", capsys, monkeypatch)
-    payload = tmp_path / "worker.json"
-    payload.write_text(json.dumps(worker_payload(cin=CIN)))
-    code, out, err = home.run("enroll", "--from-json", str(payload))
-    assert code == 0, err
-    number = next(w for w in out.split() if w.isdigit() and len(w) == 10)
-    return home, away, number
+    home = sign_in(
+        Counter(tmp_path / "a", capsys, monkeypatch), server.url, codes["CP-01"], "CP-01"
+    )
+    away = sign_in(
+        Counter(tmp_path / "b", capsys, monkeypatch), server.url, codes["WA-01"], "WA-01"
+    )
+    return home, away, enroll_from_json(home, tmp_path, cin=CIN)
 
 
 def test_find_by_number_at_another_office_shows_the_name_and_rights_not_the_contact(
@@ -105,9 +93,9 @@ def test_a_queued_enrollment_keeps_its_salt_and_the_log_holds_the_digest_of_its_
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    codes = seed_offices(database_url, key_dir, [("CASHPLUS", "CP-01")])
-    server = start_server()
-    counter = _counter(tmp_path / "a", server.url, codes["CP-01"], "CP-01", capsys, monkeypatch)
+    counter, server = signed_in_counter(
+        start_server, database_url, key_dir, tmp_path, capsys, monkeypatch
+    )
     server.process.terminate()
     server.process.wait(timeout=10)
     payload = tmp_path / "worker.json"
@@ -122,7 +110,7 @@ def test_a_queued_enrollment_keeps_its_salt_and_the_log_holds_the_digest_of_its_
     assert salt not in payload.read_text()  # drawn by the terminal, not typed
 
     back = start_server()
-    Home(counter.home).update_config(server=back.url)
+    counter.point_at(back.url)
     code, _, err = counter.run("outbox", "sync")
     assert code == 0, err
     engine = build_engine(database_url)
