@@ -74,5 +74,5 @@ def test_the_auditors_arabic_log_page_is_right_to_left(browser: Browser) -> None
     browser.open("/audit/receipts")
     browser.driver.find_element(By.ID, "f-receipt").send_keys("not a receipt")
     browser.driver.find_element(By.CSS_SELECTOR, "main form button").click()
-    assert "ليس وصلا موقعا" in browser.text()
+    browser.wait_text("ليس وصلا موقعا")  # the answer is a new page: waited for
     assert browser.csp_violations() == []

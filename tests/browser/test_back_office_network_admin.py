@@ -18,12 +18,12 @@ def test_a_network_admin_creates_a_terminal_and_sees_the_code_once(browser: Brow
     label = browser.driver.find_element(By.ID, "f-label")
     label.clear()
     label.send_keys("Guichet 2", Keys.ENTER)  # from the keyboard
+    # Enter submits the form: the answer is a new page, waited for before it is read.
+    browser.wait_text("il ne sera plus jamais affiché")
     code = browser.driver.find_element(By.ID, "activation-code").text
     assert code.count("-") == 3
-    assert "il ne sera plus jamais affiché" in browser.text()
     browser.driver.find_element(By.PARTIAL_LINK_TEXT, "J'ai noté le code").click()
-    assert "Terminal " + code.split("-")[0] in browser.text()
-    assert "en attente d'activation" in browser.text()
+    assert "Terminal " + code.split("-")[0] in browser.wait_text("en attente d'activation")
     assert code not in browser.driver.page_source
     browser.driver.refresh()
     assert code not in browser.driver.page_source

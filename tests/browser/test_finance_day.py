@@ -28,6 +28,7 @@ def test_finance_works_the_days_exceptions_from_the_browser(
     upload(browser, str(finance_day.ledger))
     assert "rapprochée à nouveau : version 1" in browser.wait_text("Fichier enregistré.")
     browser.driver.find_element(By.LINK_TEXT, "Traiter les écarts ouverts de la journée").click()
+    browser.wait_text("File des écarts")  # the queue's page, before its rows are read
     rows = browser.driver.find_elements(By.CSS_SELECTOR, "table.queue tbody tr")
     missing = [r for r in rows if "absent du grand livre" in r.text]
     assert len(missing) >= 2, browser.text()
