@@ -17,7 +17,6 @@ from agent_api.protocol.checkpoint import NoteSigner
 from agent_api.protocol.keys import public_jwk
 from agent_api.secrets import parse_ed25519_private_key, parse_symmetric_key
 from agent_api.services.accounts import AccountService, AccountSettings
-from agent_api.services.audit_log import AuditLog
 from agent_api.services.auth import AuthService
 from agent_api.services.declarations import DeclarationService
 from agent_api.services.enrollment import EnrollmentService
@@ -33,6 +32,7 @@ from agent_api.services.tariff import AmnestyService, TariffService
 from agent_api.services.terminal_auth import TerminalAuthService
 from agent_api.services.terminals import TerminalAdminService
 from agent_api.services.tokens import TokenSigner
+from agent_api.services.transparency import AuditLog
 from agent_api.services.users import UserService
 from agent_api.services.workers import WorkerService
 from agent_api.settings import Settings

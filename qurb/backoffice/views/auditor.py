@@ -3,7 +3,7 @@ checkpoints, a consistency proof between two of them), a receipt checked against
 published keys and the log, and the security events with their filters.
 
 They call what ``/v1/audit/*`` and ``GET /v1/admin/security-events`` call
-(``AuditLog``, ``SecurityEventService``) and the checks of ``qurb-audit``
+(``transparency.AuditLog``, ``SecurityEventService``) and the checks of ``qurb-audit``
 (``agent_api.services.receipt_check``). Every screen is a GET: an auditor is never handed a
 form that writes, and the routes give the role no POST but sign-out.
 """
