@@ -23,7 +23,9 @@ __all__ = [
     "HASH_SIZE",
     "CompactRange",
     "consistency_proof",
+    "consistency_ranges",
     "inclusion_proof",
+    "inclusion_ranges",
     "leaf_hash",
     "node_hash",
     "root",
@@ -77,57 +79,74 @@ def root(leaf_hashes: Sequence[bytes]) -> bytes:
     return _range_root(leaf_hashes, 0, len(leaf_hashes))
 
 
-def inclusion_proof(leaf_hashes: Sequence[bytes], index: int) -> list[bytes]:
-    """The audit path PATH(index, D[n]) of RFC 9162 §2.1.3.1, leaf-side sibling first.
+def inclusion_ranges(index: int, size: int) -> list[tuple[int, int]]:
+    """The leaf ranges ``[lo, hi)`` whose Merkle Tree Hashes make PATH(index, D[size]) of
+    RFC 9162 §2.1.3.1, leaf-side sibling first.
 
     The definition recurses from the root down and appends each level's sibling after the
-    deeper ones, so the siblings are gathered top-down here and reversed at the end.
+    deeper ones, so the siblings are gathered top-down here and reversed at the end. Every
+    range starts at a multiple of the largest power of two not above its length, so it is
+    a run of perfect subtrees (what the tiles of ``tiles.py`` hold).
     """
-    size = len(leaf_hashes)
     if not 0 <= index < size:
         raise ValueError("the leaf index is outside the tree")
-    siblings: list[bytes] = []
+    siblings: list[tuple[int, int]] = []
     lo, hi = 0, size
     while hi - lo > 1:
         k = _split(hi - lo)
         if index < lo + k:
-            siblings.append(_range_root(leaf_hashes, lo + k, hi))
+            siblings.append((lo + k, hi))
             hi = lo + k
         else:
-            siblings.append(_range_root(leaf_hashes, lo, lo + k))
+            siblings.append((lo, lo + k))
             lo += k
     siblings.reverse()
     return siblings
 
 
-def consistency_proof(leaf_hashes: Sequence[bytes], old_size: int) -> list[bytes]:
-    """PROOF(m, D[n]) of RFC 9162 §2.1.4.1 between the first ``old_size`` leaves and all.
+def consistency_ranges(old_size: int, size: int) -> list[tuple[int, int]]:
+    """The leaf ranges whose Merkle Tree Hashes make PROOF(old_size, D[size]) of RFC 9162
+    §2.1.4.1.
 
-    SUBPROOF recursion, unrolled: each level contributes one hash after the deeper ones;
-    the innermost level contributes MTH of its range unless that range is the old tree
-    itself (the ``b`` flag of the RFC), whose root the verifier already knows.
+    SUBPROOF recursion, unrolled: each level contributes one range after the deeper ones;
+    the innermost level contributes its own range unless that range is the old tree itself
+    (the ``b`` flag of the RFC), whose root the verifier already knows.
     """
-    size = len(leaf_hashes)
     if not 0 <= old_size <= size:
         raise ValueError("the old size must be between 0 and the tree size")
     if old_size in (0, size):
         return []
-    tail: list[bytes] = []
+    tail: list[tuple[int, int]] = []
     m, lo, hi = old_size, 0, size
     whole_old_tree = True
     while m != hi - lo:
         k = _split(hi - lo)
         if m <= k:
-            tail.append(_range_root(leaf_hashes, lo + k, hi))
+            tail.append((lo + k, hi))
             hi = lo + k
         else:
-            tail.append(_range_root(leaf_hashes, lo, lo + k))
+            tail.append((lo, lo + k))
             lo += k
             m -= k
             whole_old_tree = False
-    proof = [] if whole_old_tree else [_range_root(leaf_hashes, lo, hi)]
+    proof = [] if whole_old_tree else [(lo, hi)]
     proof.extend(reversed(tail))
     return proof
+
+
+def inclusion_proof(leaf_hashes: Sequence[bytes], index: int) -> list[bytes]:
+    """The audit path PATH(index, D[n]) of RFC 9162 §2.1.3.1, leaf-side sibling first."""
+    return [
+        _range_root(leaf_hashes, lo, hi) for lo, hi in inclusion_ranges(index, len(leaf_hashes))
+    ]
+
+
+def consistency_proof(leaf_hashes: Sequence[bytes], old_size: int) -> list[bytes]:
+    """PROOF(m, D[n]) of RFC 9162 §2.1.4.1 between the first ``old_size`` leaves and all."""
+    return [
+        _range_root(leaf_hashes, lo, hi)
+        for lo, hi in consistency_ranges(old_size, len(leaf_hashes))
+    ]
 
 
 def verify_inclusion(
