@@ -33,6 +33,7 @@ __all__ = [
     "NoteSigner",
     "NoteVerifier",
     "OpenedNote",
+    "add_signature_lines",
     "format_checkpoint",
     "note_key_id",
     "open_checkpoint",
@@ -189,6 +190,21 @@ def sign_note(text: str, signers: NoteSigner | Sequence[NoteSigner]) -> str:
         blob = signer.key_id + signer.private_key.sign(message)
         lines.append(f"{_EM_DASH_PREFIX}{signer.name} {b64_encode(blob)}\n")
     return text + "\n" + "".join(lines)
+
+
+def add_signature_lines(note: str, lines: Iterable[str]) -> str:
+    """The signed note with more signature lines (cosignatures) after its own, each once.
+
+    signed-note lets any party append signatures: the text they cover is unchanged.
+    """
+    _, existing = parse_note(note)
+    present = set(note[note.rfind("\n\n") + 2 :].splitlines(keepends=True))
+    added = [line for line in dict.fromkeys(lines) if line not in present]
+    for line in added:
+        _parse_signature_line(line.removesuffix("\n"))
+    if len(existing) + len(added) > MAX_SIGNATURES:
+        raise NoteMalformedError("too many signatures on the note")
+    return note + "".join(added)
 
 
 def _parse_signature_line(line: str) -> NoteSignature:
