@@ -8,6 +8,7 @@
   verify-proof    a receipt's offline proof: its signature, its leaf, the leaf's inclusion
                   and the checkpoint's signature
   consistency     that a newer checkpoint extends an older one an auditor kept
+  witness         run an independent witness that cosigns the log's checkpoints
 
 The log key is given with --key (the ``vkey`` published at GET /v1/audit/key, obtained and
 kept by the auditor). Findings print one per line; the exit code is 0 when clean, 1 with
@@ -30,7 +31,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from agent_api.protocol import merkle
 from agent_api.protocol.checkpoint import NoteVerifier, open_checkpoint
 from agent_api.protocol.errors import ProtocolError
-from auditor import export
+from auditor import export, witness_cli
 from auditor.verify import verify
 
 
@@ -81,6 +82,7 @@ def _parser() -> argparse.ArgumentParser:
     proof_source.add_argument("--url", help="ask the service for the proof")
     consistency.add_argument("--token", help="an auditor's token (with --url)")
     consistency.set_defaults(run=_consistency)
+    witness_cli.register(sub)
     return parser
 
 
