@@ -5,16 +5,23 @@ raw bytes prepared before the clock starts.
 A general-purpose client (httpx) costs more CPU per request than the server's bare-insert
 floor does; on a 2-core machine it would measure itself. This one writes prepared bytes and
 parses only the status line and ``Content-Length``, so the figures are the server's.
+
+The open model (a constant arrival rate, each request timed from its scheduled instant) is
+``bench/open_model.py``, on the same connections (``Connection``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import math
 import os
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Coroutine, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 # The next request of one terminal given the answer to its previous one (None at first):
 # (label, raw HTTP request bytes, seconds to think before sending it), or None when the
@@ -73,32 +80,72 @@ async def _read_answer(reader: asyncio.StreamReader) -> Answer:
     return Answer(status, body)
 
 
-async def _run(port: int, terminals: list[NextRequest], seconds: float) -> tuple[Tally, float]:
+class Connection:
+    """One keep-alive connection to 127.0.0.1:``port``, opened again when the server has
+    closed it."""
+
+    def __init__(
+        self, port: int, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        self.port = port
+        self._reader = reader
+        self._writer = writer
+
+    @classmethod
+    async def open(cls, port: int) -> Connection:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        return cls(port, reader, writer)
+
+    async def exchange(self, raw: bytes, tally: Tally) -> Answer | None:
+        """Send ``raw`` and read its answer; None (counted in ``tally.errors``) when there
+        was none even on a fresh connection."""
+        try:
+            self._writer.write(raw)
+            return await _read_answer(self._reader)
+        except (asyncio.IncompleteReadError, ConnectionError):
+            # The server closed an idle keep-alive connection (uvicorn: after 5 s): as any
+            # client, connect again and send the same bytes (a signed write is idempotent;
+            # the server had not read this one).
+            self._writer.close()
+            self._reader, self._writer = await asyncio.open_connection("127.0.0.1", self.port)
+            tally.reconnects += 1
+            try:
+                self._writer.write(raw)
+                return await _read_answer(self._reader)
+            except (asyncio.IncompleteReadError, ConnectionError):
+                tally.errors += 1
+                return None
+
+    def close(self) -> None:
+        self._writer.close()
+
+
+def spread(ports: int | Sequence[int], count: int) -> list[int]:
+    """The port each of ``count`` connections goes to: dealt in turn over ``ports``, so that
+    separate server processes get the same share of the load."""
+    choices = [ports] if isinstance(ports, int) else list(ports)
+    return [choices[n % len(choices)] for n in range(count)]
+
+
+async def _run(
+    ports: int | Sequence[int], terminals: list[NextRequest], seconds: float
+) -> tuple[Tally, float]:
     tally = Tally()
-    tasks = []
     # Connect every terminal first, so that the measured window holds only requests.
-    connections = []
-    for next_request in terminals:
-        reader_writer = await asyncio.open_connection("127.0.0.1", port)
-        connections.append((reader_writer, next_request))
+    connections = [await Connection.open(p) for p in spread(ports, len(terminals))]
     began = time.monotonic()
     until = began + seconds
-    for (reader, writer), next_request in connections:
-        tasks.append(
-            asyncio.create_task(_loop(reader, writer, next_request, until, tally, port=port))
+    await asyncio.gather(
+        *(
+            _loop(connection, next_request, until, tally)
+            for connection, next_request in zip(connections, terminals, strict=True)
         )
-    await asyncio.gather(*tasks)
+    )
     return tally, time.monotonic() - began
 
 
 async def _loop(
-    reader: asyncio.StreamReader,
-    writer: asyncio.StreamWriter,
-    next_request: NextRequest,
-    until: float,
-    tally: Tally,
-    *,
-    port: int,
+    connection: Connection, next_request: NextRequest, until: float, tally: Tally
 ) -> None:
     answer: Answer | None = None
     try:
@@ -112,25 +159,12 @@ async def _loop(
                     return
                 await asyncio.sleep(think)
             began = time.perf_counter()
-            try:
-                writer.write(raw)
-                answer = await _read_answer(reader)
-            except (asyncio.IncompleteReadError, ConnectionError):
-                # The server closed an idle keep-alive connection (uvicorn: after 5 s): as
-                # any client, connect again and send the same bytes (a signed write is
-                # idempotent; the server had not read this one).
-                writer.close()
-                reader, writer = await asyncio.open_connection("127.0.0.1", port)
-                tally.reconnects += 1
-                try:
-                    writer.write(raw)
-                    answer = await _read_answer(reader)
-                except (asyncio.IncompleteReadError, ConnectionError):
-                    tally.errors += 1
-                    return
+            answer = await connection.exchange(raw, tally)
+            if answer is None:
+                return
             tally.add(label, answer, time.perf_counter() - began)
     finally:
-        writer.close()
+        connection.close()
 
 
 def repeat(label: str, raw: bytes) -> NextRequest:
@@ -142,22 +176,32 @@ def repeat(label: str, raw: bytes) -> NextRequest:
     return next_request
 
 
-def run(port: int, terminals: list[NextRequest], seconds: float) -> tuple[Tally, float]:
-    """Drive ``terminals`` closed-loop against 127.0.0.1:``port`` for ``seconds``; the tally
-    and the elapsed time of the measured window."""
+def run(
+    ports: int | Sequence[int], terminals: list[NextRequest], seconds: float
+) -> tuple[Tally, float]:
+    """Drive ``terminals`` closed-loop against 127.0.0.1:``ports`` (one connection each,
+    dealt over the ports) for ``seconds``; the tally and the elapsed time of the window."""
+    return run_async(_run(ports, terminals, seconds))
+
+
+def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run ``coroutine`` on uvloop, the server's own event loop (and the cheaper one)."""
     try:
         import uvloop  # noqa: PLC0415 - optional: installed with uvicorn[standard]
-
-        return uvloop.run(_run(port, terminals, seconds))
     except ImportError:  # pragma: no cover - uvloop is part of the stack
-        return asyncio.run(_run(port, terminals, seconds))
+        return asyncio.run(coroutine)
+    return uvloop.run(coroutine)
 
 
-def percentile(values: list[float], fraction: float) -> float:
+def percentile(values: Sequence[float], fraction: float) -> float:
+    """The nearest-rank percentile: the smallest value at least ``fraction`` of the values
+    do not exceed (p99 of 100 values is the 99th, not the largest); 0 when there are none."""
     ordered = sorted(values)
     if not ordered:
         return 0.0
-    return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))]
+    # round(): 0.29 * 100 is 28.999999999999996 in binary floating point, rank 29 all the same.
+    rank = math.ceil(round(len(ordered) * fraction, 9))
+    return ordered[min(len(ordered), max(rank, 1)) - 1]
 
 
 def cpu_seconds(pids: Iterable[int]) -> dict[int, float]:
