@@ -30,6 +30,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from agent_api.protocol import merkle
 from agent_api.protocol.checkpoint import NoteVerifier, open_checkpoint
+from agent_api.protocol.cosignature import CosignerKey
 from agent_api.protocol.errors import ProtocolError
 from auditor import export, witness_cli
 from auditor.verify import verify
@@ -63,6 +64,12 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("export", type=Path)
     check.add_argument("--key", action="append", required=True, help="a trusted log vkey")
     check.add_argument("--jwks", type=Path, help="GET /v1/keys, saved: also verify receipts")
+    check.add_argument(
+        "--witness", action="append", default=[], help="a trusted witness vkey (repeatable)"
+    )
+    check.add_argument(
+        "--quorum", type=int, help="cosignatures the newest checkpoint needs (default 1)"
+    )
     check.set_defaults(run=_verify)
     receipt = sub.add_parser("verify-receipt", help="verify a receipt's signature")
     receipt.add_argument("receipt", help="the compact JWS, or @FILE")
@@ -112,7 +119,11 @@ def _verify(args: argparse.Namespace) -> int:
     if document.get("format") != export.EXPORT_FORMAT:
         raise ValueError(f"{args.export} is not a {export.EXPORT_FORMAT} export")
     jwks = json.loads(args.jwks.read_text(encoding="utf-8")) if args.jwks else None
-    report = verify(document, _verifiers(args.key), jwks)
+    witnesses = [CosignerKey.from_string(k) for k in args.witness]
+    quorum = args.quorum if args.quorum is not None else (1 if witnesses else 0)
+    if not 0 <= quorum <= len(witnesses) or (args.quorum is not None and not witnesses):
+        raise ValueError("--quorum K needs at least K --witness keys, and K >= 1")
+    report = verify(document, _verifiers(args.key), jwks, witnesses=witnesses, quorum=quorum)
     for finding in report.findings:
         print(finding)
     print(
@@ -122,6 +133,8 @@ def _verify(args: argparse.Namespace) -> int:
         f"settlements checked, {report.receipts_checked} receipts checked: "
         f"{'clean' if report.clean else f'{len(report.findings)} findings'}"
     )
+    if quorum and report.cosigned_by:
+        print(f"the newest checkpoint is cosigned by {report.cosigned_by} trusted witnesses")
     return 0 if report.clean else 1
 
 

@@ -33,6 +33,7 @@ import jwt
 from agent_api.protocol import merkle
 from agent_api.protocol import signatures as sig
 from agent_api.protocol.checkpoint import NoteVerifier, open_checkpoint
+from agent_api.protocol.cosignature import CosignerKey, require_quorum
 from agent_api.protocol.errors import ProtocolError
 from agent_api.protocol.keys import public_raw_from_b64url
 
@@ -49,6 +50,7 @@ class Report:
     token_bound: int = 0
     settlements_checked: int = 0
     receipts_checked: int = 0
+    cosigned_by: int = 0  # trusted witnesses that cosigned the newest checkpoint
 
     def find(self, where: str, what: str) -> None:
         self.findings.append(f"{where}: {what}")
@@ -62,10 +64,16 @@ def verify(
     document: dict[str, Any],
     trusted: Sequence[NoteVerifier],
     receipt_keys: dict[str, Any] | None = None,
+    *,
+    witnesses: Sequence[CosignerKey] = (),
+    quorum: int = 0,
 ) -> Report:
     """Verify an export; with ``receipt_keys`` (the JWKS of GET /v1/keys, kept by the
-    auditor) also every receipt it holds."""
+    auditor) also every receipt it holds; with a ``quorum``, that many of ``witnesses``
+    cosigned its newest checkpoint."""
     report = Report()
+    if quorum:
+        _check_witnesses(document.get("checkpoints", []), trusted, witnesses, quorum, report)
     leaves = document.get("leaves", [])
     start = int(document.get("start", 0))
     parsed = _check_leaves(leaves, start, report)
@@ -176,6 +184,36 @@ def _check_tree(
             return
         if frontier.root() != opened.root_hash:
             report.find(where, "the tree of the exported leaves has another root (altered)")
+
+
+def _check_witnesses(
+    checkpoints: Sequence[dict[str, Any]],
+    trusted: Sequence[NoteVerifier],
+    witnesses: Sequence[CosignerKey],
+    quorum: int,
+    report: Report,
+) -> None:
+    """The newest checkpoint the log signed must carry ``quorum`` cosignatures from the
+    given witnesses (tlog-cosignature). Each earlier checkpoint is a prefix of the same tree
+    (``_check_tree``), so the witnesses vouch for them through it. A newest checkpoint no
+    quorum cosigned may be a history shown to this auditor alone."""
+    signed = []
+    for checkpoint in checkpoints:
+        try:
+            signed.append((open_checkpoint(str(checkpoint["note"]), trusted).size, checkpoint))
+        except (ProtocolError, ValueError):
+            continue  # reported by _check_tree
+    if not signed:
+        report.find("witnesses", "no checkpoint signed by the log to check cosignatures on")
+        return
+    size, newest = max(signed, key=lambda pair: pair[0])
+    not_after = int(datetime.now(UTC).timestamp()) + 600  # a witness's clock may run ahead
+    try:
+        found = require_quorum(str(newest["note"]), witnesses, quorum, not_after=not_after)
+    except ProtocolError as exc:
+        report.find(f"checkpoint {size}", f"not witnessed: {exc.message}")
+        return
+    report.cosigned_by = len(found)
 
 
 def _when(text: Any) -> datetime | None:

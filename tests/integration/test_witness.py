@@ -10,11 +10,17 @@ import pytest
 from starlette.testclient import TestClient
 
 from agent_api.protocol import merkle
-from agent_api.protocol.checkpoint import Checkpoint, NoteSigner, sign_checkpoint
-from agent_api.protocol.cosignature import cosignatures
+from agent_api.protocol.checkpoint import (
+    Checkpoint,
+    NoteSigner,
+    add_signature_lines,
+    sign_checkpoint,
+)
+from agent_api.protocol.cosignature import Cosigner, cosignatures
 from agent_api.protocol.encoding import b64_encode
 from agent_api.protocol.keys import private_key_from_seed
 from auditor import witness_cli, witness_store
+from auditor.verify import verify
 from auditor.witness import Witness, create_witness_app
 
 ORIGIN = "qurb.test/audit"
@@ -180,3 +186,44 @@ def test_init_refuses_to_replace_a_witness_key(directory: Path) -> None:
 def test_serving_without_init_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="witness init"):
         build(tmp_path / "nothing")
+
+
+def _export(count: int, notes: list[str]) -> dict[str, object]:
+    data = [f'{{"at":"2026-12-06T08:00:00+00:00","index":{i},"kind":"k"}}' for i in range(count)]
+    return {
+        "format": "qurb-audit-export/1",
+        "start": 0,
+        "leaves": [
+            {"index": i, "kind": "k", "data": d, "leaf_hash": merkle.leaf_hash(d.encode()).hex()}
+            for i, d in enumerate(data)
+        ],
+        "checkpoints": [{"size": int(n.split("\n")[1]), "note": n} for n in notes],
+        "terminal_keys": [],
+    }
+
+
+def test_qurb_audit_verify_counts_the_newest_checkpoint_only_with_a_quorum(
+    client: TestClient, directory: Path
+) -> None:
+    data = [f'{{"at":"2026-12-06T08:00:00+00:00","index":{i},"kind":"k"}}' for i in range(9)]
+    history = [merkle.leaf_hash(d.encode()) for d in data]
+    old_note = note_of(history[:4])
+    new_note = note_of(history)
+    witness_key = witness_store.load_key(directory).key()
+    _, line, _ = post(client, extend(history, 0))
+    cosigned = add_signature_lines(new_note, [line])
+    trusted = [LOG.verifier()]
+
+    report = verify(_export(9, [old_note, cosigned]), trusted, witnesses=[witness_key], quorum=1)
+    assert report.clean, report.findings
+    assert report.cosigned_by == 1
+    # The same export whose newest checkpoint was never shown to the witness.
+    bare = verify(_export(9, [old_note, new_note]), trusted, witnesses=[witness_key], quorum=1)
+    assert bare.findings == [
+        "checkpoint 9: not witnessed: cosigned by 0 of the trusted witnesses "
+        "(witness.test/w1), a quorum of 1 is required"
+    ]
+    # A witness the auditor does not know does not count, whatever its name.
+    stranger = Cosigner.generate("witness.test/w1").key()
+    refused = verify(_export(9, [old_note, cosigned]), trusted, witnesses=[stranger], quorum=1)
+    assert not refused.clean
