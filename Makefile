@@ -54,7 +54,7 @@ demo-db-exists:
 $(BIN)/qurb-api: $(BIN)/python
 	$(BIN)/pip install --quiet -e .
 
-# Every benchmark on this machine (10 to 13 minutes), figures printed last as name=value.
+# Every benchmark on this machine (12 to 15 minutes), figures printed last as name=value.
 bench: install-dev
 	$(BIN)/python bench/run_all.py
 

@@ -1,14 +1,19 @@
 """``make bench``: every benchmark in one run on this machine, their figures printed last,
 one ``name=value`` a line (PostgreSQL figures bare, SQLite ones prefixed ``sqlite_``).
 
-1. ``load.py`` on SQLite: signed collections against the floor of the same stack.
+1. ``load.py`` on SQLite: signed collections against the floor of the same stack, back to
+   back, then at a constant arrival rate of 80 % of that most (the open model:
+   ``collect_open_*``, ``collect_accept_p99_ms``).
 2. ``load.py`` on PostgreSQL: the same, then 2,000 counters working a day (100 requests a
    second in all, half of them collections).
-3. ``recon_scale.py`` on SQLite and on PostgreSQL: a 1,000,000-line day reconciled.
-4. ``load.py --national`` on PostgreSQL: the collection run again, on a database holding a
+3. ``processes.py`` on PostgreSQL: the collections served by 1, 2 and then 4 server
+   processes sharing the database, per second and per CPU-second of the servers
+   (``collect_per_s_procsN``, ``collect_per_cpu_s_procsN``): what adding a host costs.
+4. ``recon_scale.py`` on SQLite and on PostgreSQL: a 1,000,000-line day reconciled.
+5. ``load.py --national`` on PostgreSQL: the collection run again, on a database holding a
    national history (8,000 offices, 3,000,000 workers, 10,000,000 collections);
    ``growth_ratio`` is its throughput over step 2's, on the empty database.
-5. ``login_flood.py`` on PostgreSQL: a counter's collections alone, then under a 30 s flood
+6. ``login_flood.py`` on PostgreSQL: a counter's collections alone, then under a 30 s flood
    of 20 concurrent bad back-office sign-ins (``flood_p99_ratio``, goal at most 2).
 
 The PostgreSQL runs use ``QURB_BENCH_DATABASE_URL`` (default: database ``qurb_bench`` on the
@@ -30,6 +35,7 @@ from sqlalchemy.engine import make_url
 HERE = Path(__file__).resolve().parent
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/qurb_bench"
 DAY_TERMINALS = "2000"
+PROCESSES = (1, 2, 4)  # server processes sharing one PostgreSQL
 
 
 def _ensure_database(url: str) -> None:
@@ -74,6 +80,8 @@ def main() -> None:
     try:
         figures.update(_run("load.py"))
         figures.update(_run("load.py", "--database-url", pg, "--day-terminals", DAY_TERMINALS))
+        counts = ",".join(str(n) for n in PROCESSES)
+        figures.update(_run("processes.py", "--database-url", pg, "--processes", counts))
         figures.update(_run("recon_scale.py"))
         figures.update(_run("recon_scale.py", "--database-url", pg))
         figures.update(_run("login_flood.py", "--database-url", pg))
@@ -84,6 +92,7 @@ def main() -> None:
             "--national",
             "--no-floor",
             "--no-paced",
+            "--no-open",
             "--prefix",
             "national_",
         )
@@ -97,6 +106,13 @@ def main() -> None:
     print("\n# figures")
     for name, value in figures.items():
         print(f"{name}={value}")
+    cores = int(figures.get("procs_cores", "0"))
+    if 0 < cores < max(PROCESSES):
+        print(
+            f"# {max(PROCESSES)} server processes on {cores} cores, beside the load generator"
+            " and PostgreSQL, are oversubscribed: read collect_per_cpu_s_procsN, the cost of"
+            " adding a host, rather than collect_per_s_procsN"
+        )
 
 
 if __name__ == "__main__":
