@@ -1,10 +1,13 @@
 """Step 2 of the daily run: what each network owes CNSS for a closed business day.
 
 Per network and per office: collections (count, gross), reversals (count, amount), late
-collections, commission and the net due. The commission follows the network's rule, fixed per
-transaction and/or basis points, on every collection that stands (a reversed collection earns
-none), each rounded half up to the centime on its own: ``fixed + (amount × bps + 5000) // 10000``
-(``agent_api.domain.commission``), so a network can recompute any settlement line by line.
+collections, commission and the net due. The commission follows the network's rule in force on
+the settled business day (a rule changed by the CNSS admin applies from its effective date on:
+``RegistryService.announce_commission``), fixed per transaction and/or basis points, on every
+collection that stands (a reversed collection earns none), each rounded half up to the centime
+on its own: ``fixed + (amount × bps + 5000) // 10000`` (``agent_api.domain.commission``), so a
+network can recompute any settlement line by line. The statement names the rule it used and
+the day that rule started.
 
 net = gross − reversed − commission. The settlement is made once per network and day (a
 unique constraint; the day is closed, so its inputs never change again) and carries the
@@ -36,6 +39,7 @@ from agent_api.persistence.unit_of_work import UnitOfWorkFactory
 from agent_api.services import audit_log
 from agent_api.services.business_days import is_closed
 from agent_api.services.receipts import ReceiptSigner
+from agent_api.services.registry import commission_rule_on
 from reconciliation.closing import UnknownNetwork
 from reconciliation.model import settlement_reference
 from reconciliation.tables import Settlement, SettlementOffice
@@ -243,7 +247,8 @@ class Settler:
     def _compute(self, session: Session, network: Network, day: date, by: str) -> Settlement:
         assert network.id is not None
         connection = session.connection()
-        rule = CommissionRule(network.commission_fixed_centimes, network.commission_bps)
+        dated = commission_rule_on(session, network, day)
+        rule = dated.rule
         offices = office_figures(connection, network.id, day, rule)
         c = Contribution.__table__  # type: ignore[attr-defined]
         late = connection.execute(
@@ -274,6 +279,11 @@ class Settler:
                 "fixed_centimes": rule.fixed_centimes,
                 "basis_points": rule.basis_points,
                 "rounding": "per collection that stands: fixed + (amount * bps + 5000) // 10000",
+                # The first business day of this rule; None: the rule the network was created
+                # with, in force from its first day.
+                "effective_from": (
+                    dated.effective_from.isoformat() if dated.effective_from else None
+                ),
             },
             "totals": totals,
             "offices": [

@@ -65,6 +65,21 @@ async def list_networks(call: Call) -> Response:
     return json_response(s.NetworkList(items=[s.NetworkOut.model_validate(v) for v in views]))
 
 
+async def commission_rules(call: Call) -> Response:
+    code = path_value(call.path("code"), "code")
+    view = await run_in_threadpool(call.services.registry.commission_rules, call.who(), code)
+    return json_response(s.CommissionRulesOut.model_validate(view))
+
+
+async def announce_commission(call: Call) -> Response:
+    code = path_value(call.path("code"), "code")
+    body = call.body(s.CommissionRuleIn)
+    announced = await run_in_threadpool(
+        lambda: call.services.registry.announce_commission(call.who(), code, **body.model_dump())
+    )
+    return json_response(s.CommissionAnnouncedOut.model_validate(announced), 201)
+
+
 # -- offices ------------------------------------------------------------------------------
 
 
@@ -275,6 +290,29 @@ ENDPOINTS: list[Endpoint] = [
         "admin",
         MANAGE_NETWORKS,
         response=s.NetworkOut,
+        tags=("networks",),
+    ),
+    Endpoint(
+        "GET",
+        _N + "/{code}/commission-rules",
+        commission_rules,
+        "A network's commission rules: in force, announced, and their history",
+        "admin",
+        READ_REGISTRY,
+        response=s.CommissionRulesOut,
+        tags=("networks",),
+    ),
+    Endpoint(
+        "POST",
+        _N + "/{code}/commission-rules",
+        announce_commission,
+        "Announce a network's commission rule from a future business date "
+        "(replaces one announced for the same day)",
+        "admin",
+        MANAGE_NETWORKS,
+        body=s.CommissionRuleIn,
+        response=s.CommissionAnnouncedOut,
+        status=201,
         tags=("networks",),
     ),
     Endpoint(

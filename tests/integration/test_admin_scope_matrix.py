@@ -9,10 +9,12 @@ the object exists) or, for lists, only its own network's rows; everything else s
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
+from agent_api.clock import CASABLANCA
 from agent_api.domain.roles import Role
 from agent_api.http.app import agent_endpoints
 from tests.integration.conftest import World
@@ -42,6 +44,12 @@ def _user(own: Own) -> str:
 T = "/v1/admin/terminals"
 
 
+def day_offset(world: World, days: int) -> str:
+    """A business date ``days`` after the service's today (a rule's first day is ahead)."""
+    now = world.services.clock().astimezone(CASABLANCA).date()
+    return (now + timedelta(days=days)).isoformat()
+
+
 def _security_events(world: World, own: Own) -> Request:
     """A failed activation on each network's terminal gives each network an event."""
     for office in ("CA-01", "WA-01"):
@@ -64,6 +72,14 @@ ROWS: dict[tuple[str, str], Callable[[World, Own], Request]] = {
     ),
     ("GET", "/v1/admin/networks"): lambda w, o: ("/v1/admin/networks", None),
     ("GET", "/v1/admin/networks/{code}"): lambda w, o: (f"/v1/admin/networks/{_net(o)}", None),
+    ("GET", "/v1/admin/networks/{code}/commission-rules"): lambda w, o: (
+        f"/v1/admin/networks/{_net(o)}/commission-rules",
+        None,
+    ),
+    ("POST", "/v1/admin/networks/{code}/commission-rules"): lambda w, o: (
+        f"/v1/admin/networks/{_net(o)}/commission-rules",
+        {"effective_from": day_offset(w, 2), "fixed_centimes": 150, "basis_points": 25},
+    ),
     ("POST", "/v1/admin/networks/{code}/suspend"): lambda w, o: (
         f"/v1/admin/networks/{_net(o)}/suspend",
         None,

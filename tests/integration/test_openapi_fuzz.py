@@ -27,7 +27,7 @@ import secrets
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -310,6 +310,12 @@ class Targets:
                 "commission_fixed_centimes": 200,
                 "commission_bps": 30,
                 "settlement_account": demo_rib("011", 500 + n),
+            },
+            # A new rule from a later day each time (the same day again replaces it).
+            ("POST", "/v1/admin/networks/{code}/commission-rules"): lambda: {
+                "effective_from": (date.fromisoformat(self.today) + timedelta(days=n)).isoformat(),
+                "fixed_centimes": 150,
+                "basis_points": 25,
             },
             ("POST", "/v1/admin/offices"): lambda: {
                 "code": f"CA-F{n}",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field, StringConstraints
@@ -16,7 +16,7 @@ from agent_api.domain.registry import (
     password_problem,
 )
 from agent_api.domain.roles import Role
-from agent_api.http.schemas.common import Input, Name, Output, Paging, Place, RowId
+from agent_api.http.schemas.common import Input, IsoDate, Name, Output, Paging, Place, RowId
 
 
 def _matches(pattern_name: str, pattern: re.Pattern[str]) -> AfterValidator:
@@ -71,6 +71,44 @@ class NetworkOut(Output):
 
 class NetworkList(Output):
     items: list[NetworkOut]
+
+
+class CommissionRuleIn(Input):
+    """A network's new commission rule, from a future business date."""
+
+    effective_from: IsoDate = Field(
+        description="YYYY-MM-DD, the first business day of the rule: after the current "
+        "business day in Africa/Casablanca. Announcing again for the same (still future) day "
+        "replaces what was announced for it."
+    )
+    fixed_centimes: int = Field(ge=0, le=100_000_00, description="per collection that stands")
+    basis_points: int = Field(ge=0, le=10_000, description="of each collection's amount")
+
+
+class CommissionRuleOut(Output):
+    fixed_centimes: int
+    basis_points: int
+    effective_from: date | None = Field(
+        description="its first business day; null: the rule the network was created with"
+    )
+    until: date | None = Field(description="its last business day; null: open-ended")
+    announced_at: datetime
+    announced_by: str | None = Field(description="null for the rule set at creation")
+
+
+class CommissionRulesOut(Output):
+    network: str
+    business_date: date = Field(description="the current business day the rules are read at")
+    current: CommissionRuleOut
+    scheduled: list[CommissionRuleOut] = Field(description="announced, not yet in force")
+    history: list[CommissionRuleOut] = Field(description="every rule applied, newest first")
+    first_changeable_day: date = Field(description="the earliest day a new rule may start")
+
+
+class CommissionAnnouncedOut(Output):
+    network: str
+    rule: CommissionRuleOut
+    replaced: bool = Field(description="true: a rule announced for the same day was replaced")
 
 
 class OfficeIn(Input):

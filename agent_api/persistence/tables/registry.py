@@ -7,12 +7,13 @@ national roles neither), so no code path can store a user with a scope its role 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
     Column,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -48,6 +49,29 @@ class Network(SQLModel, table=True):
     settlement_account: str = Field(sa_column=Column(String(24), nullable=False))
     status: str = Field(sa_column=Column(String(16), nullable=False))
     created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+
+
+class CommissionChange(SQLModel, table=True):
+    """A network's commission rule from a business date on. The rule the network was created
+    with stays on its row (in force from its first day); each change announced since is a row
+    here, and the rule of a day is the change with the latest ``effective_from`` on or before
+    it. One rule per network and date: a second announcement for the same (still future)
+    date replaces the first through this constraint, never a check-then-insert."""
+
+    __tablename__ = "commission_changes"
+    __table_args__ = (
+        UniqueConstraint("network_id", "effective_from"),
+        CheckConstraint("fixed_centimes >= 0", name="fixed_non_negative"),
+        CheckConstraint("basis_points BETWEEN 0 AND 10000", name="basis_points_range"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    network_id: int = Field(sa_column=Column(Integer, ForeignKey("networks.id"), nullable=False))
+    effective_from: date = Field(sa_column=Column(Date, nullable=False))
+    fixed_centimes: int = Field(sa_column=Column(BigInteger, nullable=False))
+    basis_points: int = Field(sa_column=Column(Integer, nullable=False))
+    announced_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    announced_by: str = Field(sa_column=Column(String(40), nullable=False))
 
 
 class Office(SQLModel, table=True):
