@@ -230,6 +230,13 @@ def to_csv(report: dict[str, Any]) -> str:
     Column names and codes are the JSON's, for tools; amounts are integer centimes. Every
     cell is formula-safe (``agent_api.csv_safety``): a comment or a ledger entry id sent as
     ``=HYPERLINK(…)`` reaches the spreadsheet as text."""
+    buffer = io.StringIO()
+    write_csv(buffer, CSV_COLUMNS, csv_rows(report))
+    return buffer.getvalue()
+
+
+def csv_rows(report: dict[str, Any]) -> list[dict[str, object]]:
+    """The CSV's rows (``CSV_COLUMNS``), typed: the back office writes them as XLSX too."""
     common = {"business_date": report["business_date"], "version": report["version"]}
     rows: list[dict[str, object]] = [
         {
@@ -246,9 +253,7 @@ def to_csv(report: dict[str, Any]) -> str:
         {**common, "line": "grand_total", "network": report["network"], **report["grand_total"]}
     )
     rows += [{**common, **_exception_row(e)} for e in report["exceptions"]]
-    buffer = io.StringIO()
-    write_csv(buffer, CSV_COLUMNS, rows)
-    return buffer.getvalue()
+    return rows
 
 
 def _exception_row(e: dict[str, Any]) -> dict[str, object]:

@@ -50,6 +50,7 @@ FR: dict[str, str] = {
     "form.reset": "Effacer les filtres",
     "form.any": "tous",
     "export.csv": "Exporter en CSV",
+    "export.xlsx": "Exporter en XLSX (Excel)",
     "print": "Imprimer",
     # -- auditor and network admin (the screens of views/auditor.py, views/network_admin.py)
     "role.operator": "guichetier",
@@ -519,6 +520,7 @@ AR: dict[str, str] = {
     "form.reset": "مسح عوامل التصفية",
     "form.any": "الكل",
     "export.csv": "تصدير بصيغة CSV",
+    "export.xlsx": "تصدير بصيغة XLSX (Excel)",
     "print": "طباعة",
     # -- auditor and network admin (the screens of views/auditor.py, views/network_admin.py)
     "role.operator": "موظف الشباك",

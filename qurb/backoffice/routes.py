@@ -42,7 +42,8 @@ ROUTES: list[BaseRoute] = [
     # -- finance ---------------------------------------------------------------------------
     page("/finance/calendar", finance.calendar, roles=FINANCE_READ),
     page("/finance/days/{day}", finance.day, roles=FINANCE_READ),
-    page("/finance/days/{day}/report.csv", finance.day_report_csv, roles=FINANCE_READ),
+    page("/finance/days/{day}/report.csv", finance.day_report_file, roles=FINANCE_READ),
+    page("/finance/days/{day}/report.xlsx", finance.day_report_file, roles=FINANCE_READ),
     page("/finance/exceptions", finance.exceptions, roles=FINANCE_READ),
     page("/finance/exceptions/{exception_id:int}", finance.exception, roles=FINANCE_READ),
     page("/finance/exceptions/work", finance.work, roles=FINANCE_WORK, methods=("POST",)),

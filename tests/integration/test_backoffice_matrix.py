@@ -80,6 +80,9 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/finance/days/{day}/report.csv"): Row(
         NATIONAL, 404, "/finance/days/2026-01-05/report.csv"
     ),
+    ("GET", "/finance/days/{day}/report.xlsx"): Row(
+        NATIONAL, 404, "/finance/days/2026-01-05/report.xlsx"
+    ),
     ("GET", "/finance/exceptions"): Row(NATIONAL, 200),
     ("GET", "/finance/exceptions/{exception_id:int}"): Row(NATIONAL, 404, "/finance/exceptions/1"),
     ("POST", "/finance/exceptions/work"): Row(frozenset({FIN}), 422),

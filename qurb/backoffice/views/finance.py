@@ -1,6 +1,6 @@
 """CNSS finance's screens: the calendar of business days, a day's reconciliation, the
 exceptions queue (worked in bulk), uploads of ledger and bank files, settlement statements
-and CSV exports of every list.
+and exports of every list, as CSV or XLSX from the same rows (``qurb.backoffice.exports``).
 
 Each calls the reconciliation services the finance endpoints (``qurb.finance``) and
 ``qurb-reconcile`` call: ``ExceptionQueue.work_many`` to resolve or write off, ``Inputs`` to
@@ -9,7 +9,6 @@ import and ``Reconciler.run`` to match again, ``Reports.day`` for a day's figure
 
 from __future__ import annotations
 
-import io
 import re
 from calendar import monthrange
 from datetime import date, timedelta
@@ -19,16 +18,16 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from agent_api.clock import CASABLANCA
-from agent_api.csv_safety import write_csv
 from agent_api.domain.roles import Role
 from agent_api.errors import NotFound, QurbError, ValidationFailed
 from qurb.backoffice.charts import Series, stacked_bars
+from qurb.backoffice.exports import FORMATS, export
 from qurb.backoffice.formatting import money
 from qurb.backoffice.web import INTEGER_MAX, Page, error_page, whole_number
 from qurb.finance import reconciliation_of
 from reconciliation.container import Reconciliation
 from reconciliation.exceptions import REASON_CODES, STATUSES, ExceptionView
-from reconciliation.reports import balance, render, work_context
+from reconciliation.reports import CSV_COLUMNS, balance, csv_rows, work_context
 from reconciliation.run import NothingToReconcile
 
 PAGE_SIZE = 200
@@ -65,14 +64,10 @@ def kind_key(kind: str) -> str:
     return ("bank." if kind in BANK_KINDS else "ledger.") + kind
 
 
-def _csv(name: str, columns: tuple[str, ...], rows: list[dict[str, object]]) -> Response:
-    out = io.StringIO()
-    write_csv(out, columns, rows)
-    return Response(
-        out.getvalue(),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+def _export_format(page: Page) -> str | None:
+    """``?format=csv`` or ``?format=xlsx``: the list as a file instead of a page."""
+    asked = page.query("format")
+    return asked if asked in FORMATS else None
 
 
 # -- calendar -----------------------------------------------------------------------------
@@ -95,10 +90,12 @@ async def calendar(page: Page) -> Response:
     recon = _recon(page)
     cells = await run_in_threadpool(recon.calendar.days, page.who(), first, last)
     kinds = await run_in_threadpool(recon.calendar.kinds, page.who(), first, last)
-    if page.query("format") == "csv":
+    fmt = _export_format(page)
+    if fmt is not None:
         return page.finish(
-            _csv(
-                f"calendar-{first:%Y-%m}.csv",
+            export(
+                fmt,
+                f"calendar-{first:%Y-%m}",
                 (
                     "business_date",
                     "network",
@@ -240,23 +237,18 @@ async def day(page: Page) -> Response:
     )
 
 
-async def day_report_csv(page: Page) -> Response:
-    """The day's report as CSV, as ``GET /v1/finance/reconciliations/{day}/report`` gives it."""
+async def day_report_file(page: Page) -> Response:
+    """The day's report as ``report.csv`` (what ``GET /v1/finance/reconciliations/{day}/report``
+    gives as CSV) or ``report.xlsx``, the same rows."""
     business_date = _date(page.request.path_params["day"], "day")
     assert business_date is not None
+    fmt = page.request.url.path.rsplit(".", 1)[-1]
     version = whole_number(page.query("version"))
     data = await run_in_threadpool(
         lambda: _recon(page).reports.day(page.who(), business_date, version=version)
     )
-    text, _ = render(data, "csv", page.lang)
-    name = f"reconciliation-{business_date:%Y%m%d}-v{data['version']}.csv"
-    return page.finish(
-        Response(
-            text,
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="{name}"'},
-        )
-    )
+    stem = f"reconciliation-{business_date:%Y%m%d}-v{data['version']}"
+    return page.finish(export(fmt, stem, CSV_COLUMNS, csv_rows(data)))
 
 
 # -- exceptions ---------------------------------------------------------------------------
@@ -319,7 +311,7 @@ EXCEPTION_COLUMNS = (
 )
 
 
-def _exception_csv_row(e: ExceptionView) -> dict[str, object]:
+def _exception_export_row(e: ExceptionView) -> dict[str, object]:
     context = work_context(e)
     return {
         "id": e.id,
@@ -351,19 +343,19 @@ def _exception_csv_row(e: ExceptionView) -> dict[str, object]:
 async def exceptions(page: Page) -> Response:
     filters = _filters(page)
     recon = _recon(page)
-    export = page.query("format") == "csv"
+    fmt = _export_format(page)
     offset = whole_number(page.query("offset")) or 0
     found = await run_in_threadpool(
         lambda: recon.exceptions.list(
             page.who(),
             **filters,
-            limit=EXPORT_LIMIT if export else PAGE_SIZE + 1,
-            offset=0 if export else offset,
+            limit=EXPORT_LIMIT if fmt else PAGE_SIZE + 1,
+            offset=0 if fmt else offset,
         )
     )
-    if export:
+    if fmt is not None:
         return page.finish(
-            _csv("exceptions.csv", EXCEPTION_COLUMNS, [_exception_csv_row(e) for e in found])
+            export(fmt, "exceptions", EXCEPTION_COLUMNS, [_exception_export_row(e) for e in found])
         )
     more = len(found) > PAGE_SIZE
     found = found[:PAGE_SIZE]
@@ -518,7 +510,8 @@ async def statements(page: Page) -> Response:
             page.who(), business_date=business_date, network=network, limit=PAGE_SIZE, offset=0
         )
     )
-    if page.query("format") == "csv":
+    fmt = _export_format(page)
+    if fmt is not None:
         columns = (
             "reference",
             "network",
@@ -533,8 +526,9 @@ async def statements(page: Page) -> Response:
             "created_at",
         )
         return page.finish(
-            _csv(
-                "settlements.csv",
+            export(
+                fmt,
+                "settlements",
                 columns,
                 [
                     {k: getattr(s, k) for k in columns}
@@ -566,7 +560,7 @@ async def statement(page: Page) -> Response:
             )
         )
     offices = found.statement.get("offices", [])
-    if fmt == "csv":
+    if fmt in FORMATS:
         columns = (
             "reference",
             "network",
@@ -602,7 +596,7 @@ async def statement(page: Page) -> Response:
                 "net_centimes": found.net_centimes,
             }
         )
-        return page.finish(_csv(f"{reference}.csv", columns, rows))
+        return page.finish(export(fmt, reference, columns, rows))
     if fmt:
         raise NotFound(f"no format {fmt}")
     return page.render("finance/statement.html", s=found, offices=offices)
