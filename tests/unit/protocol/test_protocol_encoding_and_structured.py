@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from agent_api.protocol.encoding import b64_decode, b64_encode, b64url_decode, b64url_encode
@@ -60,8 +62,48 @@ def test_dictionary_whitespace_follows_rfc8941() -> None:
     assert members["b"].raw == '( "x"  "y" ); p=2'
 
 
-def test_dictionary_byte_sequences_tolerate_missing_padding() -> None:
-    assert parse_dictionary("d=:AAE:")["d"].value == Item(b"\x00\x01")
+def test_dictionary_byte_sequences_must_be_padded_as_the_protocol_says() -> None:
+    # docs/protocol.md §4: standard base64 with "=" padding. RFC 8941 §4.2.7 lets a parser
+    # refuse unpadded sequences; http-sfv does.
+    assert parse_dictionary("d=:AAE=:")["d"].value == Item(b"\x00\x01")
+    with pytest.raises(StructuredFieldError):
+        parse_dictionary("d=:AAE:")
+
+
+# The examples of RFC 8941 §3.2 (Dictionaries) and §3.1.2 (Parameters), as published.
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            'en="Applepie", da=:w4ZibGV0w6ZydGU=:',
+            {"en": Item("Applepie"), "da": Item("Æbletærte".encode())},
+        ),
+        (
+            "a=?0, b, c; foo=bar",
+            {"a": Item(False), "b": Item(True), "c": Item(True, {"foo": Token("bar")})},
+        ),
+        (
+            "rating=1.5, feelings=(joy sadness)",
+            {
+                "rating": Item(Decimal("1.5")),
+                "feelings": InnerList((Item(Token("joy")), Item(Token("sadness")))),
+            },
+        ),
+        (
+            "a=(1 2), b=3, c=4;aa=bb, d=(5 6);valid",
+            {
+                "a": InnerList((Item(1), Item(2))),
+                "b": Item(3),
+                "c": Item(4, {"aa": Token("bb")}),
+                "d": InnerList((Item(5), Item(6)), {"valid": True}),
+            },
+        ),
+    ],
+)
+def test_the_published_rfc8941_dictionary_examples_parse(
+    text: str, expected: dict[str, object]
+) -> None:
+    assert {key: member.value for key, member in parse_dictionary(text).items()} == expected
 
 
 @pytest.mark.parametrize(
@@ -76,7 +118,7 @@ def test_dictionary_byte_sequences_tolerate_missing_padding() -> None:
         'a="bad \\n escape"',
         "a=:not base64!:",
         "a=:AA=A:",
-        "a=1.5",  # decimals are not supported
+        "a=1.5.2",
         "a=1234567890123456",  # 16 digits
         "a=?2",
         "a=@",
