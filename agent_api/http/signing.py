@@ -18,11 +18,11 @@ from starlette.requests import Request
 
 from agent_api.errors import MalformedRequest, ValidationFailed
 from agent_api.protocol import signatures as sig
-from agent_api.protocol.errors import MalformedSignatureError, SignatureInvalidError
+from agent_api.protocol.errors import OfflineFlagError
+from agent_api.protocol.signature_profile import WRITE_METHODS, check_request
 from agent_api.services.idempotency import WriteContext
 from agent_api.settings import Settings
 
-WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 MAX_SEQUENCE = 2**63 - 1  # a BIGINT
 # A header's value as the server decodes it is Latin-1 text, where "²" or "٣" pass
 # str.isdigit() and then crash int(): a sequence number is ASCII digits, no leading zero.
@@ -104,37 +104,19 @@ def request_digest(request: sig.SignedRequest) -> str:
 def check_signature(
     request: sig.SignedRequest, settings: Settings, now: datetime
 ) -> CheckedSignature:
-    """Every check that needs no database: raises ProtocolError or a request error."""
-    parsed = sig.parse_signature(request.headers)
-    if parsed.alg != "ed25519":
-        raise SignatureInvalidError('the profile requires alg="ed25519"')
-    keyid = parsed.keyid
-    if not keyid:
-        raise MalformedSignatureError("the keyid parameter is required")
-    sig.check_coverage(parsed, request)
-    sig.check_token_digest(request)
-    is_write = request.method in WRITE_METHODS
-    offline = _offline_flag(request, is_write)
-    sig.check_created(
-        parsed,
-        int(now.timestamp()),
-        settings.signature_window_seconds,
-        settings.offline_window_seconds if offline else None,
-    )
-    sig.verify_body_digest(request)
-    sequence = _sequence(request) if is_write else None
-    return CheckedSignature(request, parsed, keyid, offline, sequence)
-
-
-def _offline_flag(request: sig.SignedRequest, is_write: bool) -> bool:
-    value = request.headers.get("qurb-offline")
-    if value is None:
-        return False
-    if value.strip(_OWS) != "1":
-        raise ValidationFailed("Qurb-Offline: must be 1 when present", field="Qurb-Offline")
-    if not is_write:
-        raise ValidationFailed("Qurb-Offline: only writes are queued offline", field="Qurb-Offline")
-    return True
+    """Every check that needs no database: the Qurb profile's one check, then the sequence
+    number a write must carry. Raises ProtocolError or a request error."""
+    try:
+        profiled = check_request(
+            request,
+            now=int(now.timestamp()),
+            window_seconds=settings.signature_window_seconds,
+            offline_window_seconds=settings.offline_window_seconds,
+        )
+    except OfflineFlagError as exc:
+        raise ValidationFailed(f"{exc.field}: {exc.message}", field=exc.field) from None
+    sequence = _sequence(request) if request.method in WRITE_METHODS else None
+    return CheckedSignature(request, profiled.parsed, profiled.keyid, profiled.offline, sequence)
 
 
 def _sequence(request: sig.SignedRequest) -> int:

@@ -1,14 +1,19 @@
 """Qurb wire protocol: request signatures, digests, keys, Merkle proofs and checkpoints.
 
-Shared by the server and the terminal client, so it depends only on the standard library
-and ``cryptography``. Modules:
+Shared by the server and the terminal client, so it depends only on the standard library,
+``cryptography`` and ``http-sfv``. Modules:
 
 * ``errors`` — :class:`ProtocolError` and its subclasses, each with a stable ``code``;
 * ``encoding`` — strict base64 / base64url;
 * ``keys`` — Ed25519 keys, ``keyid``, JWK and RFC 7638 thumbprints;
-* ``structured`` — the RFC 8941 structured-field subset the signature headers use;
+* ``structured`` — RFC 8941 structured fields, parsed by ``http-sfv``, with each member's text;
 * ``digest`` — RFC 9530 ``Content-Digest`` (sha-256);
-* ``signatures`` — RFC 9421 signatures with Ed25519 and the Qurb profile;
+* ``message_components`` — a request and the values of its RFC 9421 components;
+* ``http_signatures`` — generic RFC 9421 with Ed25519: base, sign, parse, verify with a key;
+* ``signature_fast_path`` — the terminals' canonical signature shape, read without a parser;
+* ``signature_profile`` — the Qurb profile: what a request must cover and carry, its one
+  check (``check_request``) and the terminal's ``prepare_signed_headers``;
+* ``signatures`` — the names callers import, from the three modules above;
 * ``merkle`` — RFC 6962 / RFC 9162 Merkle trees, proofs and a compact range;
 * ``checkpoint`` — C2SP signed notes and tlog checkpoints.
 """
@@ -32,6 +37,7 @@ from .errors import (
     DigestMissingError,
     MalformedSignatureError,
     NoteError,
+    OfflineFlagError,
     ProofError,
     ProtocolError,
     SignatureCoverageError,
@@ -52,9 +58,11 @@ from .merkle import CompactRange, inclusion_proof, leaf_hash, verify_consistency
 from .signatures import (
     Headers,
     ParsedSignature,
+    QurbSignature,
     SignedRequest,
     check_coverage,
     check_created,
+    check_request,
     parse_signature,
     prepare_signed_headers,
     sign_request,
@@ -74,10 +82,12 @@ __all__ = [
     "NoteError",
     "NoteSigner",
     "NoteVerifier",
+    "OfflineFlagError",
     "OpenedNote",
     "ParsedSignature",
     "ProofError",
     "ProtocolError",
+    "QurbSignature",
     "SignatureCoverageError",
     "SignatureInvalidError",
     "SignatureMissingError",
@@ -85,6 +95,7 @@ __all__ = [
     "SignedRequest",
     "check_coverage",
     "check_created",
+    "check_request",
     "content_digest",
     "generate_private_key",
     "inclusion_proof",

@@ -16,6 +16,7 @@ __all__ = [
     "MalformedSignatureError",
     "NoteError",
     "NoteMalformedError",
+    "OfflineFlagError",
     "ProofError",
     "ProtocolError",
     "SignatureCoverageError",
@@ -72,6 +73,16 @@ class SignatureStaleError(ProtocolError):
     """The ``created`` (or ``expires``) parameter is missing or outside the accepted window."""
 
     code = "signature_stale"
+
+
+class OfflineFlagError(ProtocolError):
+    """``Qurb-Offline`` is not ``1``, or flags a read: only writes are queued offline.
+
+    Not a signature failure: the server answers it as invalid input naming the header.
+    """
+
+    code = "validation_failed"
+    field = "Qurb-Offline"
 
 
 class DigestMismatchError(ProtocolError):

@@ -1,15 +1,16 @@
-"""The canonical shape of a signature is read without the general RFC 8941 parser; whatever
-the two fields hold, the result is the general parser's: the same signature, or the same
-refusal."""
+"""The canonical shape of a signature is read without the general RFC 8941 parser (http-sfv);
+whatever the two fields hold, the result is the general parser's: the same signature, or the
+same refusal."""
 
 from __future__ import annotations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from agent_api.protocol import signatures as sig
+from agent_api.protocol import http_signatures as sig
 from agent_api.protocol.errors import ProtocolError
-from agent_api.protocol.structured import StructuredFieldError
+from agent_api.protocol.message_components import Headers
+from agent_api.protocol.signature_fast_path import read_canonical
 
 SETTINGS = settings(max_examples=400, deadline=None, database=None)
 SIGNATURE = "qurb=:" + "A" * 86 + "==:"
@@ -51,6 +52,12 @@ _pieces = st.sampled_from(
         ";x=?1",
         ";x=1.5",
         ";x=:AA==:",
+        ";x=@1767225600",
+        ';x=%"caf%c3%a9"',
+        ';keyid=%"abc"',
+        '%"@method"',
+        ";x=-1.25",
+        '"@method";x=1.0',
         ", ",
         ",",
         "qurb=()",
@@ -71,20 +78,19 @@ _signatures = st.sampled_from(
 )
 
 
-def _general(fields: sig.Headers) -> object:
-    """What parse_signature answers through the general parser only."""
-    saved = sig._parse_canonical
-    sig._parse_canonical = lambda *_: None
+def _general(fields: Headers) -> object:
+    """What the general parser alone answers."""
     try:
-        return _outcome(fields)
-    finally:
-        sig._parse_canonical = saved
+        return sig.parse_signature_general(fields, "qurb")
+    except ProtocolError as exc:
+        return (type(exc), str(exc))
 
 
-def _outcome(fields: sig.Headers) -> object:
+def _outcome(fields: Headers) -> object:
+    """What parse_signature answers: through the fast path whenever it applies."""
     try:
-        return sig.parse_signature(fields)
-    except (ProtocolError, StructuredFieldError) as exc:
+        return sig.parse_signature(fields, "qurb")
+    except ProtocolError as exc:
         return (type(exc), str(exc))
 
 
@@ -93,7 +99,7 @@ def _outcome(fields: sig.Headers) -> object:
 def test_the_canonical_reading_agrees_with_the_general_parser(
     signature_input: str, signature: str
 ) -> None:
-    fields = sig.Headers([("Signature-Input", signature_input), ("Signature", signature)])
+    fields = Headers([("Signature-Input", signature_input), ("Signature", signature)])
     assert _outcome(fields) == _general(fields)
 
 
@@ -102,9 +108,18 @@ def test_a_terminals_signature_takes_the_canonical_reading() -> None:
         'qurb=("@method" "@path" "@query" "content-digest" "idempotency-key");'
         'created=1796208848;keyid="abc";alg="ed25519"'
     )
-    fast = sig._parse_canonical(signature_input, SIGNATURE, "qurb")
-    assert fast is not None
-    fields = sig.Headers([("Signature-Input", signature_input), ("Signature", SIGNATURE)])
-    assert fast == _general(fields)
-    assert fast.created == 1796208848
-    assert fast.keyid == "abc"
+    assert read_canonical(signature_input, SIGNATURE, "qurb") is not None
+    fields = Headers([("Signature-Input", signature_input), ("Signature", SIGNATURE)])
+    parsed = sig.parse_signature(fields, "qurb")
+    assert parsed == _general(fields)
+    assert parsed.created == 1796208848
+    assert parsed.keyid == "abc"
+
+
+def test_a_shape_the_fast_path_does_not_know_goes_to_the_general_parser() -> None:
+    # Not canonical (a space after "("): refused, with the general parser's reason.
+    signature_input = 'qurb=( "@method" "@path" "@query");created=1796208848;keyid="abc"'
+    assert read_canonical(signature_input, SIGNATURE, "qurb") is None
+    fields = Headers([("Signature-Input", signature_input), ("Signature", SIGNATURE)])
+    assert _outcome(fields) == _general(fields)
+    assert "canonical" in str(_outcome(fields))

@@ -18,6 +18,7 @@ from agent_api.protocol.signatures import (
     SignedRequest,
     check_coverage,
     check_created,
+    check_request,
     parse_signature,
     prepare_signed_headers,
     signature_base,
@@ -358,3 +359,24 @@ def test_headers_are_case_insensitive_and_combine_repeated_lines() -> None:
     assert "OTHER" in headers
     assert "missing" not in headers
     assert "3" not in repr(headers)
+
+
+def test_the_profile_check_names_the_key_and_tells_an_offline_write_apart() -> None:
+    # What the server gets back before it looks the key up (agent_api/http/signing.py).
+    online = check_request(_example_request(), now=EXAMPLE_CREATED, window_seconds=WINDOW)
+    assert (online.keyid, online.offline) == (EXAMPLE_KEYID, False)
+    queued = _example_request(Headers(OFFLINE_HEADERS))
+    a_day_later = 1767225660 + 86_400
+    checked = check_request(
+        queued, now=a_day_later, window_seconds=WINDOW, offline_window_seconds=OFFLINE_WINDOW
+    )
+    assert (checked.keyid, checked.offline) == (EXAMPLE_KEYID, True)
+    # Without an offline window the same queued write is judged as an online one.
+    stale = _code(lambda: check_request(queued, now=a_day_later, window_seconds=WINDOW))
+    assert stale == "signature_stale"
+
+
+def test_a_queued_write_replayed_as_a_read_is_refused_for_its_offline_flag() -> None:
+    queued = _example_request(Headers(OFFLINE_HEADERS))
+    as_read = SignedRequest("GET", queued.path, "", queued.headers, queued.body)
+    assert _code(lambda: _verify(as_read, 1767225660)) == "validation_failed"

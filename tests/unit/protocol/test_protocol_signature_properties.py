@@ -14,6 +14,7 @@ from agent_api.protocol.errors import ProtocolError
 from agent_api.protocol.keys import keyid, private_key_from_seed, public_key_raw
 from agent_api.protocol.signatures import (
     QURB_OPTIONAL_COMPONENTS,
+    WRITE_METHODS,
     Headers,
     SignedRequest,
     prepare_signed_headers,
@@ -61,9 +62,9 @@ cases = st.builds(
     idempotency_key=st.none() | st.text(alphabet=_UNRESERVED, min_size=1, max_size=40),
     authorization=st.none()
     | st.text(alphabet=_UNRESERVED, min_size=1, max_size=40).map(lambda t: "Bearer " + t),
-    offline=st.none() | st.sampled_from(["1", "queued-17"]),
+    offline=st.none() | st.just("1"),
     created=st.integers(min_value=1_600_000_000, max_value=2_000_000_000),
-)
+).map(lambda case: case if case.method in WRITE_METHODS else replace(case, offline=None))
 
 
 def _signed(case: Case) -> SignedRequest:
@@ -122,7 +123,10 @@ def test_changing_the_method_is_caught(case: Case, other: str) -> None:
     request = _signed(case)
     if other == case.method:
         other = "OPTIONS"
-    assert _failure_code(replace(request, method=other), case.created) == "signature_invalid"
+    # A write queued offline turned into a read is refused for its flag before its signature.
+    flag_refused = case.offline is not None and other not in WRITE_METHODS
+    expected = "validation_failed" if flag_refused else "signature_invalid"
+    assert _failure_code(replace(request, method=other), case.created) == expected
 
 
 @SETTINGS
@@ -157,7 +161,9 @@ def test_changing_or_dropping_a_covered_header_is_caught(case: Case, data: st.Da
         assert _failure_code(replace(request, headers=changed), case.created) == ("digest_mismatch")
         return
     changed = request.headers.replaced(_HEADER_NAMES[name], value + "x")
-    assert _failure_code(replace(request, headers=changed), case.created) == "signature_invalid"
+    # Qurb-Offline holds only "1": another value is refused before the signature is checked.
+    expected = "validation_failed" if name == "qurb-offline" else "signature_invalid"
+    assert _failure_code(replace(request, headers=changed), case.created) == expected
     dropped = request.headers.replaced(_HEADER_NAMES[name], None)
     # A token without its signed digest is refused before the signature is even checked.
     expected = "signature_coverage" if name == "qurb-token-digest" else "signature_invalid"
@@ -243,3 +249,22 @@ def test_old_signatures_are_stale_unless_signed_offline_and_within_the_offline_w
     else:
         assert _failure_code(request, now) == "signature_stale"
     assert _failure_code(request, case.created - late) == "signature_stale"
+
+
+@SETTINGS
+@given(case=cases, value=st.sampled_from(["0", "yes", "queued-17", "11", " 1x"]))
+def test_an_offline_flag_other_than_1_is_refused_naming_the_header(case: Case, value: str) -> None:
+    request = _signed(replace(case, offline=value))
+    with pytest.raises(ProtocolError) as caught:
+        _verify(request, case.created)
+    assert (caught.value.code, getattr(caught.value, "field", None)) == (
+        "validation_failed",
+        "Qurb-Offline",
+    )
+
+
+@SETTINGS
+@given(case=cases, method=st.sampled_from(["GET", "HEAD", "OPTIONS"]))
+def test_a_read_flagged_offline_is_refused_though_signed(case: Case, method: str) -> None:
+    request = _signed(replace(case, method=method, offline="1"))
+    assert _failure_code(request, case.created) == "validation_failed"
