@@ -83,6 +83,7 @@ class OpenTally:
     scheduled: int
     tally: loadgen.Tally = field(default_factory=loadgen.Tally)
     late: int = 0  # sent more than LATE_AFTER after their instant, or never sent
+    late_here: int = 0  # of which with a connection free: this process was behind
     unanswered: int = 0  # no answer by the end of the drain (sent or not): lower bounds
     last_answer: float = 0.0  # seconds after the start
     accept: list[float] = field(default_factory=list)
@@ -104,6 +105,8 @@ class OpenTally:
             f"{name}_p99_ms": f"{loadgen.percentile(latencies, 0.99) * 1000:.1f}",
             f"{name}_achieved_per_s": f"{achieved:.1f}",
             f"{name}_late_pct": f"{late_pct(self.late, self.scheduled):.1f}",
+            # Late with a connection free: the load generator, not the server, was behind.
+            f"{name}_late_client_pct": f"{late_pct(self.late_here, self.scheduled):.1f}",
             f"{name}_unanswered": str(self.unanswered),
             f"{name}_errors": str(refused + self.tally.errors),
             # Until the counter holds its receipt; time-to-integrate runs on from there.
@@ -121,6 +124,9 @@ class _Lane:
 
 
 class _Run:
+    """One open-model run: a dispatcher sends at the instants, a task per request awaits
+    its answer and frees its lane."""
+
     def __init__(self, rate: float, instants: list[float], accepted_label: str) -> None:
         self.seen = OpenTally(rate=rate, scheduled=len(instants))
         self.instants = instants
@@ -166,9 +172,11 @@ class _Run:
                 await asyncio.sleep(wait)
             # The next free lane. While none is, this request waits, and so do the ones due
             # after it: each is late and its wait is in its latency, measured from ``due``.
+            free = True
             try:
                 lane = self.lanes.get_nowait()  # the usual case, without wait_for's task
             except asyncio.QueueEmpty:
+                free = False
                 try:
                     lane = await asyncio.wait_for(
                         self.lanes.get(), timeout=max(0.0, deadline - time.monotonic())
@@ -182,6 +190,7 @@ class _Run:
             label, raw, _think = prepared  # no thinking: the schedule sets the pace
             if is_late(due, time.monotonic()):
                 self.seen.late += 1
+                self.seen.late_here += free
             self.flying[asyncio.create_task(self._one(lane, label, raw, due))] = (label, due)
         return []
 
