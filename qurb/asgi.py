@@ -26,8 +26,9 @@ def build(settings: Settings, *, clock: Clock = utc_now) -> Starlette:
     )
 
 
-# Where finance uploads the CNSS ledger and the bank's statements.
-UPLOAD_PATHS = (f"{BACK_OFFICE}/finance/uploads",)
+# Where finance uploads the CNSS ledger and the bank's statements, and where an auditor sends
+# the photo of a receipt's QR (its own, smaller cap: qurb.backoffice.views.auditor).
+UPLOAD_PATHS = (f"{BACK_OFFICE}/finance/uploads", f"{BACK_OFFICE}/audit/receipts")
 
 
 def app_from_env() -> Starlette:

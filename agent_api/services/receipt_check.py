@@ -8,15 +8,25 @@ inclusion proof up to the latest checkpoint, the checkpoint's signature under th
 (``GET /v1/audit/key``), and a consistency proof between two checkpoints. Each failed check
 is a finding, a stable code the screen words; nothing here writes but the checkpoint the log
 signs when it grew (as ``GET /v1/audit/receipts/{number}/proof`` does).
+
+A receipt also reaches the auditor as the QR code printed on the worker's ticket: the QR holds
+the receipt's compact JWS itself (``terminal_client.printing``), so ``receipt_from_image``
+reads it out of a photo or a scan (zxing-cpp, the maintained C++ port of ZXing, through
+Pillow) and the same checks follow. The image is read in memory, within a size and a pixel
+cap set here, and is never kept nor logged: only the text of its QR goes on.
 """
 
 from __future__ import annotations
 
+import io
 import json
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
 import jwt
+import zxingcpp
+from PIL import Image, UnidentifiedImageError
 
 from agent_api.errors import NotFound, ValidationFailed
 from agent_api.protocol import merkle
@@ -28,6 +38,15 @@ from agent_api.services.transparency import AuditLog
 # A compact JWS receipt is well under 2 KB; anything far longer is not one.
 MAX_RECEIPT_CHARS = 8000
 MAX_NOTE_CHARS = 4000
+# A phone's photo of a ticket is a few MB; a scan at 300 dpi far less.
+MAX_IMAGE_BYTES = 5 * 1024 * 1024
+# 40 million pixels: a 48 MP phone's full-size photo is refused (send it reduced), anything
+# smaller is read. Pillow's own decompression-bomb guard (89 million by default, global to
+# the process) is made an error here, and this cap, checked on the header before a single
+# pixel is decoded, is the one that applies.
+MAX_IMAGE_PIXELS = 40_000_000
+# What a ticket's QR may come as: the terminal's PNG, a phone's JPEG.
+IMAGE_FORMATS = ("PNG", "JPEG")
 
 
 @dataclass
@@ -147,6 +166,62 @@ def _in_the_log(found: ReceiptCheck, audit: AuditLog) -> None:
         found.included = True
     except ProtocolError:
         found.findings.append("not_included")
+
+
+def _refused(code: str, message: str) -> ValidationFailed:
+    return ValidationFailed(message, code=code, field="image")
+
+
+def receipt_from_image(data: bytes) -> str:
+    """The compact JWS the one QR code in a PNG or JPEG image holds. Refused
+    (``ValidationFailed``, field ``image``) with a code the screen words: ``image_too_large``,
+    ``image_not_an_image``, ``image_no_qr``, ``image_several_qr``, ``image_not_a_receipt``."""
+    if len(data) > MAX_IMAGE_BYTES:
+        raise _refused("image_too_large", f"the image is over {MAX_IMAGE_BYTES} bytes")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            image = Image.open(io.BytesIO(data), formats=IMAGE_FORMATS)
+            if image.width * image.height > MAX_IMAGE_PIXELS:
+                raise _refused("image_too_large", f"the image is over {MAX_IMAGE_PIXELS} pixels")
+            image.load()
+            grey = image.convert("L")
+        except (
+            UnidentifiedImageError,
+            Image.DecompressionBombError,
+            Image.DecompressionBombWarning,
+        ) as refused:
+            if isinstance(refused, UnidentifiedImageError):
+                raise _refused("image_not_an_image", "not a PNG or JPEG image") from None
+            raise _refused("image_too_large", "the image has too many pixels") from None
+        except (OSError, SyntaxError, ValueError):  # truncated or corrupt data
+            raise _refused("image_not_an_image", "the image cannot be decoded") from None
+    found = zxingcpp.read_barcodes(
+        grey,
+        formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode),
+        text_mode=zxingcpp.TextMode.Plain,
+    )
+    if not found:
+        raise _refused("image_no_qr", "no QR code found in the image")
+    if len(found) > 1:
+        raise _refused("image_several_qr", f"{len(found)} QR codes in the image, not one")
+    text = _receipt_text(found[0].bytes)
+    if text is None:
+        raise _refused("image_not_a_receipt", "the QR code does not hold a Qurb receipt")
+    return text
+
+
+def _receipt_text(data: bytes) -> str | None:
+    """A QR's bytes as a compact JWS whose header says it is a Qurb receipt, or None (a
+    link, a payment QR, another signed document): the signature is checked after."""
+    if len(data) > MAX_RECEIPT_CHARS or data.count(b".") != 2:
+        return None
+    try:
+        text = data.decode("ascii")
+        header = jwt.get_unverified_header(text)
+    except (UnicodeDecodeError, jwt.InvalidTokenError):
+        return None
+    return text if header.get("typ") == RECEIPT_TYPE else None
 
 
 def check_consistency(audit: AuditLog, old: int | str, new: int | None) -> ConsistencyCheck:

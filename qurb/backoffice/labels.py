@@ -110,6 +110,10 @@ FR: dict[str, str] = {
     "auditor.receipt.included": "Feuille incluse dans l'arbre",
     "auditor.receipt.claims": "Contenu signé du reçu",
     "auditor.receipt.leaf_data": "Contenu de la feuille",
+    "auditor.receipt.image": "Ou la photo ou le scan du QR imprimé sur le ticket (PNG ou JPEG, "
+    "5 Mio au plus ; l'image n'est ni gardée ni journalisée)",
+    "auditor.receipt.check_image": "Vérifier le QR de l'image",
+    "auditor.receipt.from_image": "Reçu lu dans le QR de l'image.",
     "auditor.finding.unknown_key": "Le reçu est signé par une clé qui n'est pas une clé publiée.",
     "auditor.finding.bad_signature": "La signature du reçu ne se vérifie pas : il a été modifié "
     "ou falsifié.",
@@ -230,6 +234,14 @@ FR: dict[str, str] = {
     "error.self_change": "Vous ne pouvez pas changer l'état de votre propre compte.",
     "error.confirm_revocation": "Cochez la case pour confirmer la révocation.",
     "error.not_a_receipt": "Ce texte n'est pas un reçu signé (JWS compact).",
+    "error.image_not_an_image": "Ce fichier n'est pas une image PNG ou JPEG lisible.",
+    "error.image_too_large": "L'image est trop grande (5 Mio et 40 millions de pixels au plus) : "
+    "envoyez une photo plus petite ou recadrée sur le QR.",
+    "error.image_no_qr": "Aucun code QR n'a été trouvé dans l'image : photographiez le QR du "
+    "ticket en entier, de face et net.",
+    "error.image_several_qr": "L'image montre plusieurs codes QR : envoyez-en une qui ne montre "
+    "que celui du reçu.",
+    "error.image_not_a_receipt": "Ce code QR n'est pas celui d'un reçu Qurb.",
     "finance.nav.calendar": "Calendrier",
     "finance.nav.exceptions": "Écarts",
     "finance.nav.uploads": "Fichiers CNSS et banque",
@@ -578,6 +590,10 @@ AR: dict[str, str] = {
     "auditor.receipt.included": "الورقة مدرجة في الشجرة",
     "auditor.receipt.claims": "المحتوى الموقع للوصل",
     "auditor.receipt.leaf_data": "محتوى الورقة",
+    "auditor.receipt.image": "أو صورة أو مسح رمز QR المطبوع على التذكرة (PNG أو JPEG، 5 ميبيبايت "
+    "على الأكثر؛ لا تحفظ الصورة ولا تسجل)",
+    "auditor.receipt.check_image": "التحقق من رمز QR في الصورة",
+    "auditor.receipt.from_image": "تمت قراءة الوصل من رمز QR في الصورة.",
     "auditor.finding.unknown_key": "الوصل موقع بمفتاح ليس من المفاتيح المنشورة.",
     "auditor.finding.bad_signature": "توقيع الوصل غير صحيح: تم تعديله أو تزويره.",
     "auditor.finding.not_a_receipt": "هذه الوثيقة الموقعة ليست وصلا.",
@@ -692,6 +708,13 @@ AR: dict[str, str] = {
     "error.self_change": "لا يمكنك تغيير حالة حسابك الخاص.",
     "error.confirm_revocation": "ضع علامة في الخانة لتأكيد الإلغاء.",
     "error.not_a_receipt": "هذا النص ليس وصلا موقعا (JWS مضغوط).",
+    "error.image_not_an_image": "هذا الملف ليس صورة PNG أو JPEG مقروءة.",
+    "error.image_too_large": "الصورة كبيرة جدا (5 ميبيبايت و40 مليون بكسل على الأكثر): أرسل "
+    "صورة أصغر أو مقتطعة حول رمز QR.",
+    "error.image_no_qr": "لم يعثر على أي رمز QR في الصورة: صور رمز QR الخاص بالتذكرة كاملا، "
+    "من الأمام وبوضوح.",
+    "error.image_several_qr": "تظهر الصورة عدة رموز QR: أرسل صورة لا تظهر إلا رمز الوصل.",
+    "error.image_not_a_receipt": "رمز QR هذا ليس رمز وصل من Qurb.",
     "finance.nav.calendar": "الجدول الزمني",
     "finance.nav.exceptions": "الفوارق",
     "finance.nav.uploads": "ملفات الصندوق والبنك",

@@ -79,6 +79,13 @@ ROUTES: list[BaseRoute] = [
     # -- auditor -----------------------------------------------------------------------------
     page("/audit/log", auditor.log, roles=AUDIT),
     page("/audit/receipts", auditor.receipt, roles=AUDIT),
+    page(
+        "/audit/receipts",
+        auditor.receipt_image,
+        roles=AUDIT,
+        methods=("POST",),
+        in_memory_upload=auditor.IMAGE_FORM_BYTES,
+    ),
     page("/audit/security-events", auditor.security_events, roles=EVENTS_READ),
     # -- network admin -----------------------------------------------------------------------
     page("/network/offices", network_admin.offices, roles=NETWORK),

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
+from contextlib import aclosing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,12 +22,19 @@ from urllib.parse import quote
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
+from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from agent_api.domain.roles import BACK_OFFICE_ROLES, Actor, Role
-from agent_api.errors import AuthenticationFailed, QurbError, ValidationFailed
+from agent_api.errors import (
+    AuthenticationFailed,
+    MalformedRequest,
+    PayloadTooLarge,
+    QurbError,
+    ValidationFailed,
+)
 from agent_api.http.middleware import ROUTE_KEY
 from agent_api.http.security_headers import PAGE_POLICY
 from agent_api.services.container import Services
@@ -180,6 +188,42 @@ def language(request: Request) -> tuple[str, str | None]:
     return (kept if kept in labels.LANGUAGES else labels.DEFAULT_LANGUAGE), None
 
 
+async def _capped(request: Request, cap: int) -> AsyncGenerator[bytes, None]:
+    """The request's body, refused as soon as it passes ``cap`` bytes."""
+    received = 0
+    async for chunk in request.stream():
+        received += len(chunk)
+        if received > cap:
+            raise PayloadTooLarge(f"the form is over {cap} bytes", code="image_too_large")
+        yield chunk
+
+
+async def _form_in_memory(request: Request, cap: int) -> FormData:
+    """A multipart form read into memory only: the body is refused past ``cap`` bytes, so a
+    file part (at most ``cap``) never rolls over to a temporary file on disk as Starlette's
+    parser does past 1 MiB. For an upload that must not be stored, not even for a moment."""
+    length = request.headers.get("content-length", "")
+    if length.isdigit() and int(length) > cap:
+        raise PayloadTooLarge(f"the form is over {cap} bytes", code="image_too_large")
+    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+        return await request.form(max_files=MAX_FORM_FILES, max_fields=MAX_FORM_FIELDS)
+    async with aclosing(_capped(request, cap)) as stream:
+        parser = MultiPartParser(
+            request.headers, stream, max_files=MAX_FORM_FILES, max_fields=MAX_FORM_FIELDS
+        )
+        parser.spool_max_size = cap + 1  # never reached: the stream stops at cap
+        try:
+            return await parser.parse()
+        except MultiPartException as bad:
+            raise MalformedRequest(bad.message) from None
+
+
+async def _read_form(request: Request, in_memory_upload: int | None) -> FormData:
+    if in_memory_upload is not None:
+        return await _form_in_memory(request, in_memory_upload)
+    return await request.form(max_files=MAX_FORM_FILES, max_fields=MAX_FORM_FIELDS)
+
+
 def page(
     path: str,
     view: View,
@@ -187,10 +231,14 @@ def page(
     roles: frozenset[Role] | None,
     methods: tuple[str, ...] = ("GET",),
     name: str | None = None,
+    in_memory_upload: int | None = None,
 ) -> Route:
     """A screen's route. ``roles=None``: open without a session (sign-in only). Otherwise a
     request without a live session is sent to sign in, a role not in ``roles`` gets 403, and
-    a POST without its form's CSRF token gets 403 before anything is read or written."""
+    a POST without its form's CSRF token gets 403 before anything is read or written.
+    ``in_memory_upload``: the most bytes a posted form may have, read in memory only (an
+    image the auditor checks and nobody keeps); the path also belongs in
+    ``qurb.asgi.UPLOAD_PATHS``, past the API's small body cap."""
     template = PREFIX + path
 
     async def endpoint(request: Request) -> Response:
@@ -214,9 +262,7 @@ def page(
                 secret = cookies.sign_in_secret(request) or ""
             current.csrf = cookies.csrf_token(secret) if secret else ""
             if request.method == "POST":
-                current.form = await request.form(
-                    max_files=MAX_FORM_FILES, max_fields=MAX_FORM_FIELDS
-                )
+                current.form = await _read_form(request, in_memory_upload)
                 sent = current.form.get(CSRF_FIELD)
                 if not cookies.csrf_matches(secret, sent if isinstance(sent, str) else None):
                     return error_page(current, 403, "csrf")

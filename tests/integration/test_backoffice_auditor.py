@@ -1,18 +1,30 @@
 """The auditor's screens: the log's size and checkpoints, a consistency proof, a receipt
-checked against the published keys and the log, the security events with their filters, and
-a role that reads everything and writes nothing — not a single back-office write URL."""
+checked against the published keys and the log — pasted, or read from the QR of a photo of
+its ticket —, the security events with their filters, and a role that reads everything and
+writes nothing — not a single back-office write URL."""
 
 from __future__ import annotations
 
+import io
 import re
+import secrets
+import tempfile
 from datetime import timedelta
+from pathlib import Path
 
+import pytest
+from httpx2 import Response
+from PIL import Image, ImageDraw
 from starlette.routing import Route
 
 from agent_api.domain.roles import Role
 from agent_api.services.security_events import SecurityEventService
 from qurb.backoffice.routes import ROUTES
+from qurb.backoffice.views.auditor import READING_POSTS
 from qurb.backoffice.web import NAVIGATION
+from terminal_client.printing import qr_png, ticket_png
+from terminal_client.receipts import decode_unverified
+from terminal_client.ticket import render_ticket
 from tests.conftest import FakeClock
 from tests.integration.conftest import World
 from tests.support.backoffice import BackOffice, csrf_of
@@ -142,7 +154,10 @@ def test_no_page_an_auditor_reaches_offers_a_button_that_writes(
         assert answer.status_code == 200 or (path not in menu and answer.status_code == 404), path
         if not answer.headers["content-type"].startswith("text/html"):
             continue  # an export
-        assert _WRITE_BUTTON.findall(answer.text) == ["/back-office/sign-out"], path
+        posts = _WRITE_BUTTON.findall(answer.text)
+        # The receipt's image is sent by POST (a file needs one) to a route that reads only.
+        reading = [p for p in posts if p.removeprefix("/back-office") in READING_POSTS]
+        assert [p for p in posts if p not in reading] == ["/back-office/sign-out"], path
         if path in menu:
             pages += [
                 p.replace("&amp;", "&")
@@ -161,7 +176,7 @@ def test_every_write_url_of_the_back_office_refuses_an_auditor(world: World) -> 
         for r in ROUTES
         if isinstance(r, Route)
         and "POST" in (r.methods or set())
-        and r.path not in ("/sign-in", "/sign-out")
+        and r.path not in ("/sign-in", "/sign-out", *READING_POSTS)
     ]
     assert len(writes) > 10
     for route in writes:
@@ -172,3 +187,187 @@ def test_every_write_url_of_the_back_office_refuses_an_auditor(world: World) -> 
         answer = office.post(path, {"csrf_token": token})
         assert answer.status_code == 403, path
         assert "Votre rôle ne permet pas cette action." in answer.text, path
+
+
+# -- a receipt read from the QR of its ticket -------------------------------------------------
+
+
+def ticket_of(jws: str, path: Path) -> bytes:
+    """The ticket as the terminal prints it to a file (``qurb-terminal receipt print --png``):
+    its text, then the QR of the receipt's JWS, 1-bit at 203 dpi."""
+    text = render_ticket(decode_unverified(jws), width=58)
+    ticket_png(text, jws, path, width=58)
+    return path.read_bytes()
+
+
+def as_photographed(png: bytes) -> bytes:
+    """The ticket as a phone sees it: turned 23°, enlarged 1.6 times, grey, JPEG."""
+    ticket = Image.open(io.BytesIO(png)).convert("L")
+    turned = ticket.rotate(23, expand=True, fillcolor=235, resample=Image.Resampling.BICUBIC)
+    size = (int(turned.width * 1.6), int(turned.height * 1.6))
+    out = io.BytesIO()
+    turned.resize(size, Image.Resampling.BICUBIC).save(out, format="JPEG", quality=85)
+    return out.getvalue()
+
+
+def upload(
+    office: BackOffice, data: bytes, name: str = "ticket.png", *, lang: str = "fr"
+) -> Response:
+    token = csrf_of(office.get("/audit/receipts").text)
+    mime = "image/jpeg" if name.endswith(".jpg") else "image/png"
+    return office.post(
+        f"/audit/receipts?lang={lang}", {"csrf_token": token}, files={"image": (name, data, mime)}
+    )
+
+
+def _png(image: Image.Image) -> bytes:
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
+def test_an_auditor_uploads_the_tickets_png_and_its_receipt_is_checked(
+    world: World, terminal: TestTerminal, tmp_path: Path
+) -> None:
+    number, jws = _receipt_jws(terminal)
+    office = _auditor(world)
+    before = world.services.audit.checkpoint().size
+    page = upload(office, ticket_of(jws, tmp_path / "ticket.png"))
+    assert page.status_code == 200, page.text[:500]
+    assert "Reçu lu dans le QR de l&#39;image." in page.text
+    assert f"Le reçu {number} est authentique" in page.text
+    assert "Preuve d&#39;inclusion" in page.text
+    assert jws in page.text  # what the QR held, in the box, to copy
+    assert world.services.audit.checkpoint().size == before  # a check writes no leaf
+
+
+def test_a_turned_enlarged_photo_of_the_ticket_is_read_too(
+    world: World, terminal: TestTerminal, tmp_path: Path
+) -> None:
+    number, jws = _receipt_jws(terminal)
+    photo = as_photographed(ticket_of(jws, tmp_path / "ticket.png"))
+    page = upload(_auditor(world), photo, "photo.jpg")
+    assert page.status_code == 200, page.text[:500]
+    assert f"Le reçu {number} est authentique" in page.text
+
+
+def test_a_forged_receipt_in_a_qr_is_shown_as_forged(
+    world: World, terminal: TestTerminal, tmp_path: Path
+) -> None:
+    _, jws = _receipt_jws(terminal)
+    head, body, signature = jws.split(".")
+    forged = f"{head}.{body}.{signature[:10]}{'A' if signature[10] != 'A' else 'B'}{signature[11:]}"
+    page = upload(_auditor(world), ticket_of(forged, tmp_path / "forged.png"))
+    assert page.status_code == 200
+    assert "La signature du reçu ne se vérifie pas" in page.text
+    assert "est authentique" not in page.text
+
+
+def _refusal(page: Response) -> str:
+    assert page.status_code == 422, page.text[:500]
+    assert 'name="image"' in page.text  # the form is there to try again
+    assert "est authentique" not in page.text
+    return page.text.replace("&#39;", "'")
+
+
+def test_a_file_that_is_not_an_image_is_refused_in_french_and_arabic(world: World) -> None:
+    office = _auditor(world)
+    garbage = secrets.token_bytes(20_000)
+    assert "n'est pas une image PNG ou JPEG lisible" in _refusal(upload(office, garbage))
+    assert "ليس صورة PNG أو JPEG" in _refusal(upload(office, garbage, lang="ar"))
+    # A PNG's signature with nothing behind it is no image either.
+    truncated = _png(Image.new("L", (300, 300), 255))[:60]
+    assert "n'est pas une image" in _refusal(upload(office, truncated))
+    gif = io.BytesIO()
+    Image.new("L", (40, 40), 255).save(gif, format="GIF")
+    assert "n'est pas une image" in _refusal(upload(office, gif.getvalue(), "x.gif"))
+
+
+def test_an_image_without_a_qr_is_refused(world: World) -> None:
+    blank = Image.new("L", (600, 400), 255)
+    ImageDraw.Draw(blank).text((20, 20), "CNSS - AMO TNS  R-CASHPLUS-00000001", fill=0)
+    text = _refusal(upload(_auditor(world), _png(blank)))
+    assert "Aucun code QR n'a été trouvé dans l'image" in text
+
+
+def test_an_image_with_two_qr_codes_is_refused(
+    world: World, terminal: TestTerminal, tmp_path: Path
+) -> None:
+    _, jws = _receipt_jws(terminal)
+    qr_png(jws, tmp_path / "a.png")
+    qr_png("https://example.org/other", tmp_path / "b.png")
+    a, b = Image.open(tmp_path / "a.png"), Image.open(tmp_path / "b.png")
+    both = Image.new("1", (a.width + b.width + 40, max(a.height, b.height)), 1)
+    both.paste(a, (0, 0))
+    both.paste(b, (a.width + 40, 0))
+    text = _refusal(upload(_auditor(world), _png(both)))
+    assert "L'image montre plusieurs codes QR" in text
+
+
+def test_a_qr_that_holds_no_qurb_receipt_is_refused(world: World, tmp_path: Path) -> None:
+    office = _auditor(world)
+    for other in ("https://example.org/pay?amount=100", "eyJhbGciOiJub25lIn0.e30.", "a.b.c"):
+        qr_png(other, tmp_path / "other.png")
+        text = _refusal(upload(office, (tmp_path / "other.png").read_bytes()))
+        assert "Ce code QR n'est pas celui d'un reçu Qurb." in text, other
+
+
+def test_an_image_over_the_caps_is_refused_before_it_is_decoded(world: World) -> None:
+    office = _auditor(world)
+    # More pixels than the cap (a 1-bit PNG of 8000 × 6000 is small on the wire).
+    huge = _png(Image.new("1", (8_000, 6_000), 1))
+    assert len(huge) < 1024 * 1024
+    assert "L'image est trop grande" in _refusal(upload(office, huge))
+    # More bytes than the cap: refused while it arrives, never decoded.
+    heavy = b"\x89PNG\r\n\x1a\n" + bytes(6 * 1024 * 1024)
+    refused = upload(office, heavy)
+    assert refused.status_code == 413
+    assert "L'image est trop grande" in refused.text.replace("&#39;", "'")
+
+
+def test_the_image_never_reaches_the_disk_nor_the_logs(
+    world: World,
+    terminal: TestTerminal,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Starlette keeps an upload past 1 MiB in a temporary file; this one stays in memory."""
+    rolled: list[int] = []
+    rollover = tempfile.SpooledTemporaryFile.rollover
+
+    def spy(self: tempfile.SpooledTemporaryFile[bytes]) -> None:
+        rolled.append(1)
+        rollover(self)
+
+    monkeypatch.setattr(tempfile.SpooledTemporaryFile, "rollover", spy)
+    number, jws = _receipt_jws(terminal)
+    ticket = Image.open(io.BytesIO(ticket_of(jws, tmp_path / "t.png"))).convert("L")
+    # A 4 MiB photo: the ticket beside noise no compressor shrinks.
+    noise = Image.frombytes("L", (2_000, 2_000), secrets.token_bytes(4_000_000))
+    photo = Image.new("L", (ticket.width + 2_000 + 100, 2_000), 255)
+    photo.paste(ticket, (0, 0))
+    photo.paste(noise, (ticket.width + 100, 0))
+    data = _png(photo)
+    assert 3 * 1024 * 1024 < len(data) < 5 * 1024 * 1024
+    with caplog.at_level("DEBUG"):
+        page = upload(_auditor(world), data, "big-photo.png")
+    assert page.status_code == 200, page.text[:300]
+    assert f"Le reçu {number} est authentique" in page.text
+    assert rolled == []
+    logged = "\n".join(f"{r.getMessage()} {r.__dict__}" for r in caplog.records)
+    assert "big-photo.png" not in logged
+    assert jws.split(".")[2] not in logged
+
+
+def test_the_receipt_image_check_refuses_every_other_role(world: World, tmp_path: Path) -> None:
+    for username in ("cnss.finance", "cnss.admin", "admin.cashplus"):
+        office = BackOffice(world)
+        assert office.sign_in(username).status_code == 303
+        token = csrf_of(office.get("/").text)
+        answer = office.post(
+            "/audit/receipts",
+            {"csrf_token": token},
+            files={"image": ("t.png", _png(Image.new("L", (10, 10), 255)), "image/png")},
+        )
+        assert answer.status_code == 403, username

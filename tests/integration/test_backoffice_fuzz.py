@@ -183,7 +183,9 @@ def _fuzz_page(
     for form in page.forms:
         key = (form.method, form.action, *sorted(form.fields))
         names = [n for n in form.fields if n != "csrf_token"]
-        if form.method != "POST" or key in seen or form.action.endswith(NOT_FUZZED) or not names:
+        if form.method != "POST" or key in seen or form.action.endswith(NOT_FUZZED):
+            continue
+        if not names and not form.files:  # a form of a file alone gets each payload as its file
             continue
         seen.add(key)
         token = csrf_of(opened.text)

@@ -116,6 +116,8 @@ MATRIX: dict[tuple[str, str], Row] = {
     # -- auditor ------------------------------------------------------------------------------
     ("GET", "/audit/log"): Row(frozenset({AUD}), 200),
     ("GET", "/audit/receipts"): Row(frozenset({AUD}), 200),
+    # Checking a receipt's QR image: a POST that reads (no image sent here: 422).
+    ("POST", "/audit/receipts"): Row(frozenset({AUD}), 422),
     ("GET", "/audit/security-events"): Row(frozenset({AUD, CNSS}), 200),
     # -- network admin ------------------------------------------------------------------------
     ("GET", "/network/offices"): Row(frozenset({NET}), 200),

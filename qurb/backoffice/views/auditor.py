@@ -5,7 +5,9 @@ published keys and the log, and the security events with their filters.
 They call what ``/v1/audit/*`` and ``GET /v1/admin/security-events`` call
 (``transparency.AuditLog``, ``SecurityEventService``) and the checks of ``qurb-audit``
 (``agent_api.services.receipt_check``). Every screen is a GET: an auditor is never handed a
-form that writes, and the routes give the role no POST but sign-out.
+form that writes, and the routes give the role no POST but sign-out — and one that reads:
+checking the QR of a receipt's photo, a file only a POST can carry (``READING_POSTS``). It
+is read in memory and forgotten; it writes nothing but what a pasted receipt's check does.
 """
 
 from __future__ import annotations
@@ -19,7 +21,12 @@ from starlette.responses import Response
 from agent_api.clock import CASABLANCA
 from agent_api.domain.roles import Role
 from agent_api.errors import ValidationFailed
-from agent_api.services.receipt_check import check_consistency, check_receipt
+from agent_api.services.receipt_check import (
+    MAX_IMAGE_BYTES,
+    check_consistency,
+    check_receipt,
+    receipt_from_image,
+)
 from agent_api.services.security_events import KINDS
 from qurb.backoffice import charts
 from qurb.backoffice.web import Page, error_page, whole_number
@@ -27,6 +34,10 @@ from qurb.backoffice.web import Page, error_page, whole_number
 CHART_DAYS = 30
 CHECKPOINTS_PER_PAGE = 25
 EVENTS_PER_PAGE = 50
+# The form that carries a receipt's image: the image, the CSRF token, the multipart framing.
+IMAGE_FORM_BYTES = MAX_IMAGE_BYTES + 64 * 1024
+# The back office's POST routes that write nothing: the auditor may use them.
+READING_POSTS = frozenset({"/audit/receipts"})
 
 
 def _whole(text: str, name: str, *, minimum: int = 0) -> int | None:
@@ -115,9 +126,32 @@ async def receipt(page: Page) -> Response:
                 "not_a_receipt",
                 refused=refused,
                 template="auditor/receipt.html",
-                context={"pasted": pasted, "checked": None},
+                context={"pasted": pasted, "checked": None, "from_image": False},
             )
-    return page.render("auditor/receipt.html", pasted=pasted, checked=checked)
+    return page.render("auditor/receipt.html", pasted=pasted, checked=checked, from_image=False)
+
+
+async def receipt_image(page: Page) -> Response:
+    """The receipt in the QR of an uploaded photo or scan, checked as a pasted one is. The
+    image stays in this request's memory: never written, never logged."""
+    sent = page.file("image")
+    try:
+        if sent is None or not sent.filename:
+            raise ValidationFailed("choose an image", field="image")
+        data = await sent.read(MAX_IMAGE_BYTES + 1)
+        jws = await run_in_threadpool(receipt_from_image, data)
+        del data
+    except ValidationFailed as refused:
+        return error_page(
+            page,
+            422,
+            refused.code,
+            refused=refused,
+            template="auditor/receipt.html",
+            context={"pasted": "", "checked": None, "from_image": False},
+        )
+    checked = await run_in_threadpool(check_receipt, page.services.audit, page.services.jwks, jws)
+    return page.render("auditor/receipt.html", pasted=jws, checked=checked, from_image=True)
 
 
 async def security_events(page: Page) -> Response:
