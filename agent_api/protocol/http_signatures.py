@@ -48,6 +48,7 @@ from .structured import (
 __all__ = [
     "ALG_ED25519",
     "ED25519_SIGNATURE_SIZE",
+    "MAX_SIGNATURE_FIELD_LENGTH",
     "ParsedSignature",
     "check_param_types",
     "parse_signature",
@@ -60,6 +61,10 @@ __all__ = [
 
 ALG_ED25519 = "ed25519"
 ED25519_SIGNATURE_SIZE = 64
+# A terminal's Signature-Input is about 300 characters. RFC 8941 parsing in Python costs time
+# that grows faster than the field (http-sfv slices as it goes): ~9 ms at 16 KB, ~110 ms at
+# 64 KB, before anything is authenticated. A field past this bound is refused unread.
+MAX_SIGNATURE_FIELD_LENGTH = 4096
 _INTEGER_PARAMS = ("created", "expires")
 _STRING_PARAMS = ("keyid", "alg", "nonce", "tag")
 
@@ -206,6 +211,11 @@ def _fields(headers: Headers | HeaderSource) -> tuple[str, str]:
     signature_value = fields.get("signature")
     if input_value is None or signature_value is None:
         raise SignatureMissingError("the Signature and Signature-Input headers are both required")
+    for name, value in (("Signature-Input", input_value), ("Signature", signature_value)):
+        if len(value) > MAX_SIGNATURE_FIELD_LENGTH:
+            raise MalformedSignatureError(
+                f"{name} is longer than {MAX_SIGNATURE_FIELD_LENGTH} characters"
+            )
     return input_value, signature_value
 
 

@@ -17,12 +17,10 @@ by the RFC's author. This module adds what the protocol needs on top of it:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from http_sfv.dictionary import Dictionary as _SfvDictionary
 from http_sfv.item import InnerList as _SfvInnerList
 from http_sfv.item import Item as _SfvItem
 from http_sfv.item import Parameters as _SfvParameters
@@ -43,13 +41,8 @@ __all__ = [
     "StructuredFieldError",
     "Token",
     "parse_dictionary",
-    "serialize_bare_item",
-    "serialize_dictionary",
     "serialize_inner_list",
-    "serialize_item",
     "serialize_key",
-    "serialize_member",
-    "serialize_parameters",
     "serialize_string",
 ]
 
@@ -99,7 +92,6 @@ class DictionaryMember:
 
 _OWS = " \t"
 _COMMA = ord(",")
-_EQUALS = ord("=")
 
 
 def _reason(exc: BaseException) -> str:
@@ -171,15 +163,9 @@ def parse_dictionary(text: str, *, refuse_repeats: bool = False) -> dict[str, Di
     return members
 
 
-def _library_params(params: Mapping[str, BareItem]) -> _SfvParameters:
-    out = _SfvParameters()
-    out.update(params)
-    return out
-
-
 def _library_item(item: Item) -> _SfvItem:
     out = _SfvItem(item.value)
-    out.params = _library_params(item.params)
+    out.params.update(item.params)
     return out
 
 
@@ -190,21 +176,14 @@ def _serialize(what: object) -> str:
         raise StructuredFieldError(f"cannot serialize: {_reason(exc)}") from None
 
 
-class _Key:
-    """Serializes as a Dictionary or Parameter key (the library has no key object)."""
-
-    def __init__(self, key: str) -> None:
-        self.key = key
-
-    def __str__(self) -> str:
-        if not self.key:
-            raise ValueError("empty key")
-        return str(ser_key(self.key))
-
-
 def serialize_key(key: str) -> str:
     """RFC 8941 §4.1.1.3."""
-    return _serialize(_Key(key))
+    if not key:
+        raise StructuredFieldError("cannot serialize: an empty key")
+    try:
+        return str(ser_key(key))
+    except ValueError as exc:
+        raise StructuredFieldError(f"cannot serialize: {_reason(exc)}") from None
 
 
 def serialize_string(value: str) -> str:
@@ -212,46 +191,8 @@ def serialize_string(value: str) -> str:
     return _serialize(_SfvItem(str(value)))
 
 
-def serialize_bare_item(value: BareItem) -> str:
-    """RFC 8941 §4.1.3.1."""
-    return _serialize(_SfvItem(value))
-
-
-def serialize_parameters(params: Mapping[str, BareItem]) -> str:
-    """RFC 8941 §4.1.1.2: Boolean true parameters are written as the bare key."""
-    return _serialize(_library_params(params))
-
-
-def serialize_item(item: Item) -> str:
-    """RFC 8941 §4.1.3."""
-    return _serialize(_library_item(item))
-
-
 def serialize_inner_list(inner: InnerList) -> str:
-    """RFC 8941 §4.1.1.1: items separated by a single space."""
+    """RFC 8941 §4.1.1.1: items separated by a single space, then the parameters."""
     out = _SfvInnerList([_library_item(item) for item in inner.items])
-    out.params = _library_params(inner.params)
-    return _serialize(out)
-
-
-def serialize_member(member: Member) -> str:
-    """Serialize a Dictionary member value (an Item or an Inner List)."""
-    if isinstance(member, InnerList):
-        return serialize_inner_list(member)
-    return serialize_item(member)
-
-
-def serialize_dictionary(members: Mapping[str, Member]) -> str:
-    """RFC 8941 §4.1.2: members joined by ``", "``; Boolean true values print bare."""
-    if not members:
-        return ""
-    out = _SfvDictionary()
-    for key, member in members.items():
-        serialize_key(key)
-        if isinstance(member, InnerList):
-            inner = _SfvInnerList([_library_item(item) for item in member.items])
-            inner.params = _library_params(member.params)
-            out[key] = inner
-        else:
-            out[key] = _library_item(member)
+    out.params.update(inner.params)
     return _serialize(out)

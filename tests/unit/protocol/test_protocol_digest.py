@@ -71,3 +71,11 @@ def test_an_algorithm_named_twice_is_refused_even_when_one_member_matches(header
     with pytest.raises(DigestMismatchError) as caught:
         verify_content_digest(header, HELLO)
     assert "twice" in caught.value.message
+
+
+def test_a_digest_field_padded_past_1024_characters_is_refused_before_it_is_parsed() -> None:
+    # Parsing time grows faster than the field, and nothing is authenticated yet.
+    padded = f"{HELLO_SHA256}, pad=:{'A' * 1200}:"
+    with pytest.raises(DigestMismatchError) as caught:
+        verify_content_digest(padded, HELLO)
+    assert "longer than 1024" in caught.value.message

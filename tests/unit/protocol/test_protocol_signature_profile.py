@@ -380,3 +380,16 @@ def test_a_queued_write_replayed_as_a_read_is_refused_for_its_offline_flag() -> 
     queued = _example_request(Headers(OFFLINE_HEADERS))
     as_read = SignedRequest("GET", queued.path, "", queued.headers, queued.body)
     assert _code(lambda: _verify(as_read, 1767225660)) == "validation_failed"
+
+
+def test_a_signature_input_past_4096_characters_is_refused_unread() -> None:
+    # A terminal's is about 300 characters; parsing time grows faster than the field.
+    long_keyid = 'qurb=("@method" "@path" "@query");created=1767225600;keyid="' + "k" * 4100 + '"'
+    headers = Headers({**EXAMPLE_HEADERS, "Signature-Input": long_keyid})
+    with pytest.raises(ProtocolError) as caught:
+        parse_signature(headers)
+    assert caught.value.code == "malformed_signature"
+    assert "Signature-Input is longer than 4096" in caught.value.message
+    padding = ", x=:" + "A" * 4100 + ":"  # a well-formed second member
+    padded = Headers({**EXAMPLE_HEADERS, "Signature": EXAMPLE_HEADERS["Signature"] + padding})
+    assert _code(lambda: parse_signature(padded)) == "malformed_signature"
