@@ -25,6 +25,7 @@ __all__ = [
     "TILE_WIDTH",
     "TileId",
     "TilePath",
+    "compact_range",
     "consistency_proof",
     "consistency_tiles",
     "decode_bundle",
@@ -256,6 +257,12 @@ def root_tiles(size: int) -> set[TileId]:
 def root(tiles: Tiles, size: int) -> bytes:
     """The tree's root at ``size`` from tiles."""
     return range_hash(tiles, 0, size) if size else merkle.EMPTY_ROOT
+
+
+def compact_range(tiles: Tiles, size: int) -> merkle.CompactRange:
+    """The frontier of the tree at ``size`` (``merkle.CompactRange``), from ``root_tiles``:
+    where appending resumes."""
+    return merkle.CompactRange(size, [_node(tiles, h, k) for h, k in _perfect(0, size)])
 
 
 def inclusion_tiles(index: int, size: int) -> set[TileId]:

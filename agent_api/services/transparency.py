@@ -1,31 +1,40 @@
-"""The audit log as its readers see it: signed checkpoints, leaves, inclusion and consistency
-proofs, the terminal keys an auditor checks old signatures against, a receipt's offline proof.
+"""The audit log as its readers see it: signed checkpoints, leaves, tiles (C2SP tlog-tiles),
+inclusion and consistency proofs, the terminal keys an auditor checks old signatures against,
+a receipt's offline proof.
 
-Appending is ``agent_api.services.audit_log``'s; this module only reads what was appended and
-signs checkpoints of it.
+Appending is ``agent_api.services.audit_log``'s. This module integrates what was appended
+into the tree's tiles and signs checkpoints of it, in one transaction (``integrate``), and
+answers every proof from a few tiles: O(log n) rows, for any size up to the latest
+checkpoint's (a larger size is refused naming the field: the tree beyond it is not signed).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import jwt
-from sqlalchemy import func
+from sqlalchemy import Connection, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from agent_api.clock import Clock
 from agent_api.errors import Conflict, NotFound, ValidationFailed
+from agent_api.persistence import audit_tiles
 from agent_api.persistence.tables import AuditCheckpoint, AuditLeaf, Receipt, TerminalKey
 from agent_api.persistence.unit_of_work import UnitOfWorkFactory
-from agent_api.protocol import merkle
+from agent_api.protocol import merkle, tiles
 from agent_api.protocol.checkpoint import Checkpoint, NoteSigner, sign_checkpoint
+from agent_api.protocol.errors import ProofError
+from agent_api.protocol.tiles import TILE_WIDTH, TileId
 from agent_api.services.audit_log import head_frontier, head_state
 
 MAX_RANGE = 1000
+# Leaves integrated into the tiles per transaction when a log that predates the tiles (or a
+# seeded one) catches up: about 2 MB of hashes, a fraction of a second.
+BACKFILL_BATCH = 65_536
 
 
 @dataclass(frozen=True)
@@ -62,7 +71,11 @@ class AuditLog:
     def checkpoint(self) -> CheckpointView:
         """Sign a checkpoint of the log as it is now, if it grew since the last one; the
         latest checkpoint either way. A new checkpoint is built from the previous one's
-        frontier and the leaves added since, so it is only signed if it extends it."""
+        frontier and the leaves added since, so it is only signed if it extends it; the same
+        transaction integrates those leaves into the tiles (``integrate``), so every signed
+        size has its tiles. A log whose tiles lag its last checkpoint (one that predates them)
+        catches up first, in batches (``build_tiles``)."""
+        self.build_tiles()
         with self._uow() as uow:
             session = uow.session
             head = head_state(session)
@@ -76,12 +89,21 @@ class AuditLog:
                 [bytes.fromhex(h) for h in last.frontier.split()] if last and last.frontier else []
             )
             frontier = merkle.CompactRange.from_state(start, hashes)
-            frontier.extend(bytes.fromhex(h) for h in _leaf_hashes(session, start, head.size))
+            added = [bytes.fromhex(h) for h in _leaf_hashes(session, start, head.size)]
+            frontier.extend(added)
             if frontier.root() != head_frontier(head).root():
                 raise Conflict(
                     "the log does not extend its last checkpoint; refusing to sign",
                     code="log_inconsistent",
                 )
+            try:
+                integrate(uow.connection(), start, added)
+            except Conflict:
+                uow.session.rollback()  # another worker integrated these leaves meanwhile
+                won = uow.session.get(AuditCheckpoint, frontier.size)
+                if won is None:
+                    raise
+                return _checkpoint_view(won)
             note = sign_checkpoint(
                 Checkpoint(self.origin, frontier.size, frontier.root()), self._signer
             )
@@ -99,6 +121,59 @@ class AuditLog:
                 uow.session.rollback()  # another worker signed this size meanwhile
                 row = uow.session.get(AuditCheckpoint, frontier.size) or row
             return _checkpoint_view(row)
+
+    def build_tiles(self) -> int:
+        """Bring the tiles up to the last checkpoint: first check that the leaves make, at
+        every checkpoint's size, the root that checkpoint signed (a leaf altered since it was
+        signed stops everything with ``log_inconsistent``: no tile is built from it), then
+        integrate them, ``BACKFILL_BATCH`` leaves per committed transaction. Nothing to do,
+        and one index probe, once the tiles are there; interrupted, it resumes where it
+        stopped. The number of leaves integrated."""
+        with self._uow() as uow:
+            last = _latest(uow.session)
+            tiled = audit_tiles.tiled_size(uow.connection())
+            if last is None or tiled >= last.size:
+                return 0
+            target = last.size
+            frontier = _frontier_from_tiles(uow.connection(), tiled)
+        self._replay(frontier.copy(), target, integrate_too=False)
+        self._replay(frontier, target, integrate_too=True)
+        return target - tiled
+
+    def _replay(self, frontier: merkle.CompactRange, target: int, *, integrate_too: bool) -> None:
+        """Read the leaves from ``frontier.size`` to ``target`` in batches, checking each
+        checkpoint's root on the way; with ``integrate_too``, integrate each batch into the
+        tiles in its transaction."""
+        while frontier.size < target:
+            start = frontier.size
+            end = min(start + BACKFILL_BATCH, target)
+            with self._uow() as uow:
+                session = uow.session
+                signed = dict(
+                    session.exec(
+                        select(AuditCheckpoint.size, AuditCheckpoint.root_hash)
+                        .where(col(AuditCheckpoint.size) > start)
+                        .where(col(AuditCheckpoint.size) <= end)
+                    ).all()
+                )
+                added = [bytes.fromhex(h) for h in _leaf_hashes(session, start, end)]
+                if len(added) != end - start:
+                    raise Conflict(
+                        "the log holds fewer leaves than its last checkpoint",
+                        code="log_truncated",
+                    )
+                for digest in added:
+                    frontier.append(digest)
+                    root = signed.get(frontier.size)
+                    if root is not None and frontier.root().hex() != root:
+                        raise Conflict(
+                            f"the leaves do not make the root checkpoint {frontier.size} "
+                            "signed; refusing to build its tiles",
+                            code="log_inconsistent",
+                        )
+                if integrate_too:
+                    integrate(uow.connection(), start, added)
+                    uow.commit()
 
     def latest_checkpoint(self) -> CheckpointView:
         with self._uow() as uow:
@@ -166,16 +241,64 @@ class AuditLog:
             ]
 
     def inclusion_proof(self, index: int, size: int) -> list[str]:
-        hashes = self._hashes(size)
+        """The audit path of leaf ``index`` in the tree of ``size`` leaves, from the few tiles
+        it needs. ``size`` is at most the latest checkpoint's (``NotFound`` naming it)."""
+        if size < 1:
+            raise ValidationFailed("the tree size must be at least 1", field="size")
         if not 0 <= index < size:
             raise ValidationFailed("the leaf index must be below the tree size", field="index")
-        return [h.hex() for h in merkle.inclusion_proof(hashes, index)]
+        with self._uow() as uow:
+            connection = uow.connection()
+            _within_checkpoint(connection, size, "size")
+            found = audit_tiles.read_tiles(connection, tiles.inclusion_tiles(index, size))
+        return [h.hex() for h in _from_tiles(tiles.inclusion_proof, found, index, size)]
 
     def consistency_proof(self, old: int, new: int) -> list[str]:
+        """That the tree of ``new`` leaves extends the tree of ``old``, from the few tiles it
+        needs. ``new`` is at most the latest checkpoint's size (``NotFound`` naming it)."""
         if not 0 < old <= new:
             raise ValidationFailed("ask for 0 < old <= new", field="old")
-        hashes = self._hashes(new)
-        return [h.hex() for h in merkle.consistency_proof(hashes, old)]
+        with self._uow() as uow:
+            connection = uow.connection()
+            _within_checkpoint(connection, new, "new")
+            found = audit_tiles.read_tiles(connection, tiles.consistency_tiles(old, new))
+        return [h.hex() for h in _from_tiles(tiles.consistency_proof, found, old, new)]
+
+    def integrated_size(self) -> int:
+        """The latest checkpoint's size: the tiles and entry bundles served stop there."""
+        with self._uow() as uow:
+            return _checkpoint_size(uow.connection())
+
+    def tile(self, level: int, index: int, width: int) -> bytes | None:
+        """Tile ``level``/``index`` as ``width`` hashes wide (256: full), or None when the
+        latest checkpoint's tree does not make it that wide."""
+        with self._uow() as uow:
+            connection = uow.connection()
+            if tiles.width_at(level, index, _checkpoint_size(connection)) < width:
+                return None
+            data = audit_tiles.read_tiles(connection, [TileId(level, index)]).get(
+                TileId(level, index), b""
+            )
+        if len(data) < width * merkle.HASH_SIZE:
+            return None  # signed, but its tiles not built yet (see ``build_tiles``)
+        return data[: width * merkle.HASH_SIZE]
+
+    def entry_bundle(self, index: int, width: int) -> bytes | None:
+        """The leaves ``index·256 …`` (``width`` of them) as a tlog-tiles entry bundle, or
+        None beyond the latest checkpoint."""
+        first = index * TILE_WIDTH
+        with self._uow() as uow:
+            if tiles.width_at(0, index, _checkpoint_size(uow.connection())) < width:
+                return None
+            rows = uow.session.exec(
+                select(AuditLeaf.data)
+                .where(col(AuditLeaf.leaf_index) >= first)
+                .where(col(AuditLeaf.leaf_index) < first + width)
+                .order_by(col(AuditLeaf.leaf_index))
+            ).all()
+        if len(rows) != width:
+            return None
+        return tiles.encode_bundle(d.encode() for d in rows)
 
     def terminal_keys(self) -> list[dict[str, Any]]:
         """Every key every terminal ever had, with when it stopped signing: what an auditor
@@ -217,19 +340,54 @@ class AuditLog:
             "checkpoint": latest.note,
         }
 
-    def _hashes(self, size: int) -> Sequence[bytes]:
-        with self._uow() as uow:
-            session = uow.session
-            total = session.exec(select(func.count()).select_from(AuditLeaf)).one()
-            if size > total or size < 0:
-                raise NotFound(f"the log has {total} leaves, not {size}")
-            return [bytes.fromhex(h) for h in _leaf_hashes(session, 0, size)]
-
 
 def _latest(session: Session) -> AuditCheckpoint | None:
     return session.exec(
         select(AuditCheckpoint).order_by(col(AuditCheckpoint.size).desc()).limit(1)
     ).first()
+
+
+def integrate(connection: Connection, start: int, leaf_hashes: list[bytes]) -> None:
+    """Make the leaves ``start, start+1, …`` (their raw hashes) part of the tree's tiles, in
+    the caller's transaction, before it signs a checkpoint of ``start + len(leaf_hashes)``
+    leaves: exactly once (``Conflict`` ``tiles_moved`` if the tiles do not hold exactly
+    ``start`` leaves or another transaction grew them meanwhile; the caller rolls back).
+    What a batched sequencer calls for each batch it sequences."""
+    audit_tiles.integrate(connection, start, leaf_hashes)
+
+
+def _checkpoint_size(connection: Connection) -> int:
+    size = connection.execute(select(func.max(AuditCheckpoint.size))).scalar()
+    return int(size or 0)
+
+
+def _within_checkpoint(connection: Connection, size: int, field: str) -> None:
+    signed = _checkpoint_size(connection)
+    if size > signed:
+        raise NotFound(
+            f"the latest checkpoint holds {signed} leaves; ask for a {field} up to {signed}",
+            field=field,
+        )
+
+
+def _from_tiles(
+    compute: Callable[[dict[TileId, bytes], int, int], list[bytes]],
+    found: dict[TileId, bytes],
+    first: int,
+    second: int,
+) -> list[bytes]:
+    try:
+        return compute(found, first, second)
+    except ProofError:
+        raise Conflict(
+            "the tiles of the signed tree are not built yet; the next checkpoint builds them",
+            code="tiles_pending",
+        ) from None
+
+
+def _frontier_from_tiles(connection: Connection, size: int) -> merkle.CompactRange:
+    found = audit_tiles.read_tiles(connection, tiles.root_tiles(size))
+    return tiles.compact_range(found, size)
 
 
 def _leaf_hashes(session: Session, start: int, end: int) -> list[str]:

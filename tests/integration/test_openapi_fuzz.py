@@ -233,6 +233,8 @@ class Targets:
             "day": [self.day],
             "reference": [f"QURB-STL-CASHPLUS-{self.day.replace('-', '')}"],
             "exception_id": self.exception_ids,
+            "tile": ["0/000.p/1"],  # the log's first leaf (C2SP tlog-tiles)
+            "bundle": ["000.p/1"],
         }
         if name == "code":
             name = "network" if template.startswith("/v1/admin/networks") else "office"

@@ -3,14 +3,25 @@
 Leaves are appended under the head row's lock, in the appending transaction: indexes are
 dense, never reused by a committed leaf, and in commit order (the lock is held until the
 commit). The head keeps the tree's frontier (RFC 6962 compact range), so a new root costs
-O(log n) whatever the log's size.
+O(log n) whatever the log's size. The tree itself is stored as C2SP tlog-tiles: one row per
+tile, growing until it is 256 hashes wide (then never written again), so that a proof reads
+a few rows per level whatever the log's size.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, Column, Integer, String, Text
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    Integer,
+    PrimaryKeyConstraint,
+    SmallInteger,
+    String,
+    Text,
+)
 from sqlmodel import Field, SQLModel
 
 from agent_api.persistence.types import UTCDateTime
@@ -48,3 +59,25 @@ class AuditCheckpoint(SQLModel, table=True):
     # extends this one.
     frontier: str = Field(sa_column=Column(Text, nullable=False))
     signed_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+
+
+class AuditTile(SQLModel, table=True):
+    """A tile of the tree (C2SP tlog-tiles, height 8): ``width`` consecutive hashes at height
+    8·level, concatenated (32 bytes each). A row grows, by compare-and-swap on ``width``, when
+    a checkpoint integrates new leaves, until it is full (256 wide) and immutable. Stored as
+    lower-case hex, as every hash of the log is (text scanned for personal data stays
+    readable): 16 KB a full tile, one row per 256 leaves."""
+
+    __tablename__ = "audit_tiles"
+    __table_args__ = (
+        PrimaryKeyConstraint("level", "tile_index"),
+        CheckConstraint("level >= 0 AND level <= 63", name="level_range"),
+        CheckConstraint("tile_index >= 0", name="index_non_negative"),
+        CheckConstraint("width >= 1 AND width <= 256", name="width_range"),
+        CheckConstraint("length(hashes) = width * 64", name="hashes_match_width"),
+    )
+
+    level: int = Field(sa_column=Column(SmallInteger, nullable=False, autoincrement=False))
+    tile_index: int = Field(sa_column=Column(BigInteger, nullable=False, autoincrement=False))
+    width: int = Field(sa_column=Column(SmallInteger, nullable=False))
+    hashes: str = Field(sa_column=Column(Text, nullable=False))
