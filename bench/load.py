@@ -412,19 +412,7 @@ def _integration(url: str, wait: float, opened: open_model.OpenTally) -> dict[st
             break
         time.sleep(0.2)
     engine.dispose()
-    delays = open_model.integration_delays(accepted, checkpoints)
-    waiting = sum(1 for d in delays if d is None)
-    # A leaf no checkpoint covers yet waited at least until now: a lower bound, as for an
-    # unanswered request.
-    now = time.time()
-    seconds = [
-        d if d is not None else now - at for d, (_, at) in zip(delays, accepted, strict=True)
-    ]
-    return {
-        "integrate_p50_ms": f"{loadgen.percentile(seconds, 0.50) * 1000:.1f}",
-        "integrate_p99_ms": f"{loadgen.percentile(seconds, 0.99) * 1000:.1f}",
-        "integrate_uncovered": str(waiting),
-    }
+    return open_model.integration_figures(accepted, checkpoints, now=time.time())
 
 
 def _floor(

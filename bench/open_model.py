@@ -262,3 +262,21 @@ def integration_delays(
         first = bisect.bisect_right(sizes, index)  # the first size > index
         delays.append(max(0.0, earliest[first] - at) if first < len(sizes) else None)
     return delays
+
+
+def integration_figures(
+    accepted: Sequence[tuple[int, float]], checkpoints: Sequence[tuple[int, float]], now: float
+) -> dict[str, str]:
+    """``integrate_p50_ms``, ``integrate_p99_ms`` and ``integrate_uncovered`` of
+    ``integration_delays``. A leaf no checkpoint covers yet counts with its wait until
+    ``now``: a lower bound, as an unanswered request's latency is."""
+    delays = integration_delays(accepted, checkpoints)
+    seconds = [
+        delay if delay is not None else now - at
+        for delay, (_, at) in zip(delays, accepted, strict=True)
+    ]
+    return {
+        "integrate_p50_ms": f"{loadgen.percentile(seconds, 0.50) * 1000:.1f}",
+        "integrate_p99_ms": f"{loadgen.percentile(seconds, 0.99) * 1000:.1f}",
+        "integrate_uncovered": str(sum(1 for delay in delays if delay is None)),
+    }

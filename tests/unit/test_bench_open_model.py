@@ -149,6 +149,18 @@ def test_a_later_checkpoint_signed_earlier_covers_the_smaller_ones_leaves() -> N
     assert open_model.integration_delays([(1, 100.0)], [(2, 103.0), (5, 102.0)]) == [2.0]
 
 
+def test_a_leaf_not_yet_covered_counts_with_its_wait_so_far_never_dropped() -> None:
+    # Two leaves integrated within 0.3 s; the third is still waiting 30 s on: the p99 of
+    # three says so rather than leaving it out.
+    accepted = [(0, 100.0), (1, 100.1), (2, 100.2)]
+    figures = open_model.integration_figures(accepted, [(2, 100.3)], now=130.2)
+    assert figures == {
+        "integrate_p50_ms": "300.0",
+        "integrate_p99_ms": "30000.0",
+        "integrate_uncovered": "1",
+    }
+
+
 # --- the driver against a local server ---------------------------------------------------
 
 Handler = Callable[[int], Coroutine[Any, Any, None]]
