@@ -4,8 +4,8 @@
 fields; :class:`SignedRequest` holds the parts of a request a signature can cover;
 :func:`component_value` derives ``@method``, ``@target-uri``, ``@authority``, ``@scheme``,
 ``@request-target``, ``@path`` and ``@query`` (§2.2) and plain header fields (§2.1).
-Component parameters (``sf``, ``key``, ``bs``, ``req``, ``tr``) are not supported and are
-refused by :func:`check_components`.
+:func:`check_components` holds the rules on a covered list; component parameters (``sf``,
+``key``, ``bs``, ``req``, ``tr``) are not supported, and the parser refuses them.
 """
 
 from __future__ import annotations
