@@ -50,6 +50,20 @@ LOGINS = Counter(
     ["kind", "outcome"],
 )
 
+# A witness is one of the few configured (QURB_WITNESSES), named by its key name: few labels.
+WITNESS_SUBMISSIONS = Counter(
+    "qurb_witness_submissions_total",
+    "Checkpoints submitted to a witness, by witness name and outcome (cosigned, conflict, "
+    "refused, unreachable, invalid_response, witness_ahead).",
+    ["witness", "outcome"],
+)
+WITNESS_LATENCY = Histogram(
+    "qurb_witness_submission_seconds",
+    "Time for a witness to answer an add-checkpoint request, by witness name.",
+    ["witness"],
+    buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+)
+
 
 def exposition() -> tuple[bytes, str]:
     """The metrics text of this process, or of every worker in multiprocess mode."""

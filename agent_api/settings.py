@@ -15,9 +15,12 @@ from dataclasses import dataclass, field, replace
 from datetime import time
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from agent_api.domain.business_day import parse_cutoff
 from agent_api.errors import ConfigurationError
+from agent_api.protocol.cosignature import CosignerKey
+from agent_api.protocol.errors import NoteMalformedError
 from agent_api.secrets import (
     Secret,
     new_ed25519_pem,
@@ -122,6 +125,12 @@ class Settings:
     # signs a checkpoint when the log grew (0: only at day close and on demand).
     log_origin: str = "qurb.cnss.ma/audit"
     checkpoint_interval_seconds: int = 60
+    # Independent witnesses (C2SP tlog-witness) each new checkpoint is submitted to, as
+    # (submission URL prefix, witness vkey) pairs: QURB_WITNESSES="URL VKEY; URL VKEY".
+    # A submission waits at most the timeout per request; it runs after the checkpoint is
+    # signed, in the background, never on a request's path (docs/witnesses.md).
+    witnesses: tuple[tuple[str, str], ...] = ()
+    witness_timeout_ms: int = 3000
 
     max_body_bytes: int = 64 * 1024
     # A day's ledger or bank file uploaded through the back office: ~90,000 lines a day at
@@ -190,6 +199,8 @@ class Settings:
             coverage_start_max_future_months=_int(source, "COVERAGE_START_MAX_FUTURE_MONTHS", 3),
             log_origin=source.get("QURB_LOG_ORIGIN", cls.log_origin),
             checkpoint_interval_seconds=_int(source, "CHECKPOINT_INTERVAL_SECONDS", 60, minimum=0),
+            witnesses=parse_witnesses(source.get("QURB_WITNESSES", "")),
+            witness_timeout_ms=_int(source, "WITNESS_TIMEOUT_MS", 3000, minimum=100),
             max_body_bytes=_int(source, "MAX_BODY_BYTES", 64 * 1024),
             max_upload_bytes=_int(source, "MAX_UPLOAD_BYTES", 64 * 1024 * 1024),
             db_pool_size=_int(source, "DB_POOL_SIZE", 10),
@@ -241,6 +252,36 @@ def _previous_keys(source: Mapping[str, str], name: str) -> Secret:
         except ValueError as exc:
             raise ConfigurationError(f"QURB_{name} holds an invalid key: {exc}") from None
     return previous
+
+
+def parse_witnesses(raw: str) -> tuple[tuple[str, str], ...]:
+    """``URL VKEY; URL VKEY``: each witness's submission prefix (http or https, no query) and
+    its cosigner key (type 0x04 vkey); a key given twice is refused."""
+    witnesses: list[tuple[str, str]] = []
+    for number, entry in enumerate(filter(None, (p.strip() for p in raw.split(";"))), 1):
+        parts = entry.split()
+        if len(parts) != 2:
+            raise ConfigurationError(f"QURB_WITNESSES entry {number} must be 'URL VKEY'")
+        url, vkey = parts
+        parsed = urlsplit(url)
+        if parsed.scheme not in ("http", "https") or not parsed.hostname:
+            raise ConfigurationError(
+                f"QURB_WITNESSES entry {number}: the URL must be http(s)://host[:port][/prefix]"
+            )
+        if parsed.query or parsed.fragment or parsed.username or parsed.password:
+            raise ConfigurationError(
+                f"QURB_WITNESSES entry {number}: the URL takes no query, fragment or user"
+            )
+        try:
+            CosignerKey.from_string(vkey)
+        except NoteMalformedError as exc:
+            raise ConfigurationError(
+                f"QURB_WITNESSES entry {number}: the witness key is not valid ({exc.message})"
+            ) from None
+        if any(vkey == known for _, known in witnesses):
+            raise ConfigurationError(f"QURB_WITNESSES entry {number}: that witness key is repeated")
+        witnesses.append((url.rstrip("/"), vkey))
+    return tuple(witnesses)
 
 
 def _int(source: Mapping[str, str], name: str, default: int, *, minimum: int = 1) -> int:

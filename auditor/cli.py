@@ -30,9 +30,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from agent_api.protocol import merkle
 from agent_api.protocol.checkpoint import NoteVerifier, open_checkpoint
-from agent_api.protocol.cosignature import CosignerKey
+from agent_api.protocol.cosignature import CosignerKey, require_quorum
 from agent_api.protocol.errors import ProtocolError
-from auditor import export, witness_cli
+from auditor import export, tiles_cli, witness_cli
 from auditor.verify import verify
 
 
@@ -79,6 +79,8 @@ def _parser() -> argparse.ArgumentParser:
     proof.add_argument("proof", type=Path, help="GET /v1/audit/receipts/{number}/proof, saved")
     proof.add_argument("--jwks", type=Path, required=True)
     proof.add_argument("--key", action="append", required=True, help="a trusted log vkey")
+    proof.add_argument("--witness", action="append", default=[], help="a trusted witness vkey")
+    proof.add_argument("--quorum", type=int, help="cosignatures the checkpoint needs")
     proof.set_defaults(run=_verify_proof)
     consistency = sub.add_parser("consistency", help="a newer checkpoint extends an older one")
     consistency.add_argument("old", type=Path, help="a checkpoint note kept earlier")
@@ -90,6 +92,7 @@ def _parser() -> argparse.ArgumentParser:
     consistency.add_argument("--token", help="an auditor's token (with --url)")
     consistency.set_defaults(run=_consistency)
     witness_cli.register(sub)
+    tiles_cli.register(sub)
     return parser
 
 
@@ -119,10 +122,7 @@ def _verify(args: argparse.Namespace) -> int:
     if document.get("format") != export.EXPORT_FORMAT:
         raise ValueError(f"{args.export} is not a {export.EXPORT_FORMAT} export")
     jwks = json.loads(args.jwks.read_text(encoding="utf-8")) if args.jwks else None
-    witnesses = [CosignerKey.from_string(k) for k in args.witness]
-    quorum = args.quorum if args.quorum is not None else (1 if witnesses else 0)
-    if not 0 <= quorum <= len(witnesses) or (args.quorum is not None and not witnesses):
-        raise ValueError("--quorum K needs at least K --witness keys, and K >= 1")
+    witnesses, quorum = _quorum(args)
     report = verify(document, _verifiers(args.key), jwks, witnesses=witnesses, quorum=quorum)
     for finding in report.findings:
         print(finding)
@@ -136,6 +136,15 @@ def _verify(args: argparse.Namespace) -> int:
     if quorum and report.cosigned_by:
         print(f"the newest checkpoint is cosigned by {report.cosigned_by} trusted witnesses")
     return 0 if report.clean else 1
+
+
+def _quorum(args: argparse.Namespace) -> tuple[list[CosignerKey], int]:
+    """The trusted witnesses and how many must cosign (1 by default when any is given)."""
+    witnesses = [CosignerKey.from_string(k) for k in args.witness]
+    quorum = args.quorum if args.quorum is not None else (1 if witnesses else 0)
+    if not 0 <= quorum <= len(witnesses) or (args.quorum is not None and not witnesses):
+        raise ValueError("--quorum K needs at least K --witness keys, and K >= 1")
+    return witnesses, quorum
 
 
 def _receipt_claims(token: str, jwks_path: Path) -> dict[str, Any]:
@@ -181,6 +190,12 @@ def _verify_proof(args: argparse.Namespace) -> int:
     if number is not None and decision.get("receipt") != number:
         findings.append(f"leaf {index}: records receipt {decision.get('receipt')}, not {number}")
     checkpoint = open_checkpoint(bundle["checkpoint"], _verifiers(args.key))
+    witnesses, quorum = _quorum(args)
+    if quorum:
+        try:
+            require_quorum(bundle["checkpoint"], witnesses, quorum)
+        except ProtocolError as exc:
+            findings.append(f"checkpoint {checkpoint.size}: not witnessed: {exc.message}")
     try:
         merkle.verify_inclusion(
             merkle.leaf_hash(bundle["leaf"].encode()),

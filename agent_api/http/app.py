@@ -25,6 +25,7 @@ from agent_api.persistence.db import build_engine
 from agent_api.services.container import Services
 from agent_api.services.passwords import HashingPool
 from agent_api.services.sign_in_throttle import SignInThrottle
+from agent_api.services.witnessing import WitnessConfig, Witnessing
 from agent_api.settings import Settings
 
 VERSION = "0.1.0"
@@ -75,8 +76,17 @@ def create_app(
             clock_skew_seconds=settings.signature_window_seconds,
         )
         app.state.services = services
+        witnessing = Witnessing(
+            services.new_uow,
+            services.audit,
+            WitnessConfig.parse(settings.witnesses),
+            timeout_ms=settings.witness_timeout_ms,
+            clock=clock,
+        )
         ticker = (
-            asyncio.create_task(_sign_checkpoints(services, settings.checkpoint_interval_seconds))
+            asyncio.create_task(
+                _sign_checkpoints(services, witnessing, settings.checkpoint_interval_seconds)
+            )
             if settings.checkpoint_interval_seconds
             else None
         )
@@ -87,6 +97,7 @@ def create_app(
                 ticker.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await ticker
+            await witnessing.aclose()
             services.auth.close()
             engine.dispose()
 
@@ -123,14 +134,21 @@ def limit_threads(count: int) -> None:
     sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
 
 
-async def _sign_checkpoints(services: Services, interval: int) -> None:
-    """Sign a checkpoint of the audit log every ``interval`` seconds when it grew. Several
-    workers may all try: the checkpoint's size is its key, and each only ever extends the
-    last one."""
+async def _sign_checkpoints(services: Services, witnessing: Witnessing, interval: int) -> None:
+    """Sign a checkpoint of the audit log every ``interval`` seconds when it grew, then have
+    the witnesses cosign the latest one (those that have not yet). Several workers may all
+    try: the checkpoint's size is its key, each only ever extends the last one, and a witness
+    cosigns a size once per key."""
     while True:
         await asyncio.sleep(interval)
         try:
-            await run_in_threadpool(services.audit.checkpoint)
+            latest = await run_in_threadpool(services.audit.checkpoint)
         except QurbError as exc:
             # Refusing to sign is the log's alarm; the service keeps serving.
             logger.error("checkpoint_refused", extra={"code": exc.code})
+            continue
+        if witnessing.configured:
+            try:
+                await witnessing.submit(latest)
+            except QurbError as exc:  # the log cannot prove its own consistency: an alarm
+                logger.error("witness_submission_failed", extra={"code": exc.code})

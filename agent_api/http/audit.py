@@ -1,12 +1,15 @@
 """The audit log over HTTP.
 
 Public, as transparency logs publish theirs (anyone may keep checkpoints and compare them):
-``GET /v1/audit/checkpoint`` (the latest signed checkpoint, a C2SP signed note) and
+``GET /v1/audit/checkpoint`` (the latest signed checkpoint, a C2SP signed note, with the
+witnesses' cosignatures as extra signature lines: docs/witnesses.md) and
 ``GET /v1/audit/key`` (the log's verifier key, C2SP ``vkey``). Under the auditor role, read
 only: leaf ranges, every checkpoint, inclusion and consistency proofs.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from pydantic import Field
 from starlette.concurrency import run_in_threadpool
@@ -16,6 +19,9 @@ from agent_api.domain.roles import Role
 from agent_api.http.endpoints import Call, Endpoint
 from agent_api.http.io import json_response, path_value
 from agent_api.http.schemas.common import INT64_MAX, Output, Query
+from agent_api.protocol.checkpoint import parse_checkpoint, parse_note
+from agent_api.services.transparency import CheckpointView
+from agent_api.services.witnessing import cosigned_note, cosigned_notes, with_cosignatures
 
 AUDITORS = frozenset({Role.AUDITOR})
 TAGS = ("audit",)
@@ -71,8 +77,12 @@ class ProofOut(Output):
 
 
 async def checkpoint(call: Call) -> Response:
-    latest = await run_in_threadpool(call.services.audit.latest_checkpoint)
-    return PlainTextResponse(latest.note, media_type=NOTE)
+    """The latest checkpoint with the witnesses' cosignatures as extra signature lines."""
+
+    def cosigned() -> str:
+        return cosigned_note(call.services.new_uow, call.services.audit.latest_checkpoint())
+
+    return PlainTextResponse(await run_in_threadpool(cosigned), media_type=NOTE)
 
 
 async def key(call: Call) -> Response:
@@ -94,17 +104,22 @@ async def leaves(call: Call) -> Response:
 
 async def checkpoints(call: Call) -> Response:
     q = call.query(CheckpointQuery)
-    rows = await run_in_threadpool(lambda: call.services.audit.checkpoints(since_size=q.since))
+
+    def cosigned() -> list[tuple[CheckpointView, str]]:
+        rows = call.services.audit.checkpoints(since_size=q.since)
+        return list(zip(rows, cosigned_notes(call.services.new_uow, rows), strict=True))
+
+    rows = await run_in_threadpool(cosigned)
     return json_response(
         CheckpointList(
             items=[
                 CheckpointOut(
                     size=r.size,
                     root_hash=r.root_hash,
-                    note=r.note,
+                    note=note,
                     signed_at=r.signed_at.isoformat(),
                 )
-                for r in rows
+                for r, note in rows
             ]
         )
     )
@@ -151,8 +166,17 @@ async def terminal_keys(call: Call) -> Response:
 
 async def receipt_proof(call: Call) -> Response:
     number = path_value(call.path("number"), "number")
-    proof = await run_in_threadpool(call.services.audit.receipt_proof, number)
-    return json_response(ReceiptProof(**proof))
+
+    def cosigned() -> dict[str, Any]:
+        # The checkpoint the proof leads to, with its witnesses' cosignatures: the receipt's
+        # whole offline evidence, that this log is the one the witnesses saw.
+        proof = call.services.audit.receipt_proof(number)
+        note = str(proof["checkpoint"])
+        size = parse_checkpoint(parse_note(note)[0]).size
+        proof["checkpoint"] = with_cosignatures(call.services.new_uow, size, note)
+        return proof
+
+    return json_response(ReceiptProof(**await run_in_threadpool(cosigned)))
 
 
 ENDPOINTS: list[Endpoint] = [
@@ -160,7 +184,7 @@ ENDPOINTS: list[Endpoint] = [
         "GET",
         "/v1/audit/checkpoint",
         checkpoint,
-        "The log's latest signed checkpoint",
+        "The log's latest signed checkpoint, with its witnesses' cosignatures",
         "public",
         tags=TAGS,
     ),

@@ -13,6 +13,7 @@ from agent_api.persistence.tables.days import BusinessDay
 from agent_api.persistence.tables.registry import Network, Office, Terminal, TerminalKey, User
 from agent_api.persistence.tables.sessions import UserSession
 from agent_api.persistence.tables.terminal_security import IdempotencyRecord, SecurityEvent
+from agent_api.persistence.tables.witnesses import AuditCosignature
 from agent_api.persistence.tables.worker_reads import WorkerRead
 from agent_api.persistence.tables.workers import (
     Category,
@@ -29,6 +30,7 @@ from agent_api.persistence.tables.workers import (
 __all__ = [
     "AccountAllocation",
     "AuditCheckpoint",
+    "AuditCosignature",
     "AuditHead",
     "AuditLeaf",
     "BusinessDay",
