@@ -32,7 +32,7 @@ from agent_api.protocol import merkle
 from agent_api.protocol.checkpoint import NoteVerifier, open_checkpoint
 from agent_api.protocol.cosignature import CosignerKey, require_quorum
 from agent_api.protocol.errors import ProtocolError
-from auditor import export, tiles_cli, witness_cli
+from auditor import export, witness_cli
 from auditor.verify import verify
 
 
@@ -92,7 +92,6 @@ def _parser() -> argparse.ArgumentParser:
     consistency.add_argument("--token", help="an auditor's token (with --url)")
     consistency.set_defaults(run=_consistency)
     witness_cli.register(sub)
-    tiles_cli.register(sub)
     return parser
 
 
