@@ -444,6 +444,34 @@ FR: dict[str, str] = {
     "cnss.networks.reactivate": "Réactiver {code}",
     "cnss.networks.create": "Nouveau réseau",
     "cnss.networks.create_submit": "Créer le réseau",
+    "cnss.networks.rules": "Règles de {code}",
+    "cnss.network.title": "Réseau {code} : commission",
+    "cnss.network.back": "Tous les réseaux",
+    "cnss.network.intro": "La commission d'une journée suit la règle en vigueur ce jour-là. "
+    "Une nouvelle règle s'annonce pour un jour à venir : une journée déjà encaissée, clôturée "
+    "ou réglée ne change jamais. Annoncer de nouveau pour le même jour remplace la règle "
+    "annoncée pour ce jour.",
+    "cnss.network.current": "Règle en vigueur (journée du {day})",
+    "cnss.network.from": "À partir du",
+    "cnss.network.until": "Jusqu'au",
+    "cnss.network.since_creation": "Depuis la création du réseau",
+    "cnss.network.at_creation": "À la création du réseau",
+    "cnss.network.announced": "Annoncée par",
+    "cnss.network.scheduled": "Règles annoncées",
+    "cnss.network.none_scheduled": "Aucune règle annoncée.",
+    "cnss.network.announce": "Annoncer une nouvelle règle",
+    "cnss.network.announce_note": "À partir d'un jour à venir : le {day} au plus tôt.",
+    "cnss.network.announce_submit": "Annoncer la règle",
+    "cnss.network.history": "Historique des règles",
+    "cnss.network.in_force": "En vigueur",
+    "cnss.field.rule_effective_from": "Premier jour d'application",
+    "cnss.hint.rule_day": "AAAA-MM-JJ, un jour à venir.",
+    "cnss.done.commission_announced": "Règle de commission annoncée : elle s'appliquera à "
+    "partir du jour choisi. Les journées déjà encaissées gardent leur règle.",
+    "cnss.done.commission_replaced": "Règle remplacée : la règle annoncée auparavant pour ce "
+    "jour ne s'appliquera pas.",
+    "error.day_already_closed": "Une journée à partir de cette date est déjà clôturée : "
+    "choisissez un jour après elle. Rien n'a été enregistré.",
     "cnss.tariff.title": "Barème des cotisations",
     "cnss.tariff.intro": "Catégories, tranches et taux. Le taux d'un mois est le dernier "
     "annoncé pour un mois égal ou antérieur ; un taux n'est jamais modifié. Un nouveau taux "
@@ -906,6 +934,33 @@ AR: dict[str, str] = {
     "cnss.networks.reactivate": "إعادة تفعيل {code}",
     "cnss.networks.create": "شبكة جديدة",
     "cnss.networks.create_submit": "إنشاء الشبكة",
+    "cnss.networks.rules": "قواعد {code}",
+    "cnss.network.title": "الشبكة {code}: العمولة",
+    "cnss.network.back": "كل الشبكات",
+    "cnss.network.intro": "عمولة يوم ما تتبع القاعدة السارية في ذلك اليوم. تعلن قاعدة جديدة "
+    "ليوم قادم: اليوم الذي تم فيه التحصيل أو أغلق أو سوي لا يتغير أبدا. الإعلان من جديد عن "
+    "اليوم نفسه يعوض القاعدة المعلنة لذلك اليوم.",
+    "cnss.network.current": "القاعدة السارية (يوم {day})",
+    "cnss.network.from": "ابتداء من",
+    "cnss.network.until": "إلى غاية",
+    "cnss.network.since_creation": "منذ إنشاء الشبكة",
+    "cnss.network.at_creation": "عند إنشاء الشبكة",
+    "cnss.network.announced": "أعلنها",
+    "cnss.network.scheduled": "القواعد المعلنة",
+    "cnss.network.none_scheduled": "لا توجد أي قاعدة معلنة.",
+    "cnss.network.announce": "الإعلان عن قاعدة جديدة",
+    "cnss.network.announce_note": "ابتداء من يوم قادم: {day} على أقرب تقدير.",
+    "cnss.network.announce_submit": "الإعلان عن القاعدة",
+    "cnss.network.history": "سجل القواعد",
+    "cnss.network.in_force": "سارية",
+    "cnss.field.rule_effective_from": "أول يوم للتطبيق",
+    "cnss.hint.rule_day": "سنة-شهر-يوم، يوم قادم.",
+    "cnss.done.commission_announced": "تم الإعلان عن قاعدة العمولة: ستطبق ابتداء من اليوم "
+    "المختار. الأيام التي تم فيها التحصيل تحتفظ بقاعدتها.",
+    "cnss.done.commission_replaced": "تم تعويض القاعدة: القاعدة المعلنة من قبل لهذا اليوم "
+    "لن تطبق.",
+    "error.day_already_closed": "يوم ابتداء من هذا التاريخ مغلق من قبل: اختر يوما بعده. "
+    "لم يسجل أي شيء.",
     "cnss.tariff.title": "جدول الاشتراكات",
     "cnss.tariff.intro": "الفئات والشرائح والنسب. نسبة شهر ما هي آخر نسبة معلنة لشهر مساو "
     "أو سابق؛ لا تعدل أي نسبة أبدا. تعلن نسبة جديدة لشهر قادم (بعد {month}): الاشتراكات "

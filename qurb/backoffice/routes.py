@@ -55,6 +55,13 @@ ROUTES: list[BaseRoute] = [
     # -- CNSS administration -----------------------------------------------------------------
     page("/cnss/networks", cnss_admin.networks, roles=CNSS_READ),
     page("/cnss/networks", cnss_admin.create_network, roles=CNSS_WRITE, methods=("POST",)),
+    page("/cnss/networks/{code}", cnss_admin.network, roles=CNSS_READ),
+    page(
+        "/cnss/networks/{code}/commission",
+        cnss_admin.announce_commission,
+        roles=CNSS_WRITE,
+        methods=("POST",),
+    ),
     page(
         "/cnss/networks/{code}/suspend",
         cnss_admin.network_status(NetworkStatus.SUSPENDED),

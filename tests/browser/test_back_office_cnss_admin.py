@@ -1,11 +1,15 @@
 """The CNSS administrator in a real Chromium: a rate announced from next month shows among
 the announced ones; a negative commission is refused with its field named and no network
-written; the Arabic tariff reads right to left."""
+written; the Arabic tariff reads right to left; a network's commission changed from a future
+day shows among its announced rules, and one from today is refused naming the day."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.expected_conditions import staleness_of
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from tests.browser.conftest import Browser
@@ -88,4 +92,49 @@ def test_the_arabic_tariff_reads_right_to_left(browser: Browser) -> None:
         heading,
     )
     assert left > width / 2
+    assert browser.csp_violations() == []
+
+
+def _click_and_wait(browser: Browser, by: str, target: str) -> None:
+    """Click, then wait until the page the click brings has replaced this one (reading while
+    the old document is torn down fails in Chromium's inspector, not only as a stale node)."""
+    old = browser.driver.find_element(By.TAG_NAME, "html")
+    browser.driver.find_element(by, target).click()
+    WebDriverWait(browser.driver, 15).until(staleness_of(old))
+
+
+def test_the_admin_changes_a_networks_commission_from_a_future_day(browser: Browser) -> None:
+    _signed_in(browser)
+    browser.open("/cnss/networks")
+    _click_and_wait(browser, By.LINK_TEXT, "CASHPLUS")
+    _wait_for(browser, "Réseau CASHPLUS : commission")
+    # The first day offered is the first one a new rule may start: tomorrow.
+    first = browser.driver.find_element(By.ID, "c-from").get_attribute("value")
+    assert first is not None
+    tomorrow = date.fromisoformat(first)
+    later = tomorrow + timedelta(days=6)
+    _fill(browser, "c-from", later.isoformat())
+    _fill(browser, "c-fixed", "1,50")
+    _fill(browser, "c-bps", "45")
+    _click_and_wait(browser, By.CSS_SELECTOR, "form[action$='/commission'] button")
+    _wait_for(browser, "Règle de commission annoncée")
+    scheduled = browser.driver.find_element(By.XPATH, "//h2[@id='scheduled']/following::table")
+    row = scheduled.text
+    assert f"{later:%d/%m/%Y}" in row
+    assert "150 + (montant × 45 + 5000) // 10000" in row
+    assert "cnss.admin" in row
+    # Today has begun: a rule from today is refused, its field named, nothing written.
+    _fill(browser, "c-from", (tomorrow - timedelta(days=1)).isoformat())
+    _fill(browser, "c-fixed", "0")
+    _fill(browser, "c-bps", "0")
+    _click_and_wait(browser, By.CSS_SELECTOR, "form[action$='/commission'] button")
+    _wait_for(browser, "Champ en cause")
+    alert = browser.driver.find_element(By.CSS_SELECTOR, "[role=alert]").text
+    assert "Champ en cause : Premier jour d'application" in alert
+    assert "Rien n'a été enregistré" in alert
+    assert browser.driver.find_element(By.ID, "c-from").get_attribute("aria-invalid") == "true"
+    rows = browser.driver.find_elements(
+        By.XPATH, "//h2[@id='scheduled']/following::table[1]/tbody/tr"
+    )
+    assert len(rows) == 1
     assert browser.csp_violations() == []

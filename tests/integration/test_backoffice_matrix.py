@@ -98,6 +98,11 @@ MATRIX: dict[tuple[str, str], Row] = {
     # -- CNSS administration ------------------------------------------------------------------
     ("GET", "/cnss/networks"): Row(NATIONAL, 200),
     ("POST", "/cnss/networks"): Row(frozenset({CNSS}), 422),
+    ("GET", "/cnss/networks/{code}"): Row(NATIONAL, 200, "/cnss/networks/CASHPLUS"),
+    # An empty form: the first day is missing (422, nothing written).
+    ("POST", "/cnss/networks/{code}/commission"): Row(
+        frozenset({CNSS}), 422, "/cnss/networks/CASHPLUS/commission"
+    ),
     ("POST", "/cnss/networks/{code}/suspend"): Row(
         frozenset({CNSS}), 303, "/cnss/networks/WAFACASH/suspend"
     ),

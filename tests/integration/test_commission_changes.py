@@ -5,6 +5,7 @@ change is one audit leaf; the JSON API and the back office reach it with the sam
 
 from __future__ import annotations
 
+import html
 import json
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -22,6 +23,7 @@ from agent_api.services.registry import RegistryService
 from reconciliation.container import Reconciliation
 from tests.conftest import FakeClock
 from tests.integration.conftest import PASSWORD, World
+from tests.support.backoffice import BackOffice
 from tests.support.reconciliation import close_and_settle, enroll, pay, today
 from tests.support.terminal import TestTerminal
 
@@ -272,3 +274,117 @@ def test_a_network_admin_reads_its_own_rules_and_not_another_networks(world: Wor
     other = world.client.get(R.format("WAFACASH"), headers=world.auth("admin.cashplus"))
     assert other.status_code == 404
     assert other.json()["error"]["code"] == "not_found"
+
+
+# -- the back office ----------------------------------------------------------------------
+
+
+def _office(world: World, username: str = "cnss.admin") -> BackOffice:
+    office = BackOffice(world)
+    assert office.sign_in(username).status_code == 303
+    return office
+
+
+def _dmy(day: date) -> str:
+    return f"{day:%d/%m/%Y}"
+
+
+def test_the_admin_announces_a_rule_on_the_network_page_and_sees_it_scheduled(
+    world: World, clock: FakeClock
+) -> None:
+    office = _office(world)
+    page = office.get("/cnss/networks/CASHPLUS")
+    assert page.status_code == 200
+    tomorrow = today(clock) + timedelta(days=1)
+    # The form proposes the first day a new rule may start.
+    assert f'name="effective_from" type="text" value="{tomorrow.isoformat()}"' in page.text
+    assert "Aucune règle annoncée." in page.text
+    day = today(clock) + timedelta(days=7)
+    form = {"effective_from": day.isoformat(), "fixed_centimes": "1,50", "basis_points": "45"}
+    done = office.form_post("/cnss/networks/CASHPLUS", "/cnss/networks/CASHPLUS/commission", form)
+    assert done.status_code == 303
+    assert done.headers["location"] == (
+        "/back-office/cnss/networks/CASHPLUS?done=commission_announced#scheduled"
+    )
+    shown = html.unescape(office.get("/cnss/networks/CASHPLUS?done=commission_announced").text)
+    assert "Règle de commission annoncée" in shown
+    scheduled = shown.split('id="scheduled"', 1)[1].split('id="announce"', 1)[0]
+    assert _dmy(day) in scheduled
+    assert "150 + (<bdi>montant</bdi> × 45 + 5000) // 10000" in scheduled
+    assert "cnss.admin" in scheduled
+    # In force today: still the rule the network was created with.
+    current = shown.split('id="current"', 1)[1].split('id="scheduled"', 1)[0]
+    assert "200 + (<bdi>montant</bdi> × 30 + 5000) // 10000" in current
+    assert "Depuis la création du réseau" in current
+    rules = world.services.registry.commission_rules(SYSTEM_ACTOR, "CASHPLUS")
+    assert [(r.effective_from, r.fixed_centimes, r.basis_points) for r in rules.scheduled] == [
+        (day, 150, 45)
+    ]
+    again = {**form, "fixed_centimes": "1,00"}
+    replaced = office.form_post(
+        "/cnss/networks/CASHPLUS", "/cnss/networks/CASHPLUS/commission", again
+    )
+    assert "done=commission_replaced" in replaced.headers["location"]
+
+
+def test_a_rule_from_today_is_refused_on_the_page_naming_the_day_and_nothing_is_written(
+    world: World, clock: FakeClock
+) -> None:
+    office = _office(world)
+    form = {"effective_from": today(clock).isoformat(), "fixed_centimes": "1", "basis_points": "5"}
+    refused = office.form_post(
+        "/cnss/networks/CASHPLUS", "/cnss/networks/CASHPLUS/commission", form
+    )
+    assert refused.status_code == 422
+    text = html.unescape(refused.text)
+    assert "Champ en cause : Premier jour d'application" in text
+    assert "Rien n'a été enregistré" in text
+    assert f'value="{today(clock).isoformat()}" required dir="ltr" aria-invalid="true"' in text
+    assert world.services.registry.commission_rules(SYSTEM_ACTOR, "CASHPLUS").scheduled == []
+    assert _leaves(world, "commission_change") == []
+
+
+def test_a_commission_out_of_bounds_is_refused_on_the_page_naming_the_field(
+    world: World, clock: FakeClock
+) -> None:
+    later = (today(clock) + timedelta(days=3)).isoformat()
+    refused = _office(world).form_post(
+        "/cnss/networks/CASHPLUS",
+        "/cnss/networks/CASHPLUS/commission",
+        {"effective_from": later, "fixed_centimes": "1", "basis_points": "10001"},
+    )
+    assert refused.status_code == 422
+    assert "Champ en cause : Commission proportionnelle (points de base)" in refused.text
+
+
+def test_the_page_shows_history_once_a_rule_has_come_into_force(
+    world: World, clock: FakeClock
+) -> None:
+    start = today(clock)
+    _announce(world, "CASHPLUS", start + timedelta(days=1), 100, 0)
+    clock.advance(days=1)
+    page = html.unescape(_office(world, "cnss.auditor").get("/cnss/networks/CASHPLUS").text)
+    current = page.split('id="current"', 1)[1].split('id="scheduled"', 1)[0]
+    assert "100 + (<bdi>montant</bdi> × 0 + 5000) // 10000" in current
+    history = page.split('id="history"', 1)[1]
+    assert history.index(_dmy(start + timedelta(days=1))) < history.index(_dmy(start))
+    assert "200 + (<bdi>montant</bdi> × 30 + 5000) // 10000" in history
+    # A reader sees no form that writes.
+    assert "/commission" not in page.split('id="current"', 1)[1]
+
+
+def test_the_network_page_reads_in_arabic(world: World) -> None:
+    page = _office(world, "cnss.finance").get("/cnss/networks/WAFACASH?lang=ar")
+    assert page.status_code == 200
+    assert 'dir="rtl"' in page.text
+    assert "الشبكة WAFACASH: العمولة" in page.text
+    assert "سجل القواعد" in page.text
+
+
+def test_the_networks_list_links_each_network_to_its_rules(world: World) -> None:
+    listed = _office(world).get("/cnss/networks")
+    assert 'href="/back-office/cnss/networks/CASHPLUS"' in listed.text
+
+
+def test_an_unknown_network_page_is_not_found(world: World) -> None:
+    assert _office(world).get("/cnss/networks/NOSUCH").status_code == 404

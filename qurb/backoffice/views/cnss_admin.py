@@ -1,13 +1,14 @@
-"""The CNSS administrator's screens: networks and their commission rules, the tariff
-(categories, brackets, rates in force and announced), surcharge waivers, and a national read
-of offices, terminals and counter staff.
+"""The CNSS administrator's screens: networks and their commission rules (in force, announced
+from a future day, and their history), the tariff (categories, brackets, rates in force and
+announced), surcharge waivers, and a national read of offices, terminals and counter staff.
 
 Each screen calls the service its JSON endpoint calls (``agent_api.http.admin`` and the tariff
 and waiver endpoints of ``agent_api.http.workers``), and reads its form through that
-endpoint's own input model (``NetworkIn``, ``RateIn``, ``CategoryIn``, ``BracketIn``,
-``WaiverIn``): the same bounds, the same refusal naming the same field, then one transaction
-in the service. Only the typing of a form is done here: an HTML form sends text, so amounts
-in dirhams become integer centimes and whole numbers become ints before the model sees them.
+endpoint's own input model (``NetworkIn``, ``CommissionRuleIn``, ``RateIn``, ``CategoryIn``,
+``BracketIn``, ``WaiverIn``): the same bounds, the same refusal naming the same field, then one
+transaction in the service. Only the typing of a form is done here: an HTML form sends text, so
+amounts in dirhams become integer centimes and whole numbers become ints before the model sees
+them.
 """
 
 from __future__ import annotations
@@ -28,9 +29,16 @@ from agent_api.domain.registry import NetworkStatus
 from agent_api.domain.roles import Role
 from agent_api.errors import QurbError, ValidationFailed
 from agent_api.http.io import parse_query, validation_error
-from agent_api.http.schemas.admin import NetworkIn, OfficeQuery, TerminalQuery, UserQuery
+from agent_api.http.schemas.admin import (
+    CommissionRuleIn,
+    NetworkIn,
+    OfficeQuery,
+    TerminalQuery,
+    UserQuery,
+)
 from agent_api.http.schemas.common import Paging
 from agent_api.http.schemas.workers import BracketIn, CategoryIn, RateIn, WaiverIn
+from agent_api.services.registry import CommissionRulesView, CommissionRuleView
 from agent_api.services.views import NetworkView
 from qurb.backoffice.session import PREFIX
 from qurb.backoffice.web import Page, error_page
@@ -49,6 +57,8 @@ NOTICES = {
     "category_added": "cnss.done.category_added",
     "bracket_added": "cnss.done.bracket_added",
     "waiver_created": "cnss.done.waiver_created",
+    "commission_announced": "cnss.done.commission_announced",
+    "commission_replaced": "cnss.done.commission_replaced",
 }
 # The words for a refused field, by the name the API (and the form) give it.
 FIELDS = {
@@ -77,7 +87,11 @@ FIELDS = {
     "status": "cnss.field.status",
     "role": "cnss.field.role",
     "offset": "cnss.field.offset",
+    "fixed_centimes": "cnss.field.commission_fixed",
+    "basis_points": "cnss.field.commission_bps",
 }
+# A commission rule starts on a day, where a tariff rate starts in a month.
+RULE_FIELDS_WORDS = {**FIELDS, "effective_from": "cnss.field.rule_effective_from"}
 
 
 # -- reading a form -----------------------------------------------------------------------
@@ -120,7 +134,13 @@ def _query(page: Page, model: type[M], names: tuple[str, ...]) -> M:
 
 
 def _refused(
-    page: Page, refused: QurbError, template: str, context: dict[str, Any], form: dict[str, str]
+    page: Page,
+    refused: QurbError,
+    template: str,
+    context: dict[str, Any],
+    form: dict[str, str],
+    *,
+    words: Mapping[str, str] = FIELDS,
 ) -> Response:
     """The page again, the refusal above its form, the field at fault named and marked, what
     was typed kept (escaped) so that one mistake costs one correction."""
@@ -135,7 +155,7 @@ def _refused(
             **context,
             "form": form,
             "invalid": field,
-            "invalid_label": page.t(FIELDS[field]) if field in FIELDS else refused.field,
+            "invalid_label": page.t(words[field]) if field in words else refused.field,
         },
     )
 
@@ -239,6 +259,90 @@ def network_status(status: NetworkStatus) -> Callable[[Page], Any]:
         return page.redirect(f"{PREFIX}/cnss/networks?done={done}")
 
     return view
+
+
+# -- one network and its commission rules ------------------------------------------------
+
+RULE_FIELDS = ("effective_from", "fixed_centimes", "basis_points")
+
+
+def _path_code(page: Page) -> str:
+    code: str = page.request.path_params["code"]
+    if "\x00" in code:
+        raise ValidationFailed("code: must not contain the NUL character", field="code")
+    return code
+
+
+def _rule_row(rule: CommissionRuleView) -> dict[str, Any]:
+    return {
+        "r": rule,
+        "percent": percent(rule.basis_points),
+        "example": CommissionRule(rule.fixed_centimes, rule.basis_points).on(EXAMPLE_CENTIMES),
+    }
+
+
+async def _network_context(page: Page, code: str) -> dict[str, Any]:
+    registry = page.services.registry
+    network = await run_in_threadpool(registry.get_network, page.who(), code)
+    rules = await run_in_threadpool(registry.commission_rules, page.who(), code)
+    return {
+        "network": network,
+        "rules": rules,
+        "current": _rule_row(rules.current),
+        "scheduled": [_rule_row(r) for r in rules.scheduled],
+        "history": [_rule_row(r) for r in rules.history],
+        "example_centimes": EXAMPLE_CENTIMES,
+        "notice": _notice(page),
+        "can_write": page.who().role == Role.CNSS_ADMIN,
+    }
+
+
+def _blank_rule(rules: CommissionRulesView) -> dict[str, str]:
+    return {
+        "effective_from": rules.first_changeable_day.isoformat(),
+        "fixed_centimes": "",
+        "basis_points": "",
+    }
+
+
+async def network(page: Page) -> Response:
+    """A network's commission: the rule in force, those announced with their first day, and
+    every rule that applied (``RegistryService.commission_rules``, as
+    ``GET /v1/admin/networks/{code}/commission-rules``)."""
+    context = await _network_context(page, _path_code(page))
+    form = _blank_rule(context["rules"])
+    return page.render("cnss_admin/network.html", form=form, invalid="", **context)
+
+
+async def announce_commission(page: Page) -> Response:
+    """A new rule from a future business day (``RegistryService.announce_commission``, as
+    ``POST /v1/admin/networks/{code}/commission-rules``): today and every day before it are
+    refused; the same day announced again replaces what was announced for it."""
+    code = _path_code(page)
+    typed = {name: page.field(name) for name in RULE_FIELDS}
+    try:
+        body = _model(
+            CommissionRuleIn,
+            {
+                "effective_from": typed["effective_from"],
+                "fixed_centimes": _centimes(typed["fixed_centimes"], "fixed_centimes"),
+                "basis_points": _whole(typed["basis_points"]),
+            },
+        )
+        announced = await run_in_threadpool(
+            lambda: page.services.registry.announce_commission(
+                page.who(), code, **body.model_dump()
+            )
+        )
+    except QurbError as refused:
+        if refused.field is None or refused.field == "code":
+            raise
+        context = await _network_context(page, code)
+        return _refused(
+            page, refused, "cnss_admin/network.html", context, typed, words=RULE_FIELDS_WORDS
+        )
+    done = "commission_replaced" if announced.replaced else "commission_announced"
+    return page.redirect(f"{PREFIX}/cnss/networks/{code}?done={done}#scheduled")
 
 
 # -- the tariff ---------------------------------------------------------------------------
