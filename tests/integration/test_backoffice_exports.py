@@ -256,3 +256,35 @@ def test_a_cell_is_never_guessed_from_its_text() -> None:
         Cell("s", "2026-11-20"),
         Cell("n", "-18341"),
     ]
+
+
+def test_each_xlsx_download_is_given_to_whom_its_list_is(
+    world: World, reconciled: tuple[date, Reconciliation]
+) -> None:
+    """The authorization matrix, for the downloads: finance, the auditor and the CNSS admin
+    get every list; a network admin only its own network's statements (another's is a 404,
+    the national lists a 403); nobody signed out gets anything."""
+    day, _ = reconciled
+    own = f"/finance/statements/QURB-STL-CASHPLUS-{day:%Y%m%d}.xlsx"
+    national = [
+        f"/finance/calendar?month={day:%Y-%m}&format=xlsx",
+        f"/finance/days/{day}/report.xlsx",
+        f"/finance/exceptions?day={day}&format=xlsx",
+    ]
+    statements = [f"/finance/statements?day={day}&format=xlsx", own]
+    for username in ("cnss.finance", "cnss.auditor", "cnss.admin"):
+        office = _office(world, username)
+        for path in national + statements:
+            answer = office.get(path)
+            assert answer.status_code == 200, (username, path)
+            assert answer.headers["content-type"] == XLSX_MEDIA_TYPE, (username, path)
+    cashplus, wafacash = _office(world, "admin.cashplus"), _office(world, "admin.wafacash")
+    for path in national:
+        assert cashplus.get(path).status_code == 403, path
+    assert cashplus.get(own).status_code == 200
+    assert wafacash.get(own).status_code == 404
+    listed = _by_name(read_xlsx(wafacash.get(statements[0]).content))
+    assert {r["network"] for r in listed} == {Cell("s", "WAFACASH")}  # its own statement only
+    signed_out = BackOffice(world)
+    for path in national + statements:
+        assert signed_out.get(path).status_code == 303, path

@@ -179,6 +179,12 @@ def _fuzz_page(
         every: dict[str, str | bytes] = dict.fromkeys(QUERY_NAMES, payload)
         answer = office.client.get(f"{PREFIX}{path}?{_query(every, 1_000)}")
         tally.check(f"GET {path}?<every name>={payload!r:.40}", template, answer, payload)
+    # ... and each filter on the list's XLSX download, where the page offers one.
+    for name in sorted(own - {"format"}) if "format" in page.links else []:
+        for payload in PAYLOADS:
+            query = _query({name: payload, "format": "xlsx"})
+            answer = office.client.get(f"{PREFIX}{path}?{query}")
+            tally.check(f"GET {path}?{name}={payload!r:.40}&format=xlsx", template, answer, payload)
     # Every field of every form the page shows, one at a time, then all at once.
     for form in page.forms:
         key = (form.method, form.action, *sorted(form.fields))
