@@ -9,6 +9,9 @@
                   and the checkpoint's signature
   consistency     that a newer checkpoint extends an older one an auditor kept
   witness         run an independent witness that cosigns the log's checkpoints
+  export-tiles, verify-tiles, verify-receipt-tiles, consistency-tiles
+                  the same from the log's C2SP tlog-tiles alone, public (--url, no token)
+                  or exported (--dir): see auditor/tiles_cli.py
 
 The log key is given with --key (the ``vkey`` published at GET /v1/audit/key, obtained and
 kept by the auditor). Findings print one per line; the exit code is 0 when clean, 1 with
@@ -32,7 +35,7 @@ from agent_api.protocol import merkle
 from agent_api.protocol.checkpoint import NoteVerifier, open_checkpoint
 from agent_api.protocol.cosignature import CosignerKey, require_quorum
 from agent_api.protocol.errors import ProtocolError
-from auditor import export, witness_cli
+from auditor import export, tiles_cli, witness_cli
 from auditor.verify import verify
 
 
@@ -92,6 +95,7 @@ def _parser() -> argparse.ArgumentParser:
     consistency.add_argument("--token", help="an auditor's token (with --url)")
     consistency.set_defaults(run=_consistency)
     witness_cli.register(sub)
+    tiles_cli.register(sub)
     return parser
 
 

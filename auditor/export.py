@@ -3,16 +3,26 @@ document an auditor keeps and verifies offline.
 
 From a database (a copy the auditor was handed, read with plain SQL: the export trusts
 nothing of the service's code), or from the service over HTTP with an auditor's token.
+
+The log can also be exported as C2SP tlog-tiles, a directory with the paths the service
+serves under ``/v1/audit/`` (``tiles_from_service``, ``tiles_from_database``), which
+``qurb-audit verify-tiles --dir`` checks as it would the service itself.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 from sqlalchemy import create_engine, text
+
+from agent_api.protocol import merkle
+from agent_api.protocol import tiles as tlog
+from agent_api.protocol.tiles import TILE_WIDTH
+from auditor import tile_log
 
 EXPORT_FORMAT = "qurb-audit-export/1"
 PAGE = 1000
@@ -122,3 +132,73 @@ def _iso(value: Any) -> str | None:
 
 def dump(document: dict[str, Any]) -> str:
     return json.dumps(document, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+
+
+# --- the tiles layout ----------------------------------------------------------------------
+
+
+def tiles_from_service(base_url: str, output: Path) -> int:
+    """Copy the log's public tiles (C2SP tlog-tiles) into ``output``, at the paths the service
+    serves them under ``/v1/audit/``: ``checkpoint``, ``tile/<L>/<N>[.p/<W>]`` and
+    ``tile/entries/<N>[.p/<W>]``. No credentials: all of it is public. The tree size copied."""
+    source = tile_log.HttpSource(base_url)
+    try:
+        note = source.get("checkpoint")
+        if note is None:
+            raise ValueError(f"{base_url} serves no checkpoint")
+        size = tile_log.checkpoint_size(note)
+        for path in tile_log.every_path(size):
+            data = source.get(path)
+            if data is None:
+                raise ValueError(f"{base_url} does not serve {path} of its own checkpoint")
+            _write(output, path, data)
+    finally:
+        source.close()
+    _write(output, "checkpoint", note)
+    return size
+
+
+def tiles_from_database(url: str, output: Path) -> int:
+    """The same layout from a copy of the database, read with plain SQL, up to its latest
+    checkpoint (whose tiles the service built when it signed it)."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as c:
+            note = c.execute(
+                text("SELECT note FROM audit_checkpoints ORDER BY size DESC LIMIT 1")
+            ).scalar()
+            if note is None:
+                raise ValueError("the database holds no checkpoint")
+            size = tile_log.checkpoint_size(note.encode())
+            rows = c.execution_options(yield_per=500).execute(
+                text("SELECT level, tile_index, hashes FROM audit_tiles")
+            )
+            for level, index, hashes in rows:
+                width = tlog.width_at(int(level), int(index), size)
+                if width:
+                    data = bytes.fromhex(hashes)[: width * merkle.HASH_SIZE]
+                    _write(output, tlog.tile_path(int(level), int(index), width), data)
+            leaves = c.execution_options(yield_per=TILE_WIDTH * 8).execute(
+                text("SELECT data FROM audit_leaves WHERE leaf_index < :n ORDER BY leaf_index"),
+                {"n": size},
+            )
+            bundle: list[bytes] = []
+            number = 0
+            for (data,) in leaves:
+                bundle.append(str(data).encode())
+                if len(bundle) == TILE_WIDTH:
+                    _write(output, tlog.entries_path(number), tlog.encode_bundle(bundle))
+                    bundle, number = [], number + 1
+            if bundle:
+                path = tlog.entries_path(number, len(bundle))
+                _write(output, path, tlog.encode_bundle(bundle))
+    finally:
+        engine.dispose()
+    _write(output, "checkpoint", note.encode())
+    return size
+
+
+def _write(root: Path, path: str, data: bytes) -> None:
+    target = root / path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)

@@ -7,15 +7,18 @@ import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, text
 
 from agent_api.protocol import merkle
+from auditor import tile_log
 from auditor.cli import main
 from reconciliation.container import Reconciliation
 from tests.conftest import FakeClock
 from tests.integration.conftest import World
+from tests.integration.test_audit_tiles import grow_log
 from tests.support.reconciliation import close_and_settle, enroll, pay, today
 from tests.support.terminal import TestTerminal
 
@@ -227,3 +230,120 @@ def test_a_newer_checkpoint_is_shown_to_extend_an_older_one_kept_by_the_auditor(
     assert main(["consistency", str(old), str(new), "--key", key, "--export", str(export)]) == 0
     assert "extends" in capsys.readouterr().out
     assert main(["consistency", str(new), str(old), "--key", key, "--export", str(export)]) == 1
+
+
+# -- from tiles alone (C2SP tlog-tiles) -----------------------------------------------------
+
+
+class _Served:
+    """The service as ``--url`` reaches it: its public paths, through the test client."""
+
+    def __init__(self, world: World) -> None:
+        self._client = world.client
+
+    def get(self, path: str) -> Any:
+        return self._client.get(path)
+
+    def close(self) -> None:
+        pass  # the test client outlives the command
+
+
+@pytest.fixture
+def served(world: World, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setattr(tile_log, "http_client", lambda url: _Served(world))
+    return "http://testserver"
+
+
+@pytest.fixture
+def tiled(logged: str, world: World) -> str:
+    """The logged day, then filler leaves past a full tile, signed: tiles at two levels."""
+    grow_log(world.services.engine, 700)
+    world.services.audit.checkpoint()
+    return logged
+
+
+def _files(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+def test_the_whole_log_verifies_from_its_tiles_over_http_and_from_an_export_directory(
+    tiled: str, served: str, world: World, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    key = world.services.audit.verifier_key()
+    from_db, from_http = tmp_path / "db", tmp_path / "http"
+    assert main(["export-tiles", "--database-url", tiled, "--output", str(from_db)]) == 0
+    assert main(["export-tiles", "--url", served, "--output", str(from_http)]) == 0
+    exported = _files(from_db)
+    assert exported == _files(from_http)
+    assert {"checkpoint", "tile/0/000", "tile/0/001", "tile/0/002.p/188", "tile/1/000.p/2"} <= set(
+        exported
+    )
+    assert {"tile/entries/000", "tile/entries/002.p/188"} <= set(exported)
+    capsys.readouterr()
+    assert main(["verify-tiles", "--key", key, "--dir", str(from_db)]) == 0
+    assert "700 entries and 4 tiles recomputed: clean" in capsys.readouterr().out
+    assert main(["verify-tiles", "--key", key, "--url", served]) == 0
+    assert "clean" in capsys.readouterr().out
+    # Without the log's key, nothing is believed.
+    other = "other.example+0a0b0c0d+AQ" + "A" * 42 + "="
+    assert main(["verify-tiles", "--key", other, "--dir", str(from_db)]) == 2
+
+
+def test_a_leaf_altered_after_it_was_signed_shows_in_the_tiles_it_no_longer_makes(
+    tiled: str,
+    served: str,
+    world: World,
+    engine: Engine,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    index = _collection_index(engine)
+    data, _ = _leaf(engine, index)
+    _rewrite(engine, index, data.replace('"amount_centimes":8000', '"amount_centimes":800'))
+    key = world.services.audit.verifier_key()
+    capsys.readouterr()
+    assert main(["verify-tiles", "--key", key, "--url", served]) == 1
+    out = capsys.readouterr().out
+    assert f"tile 0/0: hash {index} is not what the entries make" in out
+    assert "checkpoint 700: its root is not the root of the entries" in out
+    # A tile edited in an export is caught as well.
+    directory = tmp_path / "export"
+    assert main(["export-tiles", "--database-url", tiled, "--output", str(directory)]) == 0
+    _rewrite(engine, index, data)  # the database back as signed: only the file differs now
+    level_one = directory / "tile/1/000.p/2"
+    level_one.write_bytes(bytes(32) + level_one.read_bytes()[32:])
+    assert main(["verify-tiles", "--key", key, "--dir", str(directory)]) == 1
+    assert "tile 1/0: hash 0 is not what the entries make" in capsys.readouterr().out
+
+
+def test_a_receipt_and_two_checkpoints_verify_from_a_few_tiles(
+    tiled: str,
+    served: str,
+    world: World,
+    terminal: TestTerminal,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    key = world.services.audit.verifier_key()
+    old = tmp_path / "old.note"
+    old.write_text(world.client.get("/v1/audit/checkpoint").text)
+    collected = pay(terminal, enroll(terminal), 6_000, "CA-01")
+    jws = terminal.send("GET", f"/v1/receipts/{collected.receipt}").json()["receipt"]
+    jwks = tmp_path / "jwks.json"
+    jwks.write_text(world.client.get("/v1/keys").text)
+    receipt = ["verify-receipt-tiles", jws, "--jwks", str(jwks), "--key", key, "--url", served]
+    capsys.readouterr()
+    assert main(receipt) == 1  # collected after the last checkpoint: not signed yet
+    assert "not in the checkpoint of 700 leaves yet" in capsys.readouterr().out
+    world.services.audit.checkpoint()
+    assert main(receipt) == 0
+    assert f"receipt {collected.receipt}: signature valid" in capsys.readouterr().out
+    new = tmp_path / "new.note"
+    new.write_text(world.client.get("/v1/audit/checkpoint").text)
+    directory = tmp_path / "export"
+    assert main(["export-tiles", "--url", served, "--output", str(directory)]) == 0
+    extends = ["--key", key, "--dir", str(directory)]
+    assert main(["consistency-tiles", str(old), str(new), *extends]) == 0
+    assert "extends checkpoint 700 (from tiles)" in capsys.readouterr().out
+    assert main(["consistency-tiles", str(new), str(old), *extends]) == 1
+    assert main(["verify-receipt-tiles", jws, "--jwks", str(jwks), *extends]) == 0

@@ -1,0 +1,171 @@
+"""``qurb-audit`` from tiles alone (C2SP tlog-tiles): the public paths of the service under
+``/v1/audit/`` (``--url``, no token) or an export directory with the same paths (``--dir``).
+
+  export-tiles          copy the log's checkpoint, tiles and entry bundles into a directory,
+                        from the service (--url) or a database copy (--database-url)
+  verify-tiles          the whole log: every entry hashed, every tile recomputed, the root
+                        compared with the checkpoint signed by the log key
+  verify-receipt-tiles  a receipt's signature, its leaf, and the leaf's inclusion in the
+                        checkpointed tree, the proof computed from a few tiles
+  consistency-tiles     that a newer checkpoint extends an older one, from a few tiles
+
+Findings print one per line; the exit code is 0 when clean, 1 with findings, 2 when the input
+itself is unusable (as the other commands).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import jwt
+
+from agent_api.protocol import merkle
+from agent_api.protocol.checkpoint import NoteVerifier, open_checkpoint
+from agent_api.protocol.errors import ProtocolError
+from auditor import export, tile_log
+
+
+def register(sub: Any) -> None:
+    """Add the tile commands to qurb-audit's subcommands."""
+    out = sub.add_parser("export-tiles", help="copy the log's tiles into a directory")
+    source = out.add_mutually_exclusive_group(required=True)
+    source.add_argument("--url", help="the service, e.g. https://qurb.example")
+    source.add_argument("--database-url", help="a copy of the service's database")
+    out.add_argument("--output", type=Path, required=True, help="the directory to write")
+    out.set_defaults(run=_export)
+
+    whole = sub.add_parser("verify-tiles", help="verify the whole log from its tiles")
+    _source(whole)
+    whole.set_defaults(run=_verify_log)
+
+    receipt = sub.add_parser("verify-receipt-tiles", help="a receipt's inclusion, from tiles")
+    receipt.add_argument("receipt", help="the compact JWS, or @FILE")
+    receipt.add_argument("--jwks", type=Path, required=True, help="GET /v1/keys, saved")
+    _source(receipt)
+    receipt.set_defaults(run=_verify_receipt)
+
+    extends = sub.add_parser("consistency-tiles", help="a checkpoint extends another, from tiles")
+    extends.add_argument("old", type=Path, help="a checkpoint note kept earlier")
+    extends.add_argument("new", type=Path, help="a later checkpoint note")
+    _source(extends)
+    extends.set_defaults(run=_consistency)
+
+
+def _source(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--key", action="append", required=True, help="a trusted log vkey")
+    where = parser.add_mutually_exclusive_group(required=True)
+    where.add_argument("--url", help="the service: its public tiles under /v1/audit/")
+    where.add_argument("--dir", type=Path, help="a directory written by export-tiles")
+
+
+def _say(line: str) -> None:
+    """A command line prints its results, one line each."""
+    sys.stdout.write(line + "\n")
+
+
+def _verifiers(keys: Sequence[str]) -> list[NoteVerifier]:
+    return [NoteVerifier.from_string(k.strip()) for k in keys]
+
+
+def _export(args: argparse.Namespace) -> int:
+    if args.url:
+        size = export.tiles_from_service(args.url, args.output)
+    else:
+        size = export.tiles_from_database(args.database_url, args.output)
+    _say(f"exported the tiles of the log's {size} leaves to {args.output}")
+    return 0
+
+
+def _verify_log(args: argparse.Namespace) -> int:
+    source = tile_log.source_of(args.url, args.dir)
+    try:
+        report = tile_log.verify_log(source, _verifiers(args.key))
+    finally:
+        source.close()
+    for finding in report.findings:
+        _say(finding)
+    _say(
+        f"checkpoint of {report.size} leaves: {report.entries} entries and {report.tiles} "
+        f"tiles recomputed: {'clean' if report.clean else f'{len(report.findings)} findings'}"
+    )
+    return 0 if report.clean else 1
+
+
+def _verify_receipt(args: argparse.Namespace) -> int:
+    token = args.receipt
+    if token.startswith("@"):
+        token = Path(token[1:]).read_text(encoding="utf-8").strip()
+    try:
+        claims = _receipt_claims(token, args.jwks)
+    except jwt.InvalidTokenError as exc:
+        _say(f"receipt: its signature does not verify ({exc})")
+        return 1
+    number, index = claims.get("receipt_number"), claims.get("log_index")
+    if not isinstance(index, int):
+        _say(f"receipt {number}: names no leaf of the log")
+        return 1
+    source = tile_log.source_of(args.url, args.dir)
+    try:
+        _, checkpoint = tile_log.read_checkpoint(source, _verifiers(args.key))
+        if not 0 <= index < checkpoint.size:
+            _say(
+                f"receipt {number}: leaf {index} is not in the checkpoint of "
+                f"{checkpoint.size} leaves yet"
+            )
+            return 1
+        entry, proof = tile_log.inclusion(source, index, checkpoint.size)
+    finally:
+        source.close()
+    findings = []
+    if tile_log.receipt_leaf(entry) != number:
+        findings.append(f"leaf {index}: records receipt {tile_log.receipt_leaf(entry)}")
+    try:
+        merkle.verify_inclusion(
+            merkle.leaf_hash(entry), index, checkpoint.size, proof, checkpoint.root_hash
+        )
+    except ProtocolError as exc:
+        findings.append(f"leaf {index}: not in the checkpointed tree ({exc})")
+    for finding in findings:
+        _say(finding)
+    if not findings:
+        _say(
+            f"receipt {number}: signature valid, leaf {index} included in the log of "
+            f"{checkpoint.size} leaves signed by {checkpoint.origin} (from tiles)"
+        )
+    return 1 if findings else 0
+
+
+def _receipt_claims(token: str, jwks_path: Path) -> dict[str, Any]:
+    jwks = json.loads(jwks_path.read_text(encoding="utf-8"))
+    kid = jwt.get_unverified_header(token).get("kid")
+    matching = [k for k in jwks.get("keys", []) if k.get("kid") == kid]
+    if not matching:
+        raise ValueError(f"no key {kid} in {jwks_path}")
+    claims: dict[str, Any] = jwt.decode(token, jwt.PyJWK(matching[0]).key, algorithms=["EdDSA"])
+    return claims
+
+
+def _consistency(args: argparse.Namespace) -> int:
+    trusted = _verifiers(args.key)
+    old = open_checkpoint(args.old.read_text(encoding="utf-8"), trusted)
+    new = open_checkpoint(args.new.read_text(encoding="utf-8"), trusted)
+    if new.size < old.size:
+        _say(f"the newer checkpoint ({new.size}) is smaller than the older ({old.size})")
+        return 1
+    source = tile_log.source_of(args.url, args.dir)
+    try:
+        proof = tile_log.consistency(source, old.size, new.size) if old.size else []
+    finally:
+        source.close()
+    try:
+        merkle.verify_consistency(old.size, new.size, old.root_hash, new.root_hash, proof)
+    except ProtocolError as exc:
+        _say(f"checkpoint {new.size} does not extend checkpoint {old.size} ({exc})")
+        return 1
+    _say(f"checkpoint {new.size} extends checkpoint {old.size} (from tiles)")
+    return 0
