@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import html
 import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
@@ -186,6 +188,30 @@ def test_announcing_the_same_future_day_again_replaces_it_with_a_leaf_each(
         "basis_points": 40,
         "replaced": True,
     }
+
+
+def test_concurrent_announcements_for_one_day_leave_one_rule_the_last_committed(
+    world: World, clock: FakeClock
+) -> None:
+    day = today(clock) + timedelta(days=4)
+    start = threading.Barrier(4)
+
+    def announce(fixed: int) -> bool:
+        start.wait()
+        return world.services.registry.announce_commission(
+            SYSTEM_ACTOR, "CASHPLUS", effective_from=day, fixed_centimes=fixed, basis_points=5
+        ).replaced
+
+    with ThreadPoolExecutor(4) as pool:
+        replaced = list(pool.map(announce, (100, 200, 300, 400)))
+    # Each was accepted and left its leaf; one inserted the row, the others replaced it.
+    assert sorted(replaced) == [False, True, True, True]
+    leaves = _leaves(world, "commission_change")
+    assert len(leaves) == 4
+    with Session(world.services.engine) as session:
+        [row] = session.exec(select(CommissionChange)).all()
+    # The rule is the one whose leaf is last: the log's order is the commit order.
+    assert row.fixed_centimes == leaves[-1]["fixed_centimes"]
 
 
 def test_the_rules_show_current_scheduled_and_history_as_days_pass(

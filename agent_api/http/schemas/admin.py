@@ -62,8 +62,10 @@ class NetworkIn(Input):
 class NetworkOut(Output):
     code: str
     name: str
-    commission_fixed_centimes: int
-    commission_bps: int
+    commission_fixed_centimes: int = Field(
+        description="the rule in force on the current business day (see commission-rules)"
+    )
+    commission_bps: int = Field(description="the rule in force on the current business day")
     settlement_account: str
     status: str
     created_at: datetime
