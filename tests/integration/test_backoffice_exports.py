@@ -288,3 +288,11 @@ def test_each_xlsx_download_is_given_to_whom_its_list_is(
     signed_out = BackOffice(world)
     for path in national + statements:
         assert signed_out.get(path).status_code == 303, path
+
+
+def test_a_text_longer_than_a_cell_holds_is_cut_where_it_shows() -> None:
+    body = xlsx_bytes(("ledger_lines",), [{"ledger_lines": "L.csv:1:E1 " * 4_000}])
+    [_, [cell]] = read_xlsx(body)
+    assert cell is not None
+    assert len(cell.value) == 32_767
+    assert cell.value.endswith("…")

@@ -93,7 +93,7 @@ async def calendar(page: Page) -> Response:
     fmt = _export_format(page)
     if fmt is not None:
         return page.finish(
-            export(
+            await export(
                 fmt,
                 f"calendar-{first:%Y-%m}",
                 (
@@ -248,7 +248,7 @@ async def day_report_file(page: Page) -> Response:
         lambda: _recon(page).reports.day(page.who(), business_date, version=version)
     )
     stem = f"reconciliation-{business_date:%Y%m%d}-v{data['version']}"
-    return page.finish(export(fmt, stem, CSV_COLUMNS, csv_rows(data)))
+    return page.finish(await export(fmt, stem, CSV_COLUMNS, csv_rows(data)))
 
 
 # -- exceptions ---------------------------------------------------------------------------
@@ -355,7 +355,9 @@ async def exceptions(page: Page) -> Response:
     )
     if fmt is not None:
         return page.finish(
-            export(fmt, "exceptions", EXCEPTION_COLUMNS, [_exception_export_row(e) for e in found])
+            await export(
+                fmt, "exceptions", EXCEPTION_COLUMNS, [_exception_export_row(e) for e in found]
+            )
         )
     more = len(found) > PAGE_SIZE
     found = found[:PAGE_SIZE]
@@ -526,7 +528,7 @@ async def statements(page: Page) -> Response:
             "created_at",
         )
         return page.finish(
-            export(
+            await export(
                 fmt,
                 "settlements",
                 columns,
@@ -596,7 +598,7 @@ async def statement(page: Page) -> Response:
                 "net_centimes": found.net_centimes,
             }
         )
-        return page.finish(export(fmt, reference, columns, rows))
+        return page.finish(await export(fmt, reference, columns, rows))
     if fmt:
         raise NotFound(f"no format {fmt}")
     return page.render("finance/statement.html", s=found, offices=offices)
