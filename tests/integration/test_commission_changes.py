@@ -24,6 +24,7 @@ from agent_api.persistence.tables.registry import CommissionChange
 from agent_api.services.registry import RegistryService
 from reconciliation.container import Reconciliation
 from tests.conftest import FakeClock
+from tests.integration import test_backoffice_fuzz as fuzz
 from tests.integration.conftest import PASSWORD, World
 from tests.support.backoffice import BackOffice
 from tests.support.reconciliation import close_and_settle, enroll, pay, today
@@ -414,3 +415,22 @@ def test_the_networks_list_links_each_network_to_its_rules(world: World) -> None
 
 def test_an_unknown_network_page_is_not_found(world: World) -> None:
     assert _office(world).get("/cnss/networks/NOSUCH").status_code == 404
+
+
+def test_hostile_values_in_the_commission_form_never_break_the_page(
+    world: World, clock: FakeClock
+) -> None:
+    """The page fuzz opens the network page as finance (who has no form): here the CNSS
+    admin's form gets every payload in each field, the others filled as the page fills them."""
+    office = _office(world)
+    page = office.get("/cnss/networks/CASHPLUS")
+    [form] = [f for f in fuzz.parse(page.text).forms if f.action.endswith("/commission")]
+    filled = {**form.fields, "fixed_centimes": "1", "basis_points": "5"}
+    tally = fuzz.Tally()
+    for payload in fuzz.PAYLOADS:
+        for name in ("effective_from", "fixed_centimes", "basis_points"):
+            answer = fuzz._post(office, form, {**filled, name: payload}, b"")
+            tally.check(f"{name}={payload!r:.40}", "commission", answer, payload)
+            assert answer.status_code in {409, 422}, (name, payload, answer.status_code)
+    assert tally.failures == []
+    assert world.services.registry.commission_rules(SYSTEM_ACTOR, "CASHPLUS").scheduled == []
