@@ -152,3 +152,8 @@ async def _sign_checkpoints(services: Services, witnessing: Witnessing, interval
                 await witnessing.submit(latest)
             except QurbError as exc:  # the log cannot prove its own consistency: an alarm
                 logger.error("witness_submission_failed", extra={"code": exc.code})
+            except Exception as exc:  # noqa: BLE001 - a failed round must not end the loop
+                logger.error(
+                    "witness_submission_failed",
+                    extra={"code": "witness_submission_failed", "error": type(exc).__name__},
+                )

@@ -5,6 +5,7 @@ rewritten history gets none, and a witness that is down or lies costs nothing.""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import shutil
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from prometheus_client import REGISTRY
 from sqlmodel import Session, delete, select
 
 from agent_api.errors import ConfigurationError
+from agent_api.http.app import _sign_checkpoints
 from agent_api.persistence.db import build_engine
 from agent_api.persistence.tables import AuditCosignature
 from agent_api.protocol.checkpoint import NoteVerifier, open_checkpoint
@@ -258,3 +260,42 @@ def test_witness_settings_are_validated_naming_the_entry() -> None:
             Settings.from_env({"QURB_WITNESSES": raw})
     with pytest.raises(ConfigurationError, match="QURB_WITNESS_TIMEOUT_MS"):
         Settings.from_env({"QURB_WITNESS_TIMEOUT_MS": "5"})
+
+
+class FailingOnce(Witnessing):
+    """A submitter whose first round fails as a database outage would."""
+
+    def __init__(self, services: Services) -> None:
+        super().__init__(services.new_uow, services.audit, [], timeout_ms=100, clock=services.clock)
+        self.rounds = 0
+        self.second_round = asyncio.Event()
+
+    @property
+    def configured(self) -> bool:
+        return True
+
+    async def submit(self, view: CheckpointView) -> dict[str, str]:
+        self.rounds += 1
+        if self.rounds == 1:
+            raise RuntimeError("the database went away")
+        self.second_round.set()
+        return {}
+
+
+def test_a_failed_round_of_submissions_does_not_stop_the_checkpoint_loop(
+    world: World, terminal: TestTerminal
+) -> None:
+    enroll(terminal)
+    submitter = FailingOnce(world.services)
+
+    async def run() -> None:
+        loop = asyncio.create_task(_sign_checkpoints(world.services, submitter, 0))
+        try:
+            await asyncio.wait_for(submitter.second_round.wait(), timeout=30)
+        finally:
+            loop.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await loop
+
+    asyncio.run(run())
+    assert submitter.rounds >= 2
