@@ -3,19 +3,41 @@ declarations and the office's day."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from agent_api.domain.permissions import COUNTER_STAFF
-from agent_api.http.endpoints import Call, Endpoint, stored_response
+from agent_api.domain.roles import Actor
+from agent_api.http.endpoints import Call, Endpoint, response
 from agent_api.http.io import json_response, path_value
 from agent_api.http.schemas import contributions as s
 from agent_api.http.schemas.rights import RightsOut
 from agent_api.http.throttled import unless_throttled
+from agent_api.persistence.tables import User
+from agent_api.persistence.unit_of_work import UnitOfWork
 from agent_api.services.accounts import Certificate, Collected, Reversed
+from agent_api.services.container import Services
 from agent_api.services.declarations import Declared
+from agent_api.services.idempotency import WriteContext
+from agent_api.services.signed_writes import Done, WriteKind
+from agent_api.services.terminal_auth import TerminalContext
 
 _RN = "/v1/workers/{registration_number}"
+B = TypeVar("B", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class _Counter(Generic[B]):
+    """A counter write's input: who, where, the parsed body (and the path's worker)."""
+
+    actor: Actor
+    terminal: TerminalContext
+    body: B
+    path: str = ""
 
 
 async def quote(call: Call) -> Response:
@@ -26,43 +48,79 @@ async def quote(call: Call) -> Response:
     return json_response(s.QuoteOut.model_validate(found))
 
 
-def collect(call: Call) -> Response:
-    """Plain (not a coroutine): the hot path runs in one worker thread with its checks."""
-    body = call.body(s.CollectionIn)
-    services = call.services
-    actor, terminal, write = call.who(), call.at_terminal(), call.write()
-
-    def render(done: Collected) -> tuple[int, object]:
-        out = s.CollectedOut(
-            receipt=s.ReceiptOut(number=done.receipt_number, receipt=done.receipt),
-            registration_number=done.registration_number,
-            amount_centimes=done.amount_centimes,
-            business_date=done.business_date,
-            allocations=[s.CreditedOut.model_validate(a) for a in done.allocations],
-            rights=RightsOut.model_validate(done.rights),
-        )
-        return 201, out.model_dump(mode="json")
-
-    outcome = services.writes.execute(
+def _collect(
+    services: Services, uow: UnitOfWork, write: WriteContext, r: _Counter[s.CollectionIn]
+) -> Done[Collected]:
+    done = services.accounts.collect(
+        uow,
+        r.actor,
+        r.terminal,
         write,
-        lambda uow: services.accounts.collect(
-            uow,
-            actor,
-            terminal,
-            write,
-            registration_number=body.registration_number,
-            amount_centimes=body.amount_centimes,
-            payer_phone=body.payer_phone,
-        ),
-        render,
+        registration_number=r.body.registration_number,
+        amount_centimes=r.body.amount_centimes,
+        payer_phone=r.body.payer_phone,
     )
-    return stored_response(outcome)
+    return Done(done, done.decision())
+
+
+def _collected(done: Collected) -> object:
+    return s.CollectedOut(
+        receipt=s.ReceiptOut(number=done.receipt_number, receipt=done.receipt),
+        registration_number=done.registration_number,
+        amount_centimes=done.amount_centimes,
+        business_date=done.business_date,
+        allocations=[s.CreditedOut.model_validate(a) for a in done.allocations],
+        rights=RightsOut.model_validate(done.rights),
+    ).model_dump(mode="json")
+
+
+COLLECT = WriteKind("collect", _collect, _collected)
+
+
+def collect(call: Call) -> Response:
+    return call.run(COLLECT, _Counter(call.who(), call.at_terminal(), call.body(s.CollectionIn)))
+
+
+@dataclass(frozen=True)
+class _Reversal:
+    actor: Actor
+    terminal: TerminalContext
+    receipt_number: str
+    reason: str
+    supervisor: User
+
+
+def _reverse(
+    services: Services, uow: UnitOfWork, write: WriteContext, r: _Reversal
+) -> Done[Reversed]:
+    done = services.accounts.reverse(
+        uow,
+        r.actor,
+        r.terminal,
+        write,
+        receipt_number=r.receipt_number,
+        reason=r.reason,
+        supervisor=r.supervisor,
+    )
+    return Done(done, done.decision())
+
+
+def _reversed(done: Reversed) -> object:
+    return s.ReversedOut(
+        receipt=s.ReceiptOut(number=done.receipt_number, receipt=done.receipt),
+        reverses=done.reverses,
+        amount_centimes=done.amount_centimes,
+        business_date=done.business_date,
+    ).model_dump(mode="json")
+
+
+REVERSE = WriteKind("reverse", _reverse, _reversed)
 
 
 async def reverse(call: Call) -> Response:
     body = call.body(s.ReversalIn)
     services = call.services
-    actor, terminal, write = call.who(), call.at_terminal(), call.write()
+    actor, terminal = call.who(), call.at_terminal()
     number = path_value(call.path("receipt_number"), "receipt_number")
     # The supervisor's own credentials, checked before the write opens: an operator cannot
     # approve their own mistake. One answer for every refusal (terminal_auth.check_supervisor).
@@ -73,31 +131,9 @@ async def reverse(call: Call) -> Response:
     )
     if isinstance(supervisor, Response):
         return supervisor
-
-    def render(done: Reversed) -> tuple[int, object]:
-        out = s.ReversedOut(
-            receipt=s.ReceiptOut(number=done.receipt_number, receipt=done.receipt),
-            reverses=done.reverses,
-            amount_centimes=done.amount_centimes,
-            business_date=done.business_date,
-        )
-        return 201, out.model_dump(mode="json")
-
-    outcome = await run_in_threadpool(
-        services.writes.execute,
-        write,
-        lambda uow: services.accounts.reverse(
-            uow,
-            actor,
-            terminal,
-            write,
-            receipt_number=number,
-            reason=body.reason,
-            supervisor=supervisor,
-        ),
-        render,
+    return await call.run_in_thread(
+        REVERSE, _Reversal(actor, terminal, number, body.reason, supervisor)
     )
-    return stored_response(outcome)
 
 
 async def rights(call: Call) -> Response:
@@ -113,55 +149,52 @@ async def rights(call: Call) -> Response:
     )
 
 
-async def certificate(call: Call) -> Response:
+def _certificate(
+    services: Services, uow: UnitOfWork, write: WriteContext, r: _Counter[s.CertificateIn]
+) -> Done[Certificate]:
+    done = services.accounts.certificate(
+        uow, r.actor, r.terminal, write, registration_number=r.path, kind=r.body.kind
+    )
+    return Done(done, done.decision())
+
+
+def _certified(done: Certificate) -> object:
+    return s.CertificateOut(
+        receipt=s.ReceiptOut(number=done.number, receipt=done.receipt),
+        kind=done.kind,
+        registration_number=done.registration_number,
+    ).model_dump(mode="json")
+
+
+CERTIFICATE = WriteKind("certificate", _certificate, _certified)
+
+
+def certificate(call: Call) -> Response:
     body = call.body(s.CertificateIn)
-    services = call.services
-    actor, terminal = call.who(), call.at_terminal()
     rn = call.path("registration_number")
+    return call.run(CERTIFICATE, _Counter(call.who(), call.at_terminal(), body, rn))
 
-    def render(done: Certificate) -> tuple[int, object]:
-        out = s.CertificateOut(
-            receipt=s.ReceiptOut(number=done.number, receipt=done.receipt),
-            kind=done.kind,
-            registration_number=done.registration_number,
-        )
-        return 201, out.model_dump(mode="json")
 
-    write = call.write()
-    outcome = await run_in_threadpool(
-        services.writes.execute,
+def _declare(
+    services: Services, uow: UnitOfWork, write: WriteContext, r: _Counter[s.DeclarationIn]
+) -> Done[Declared]:
+    done = services.declarations.declare(
+        uow,
+        r.actor,
+        r.terminal,
         write,
-        lambda uow: services.accounts.certificate(
-            uow, actor, terminal, write, registration_number=rn, kind=body.kind
-        ),
-        render,
+        registration_number=r.body.registration_number,
+        declared_by=r.body.declared_by,
+        days=[(d.date, d.earnings_centimes) for d in r.body.days],
     )
-    return stored_response(outcome)
+    return Done(done)
 
 
-async def declare(call: Call) -> Response:
-    body = call.body(s.DeclarationIn)
-    services = call.services
-    actor, terminal, write = call.who(), call.at_terminal(), call.write()
+DECLARE = WriteKind("declare", _declare, response(s.DeclaredOut))
 
-    def render(done: Declared) -> tuple[int, object]:
-        return 201, s.DeclaredOut.model_validate(done).model_dump(mode="json")
 
-    outcome = await run_in_threadpool(
-        services.writes.execute,
-        write,
-        lambda uow: services.declarations.declare(
-            uow,
-            actor,
-            terminal,
-            write,
-            registration_number=body.registration_number,
-            declared_by=body.declared_by,
-            days=[(d.date, d.earnings_centimes) for d in body.days],
-        ),
-        render,
-    )
-    return stored_response(outcome)
+def declare(call: Call) -> Response:
+    return call.run(DECLARE, _Counter(call.who(), call.at_terminal(), call.body(s.DeclarationIn)))
 
 
 async def day_collections(call: Call) -> Response:

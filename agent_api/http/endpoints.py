@@ -12,8 +12,13 @@ Authentication modes:
 - ``terminal``: a signature by a registered terminal key (operator sign-in).
 - ``operator``: a terminal signature and an operator token bound to that terminal key.
 
-On signed writes, a request whose sequence number already holds a stored response is
-answered from it right after the signature check, before anything else runs.
+Every signed request takes one way in (``_admitted``, in a worker thread): the signature,
+the terminal's key, the replay of a stored response (a request whose sequence number already
+holds one is answered from it right after the signature check, before anything else runs),
+the operator's session, then the parsing of its body. A signed write's handler then builds
+its use case's input and hands it, with its ``WriteKind``, to the one write pipeline
+(``Call.run``: ``services.signed_writes``). A plain handler runs in the same worker thread as
+its checks; a coroutine handler (one that awaits a throttled password check first) after them.
 """
 
 from __future__ import annotations
@@ -37,12 +42,16 @@ from agent_api.http.io import parse_body, parse_query
 from agent_api.http.middleware import ROUTE_KEY
 from agent_api.http.signing import CheckedSignature, check_signature, signed_request
 from agent_api.protocol import signatures as sig
+from agent_api.services import signed_writes
 from agent_api.services.container import Services
 from agent_api.services.idempotency import StoredResponse, WriteContext
+from agent_api.services.signed_writes import WriteKind
 from agent_api.services.terminal_auth import TerminalContext
 from agent_api.services.tokens import ADMIN_AUDIENCE, TERMINAL_AUDIENCE
 
 M = TypeVar("M", bound=BaseModel)
+In = TypeVar("In")
+R = TypeVar("R")
 Auth = Literal["public", "admin", "activation", "terminal", "operator"]
 SIGNED: frozenset[str] = frozenset({"activation", "terminal", "operator"})
 
@@ -84,6 +93,19 @@ class Call:
     def path(self, name: str) -> Any:
         return self.request.path_params[name]
 
+    def run(
+        self, kind: WriteKind[In, R], request: In, write: WriteContext | None = None
+    ) -> Response:
+        """A signed write through the pipeline, in this thread; its stored response."""
+        done = signed_writes.run(self.services, kind, write or self.write(), request)
+        return stored_response(done)
+
+    async def run_in_thread(
+        self, kind: WriteKind[In, R], request: In, write: WriteContext | None = None
+    ) -> Response:
+        """``run`` from a coroutine handler, in a worker thread."""
+        return await run_in_threadpool(self.run, kind, request, write)
+
 
 # A handler is a coroutine, or a plain function for the hot paths: a plain handler runs
 # with its request's checks in one worker thread, one hop from the event loop instead of two.
@@ -122,6 +144,7 @@ class Endpoint:
 
     def route(self) -> Route:
         blocking = not inspect.iscoroutinefunction(self.handler)
+        assert self.signed or not blocking, "plain handlers serve signed endpoints"
 
         async def endpoint(request: Request) -> Response:
             request.scope[ROUTE_KEY] = self.template
@@ -130,36 +153,49 @@ class Endpoint:
             call = Call(request, services, None, raw, None, None)
             if blocking:
                 return await run_in_threadpool(self._serve, call)
-            if self.auth == "admin":
-                call.actor = await self._authenticate_admin(request, services)
-            elif self.signed:
-                replay = await self._verify_signed(call)
+            if self.signed:
+                replay = await run_in_threadpool(self._admitted, call)
                 if replay is not None:
                     return stored_response(replay)
-            if self.body is not None:
-                call.parsed_body = parse_body(raw, self.body)
-            if self.query is not None:
-                call.parsed_query = parse_query(request.query_params, self.query)
+            else:
+                if self.auth == "admin":
+                    call.actor = await self._authenticate_admin(request, services)
+                self._parse(call)
             coroutine = cast(Callable[[Call], Awaitable[Response]], self.handler)
             return await coroutine(call)
 
         return Route(self.path, endpoint, methods=[self.method], name=self.summary)
 
     def _serve(self, call: Call) -> Response:
-        """A plain handler with its checks, all in the worker thread (signed endpoints)."""
-        assert self.signed, "plain handlers serve signed endpoints"
-        request = signed_request(call.request, call.raw_body)
-        services = call.services
-        checked = check_signature(request, services.settings, services.clock())
-        call.signature = checked
-        replay = self._admit(call, checked, request) if self.auth != "activation" else None
+        """A plain handler with its checks, all in one worker thread."""
+        replay = self._admitted(call)
         if replay is not None:
             return stored_response(replay)
+        return cast(Callable[[Call], Response], self.handler)(call)
+
+    def _parse(self, call: Call) -> None:
         if self.body is not None:
             call.parsed_body = parse_body(call.raw_body, self.body)
         if self.query is not None:
             call.parsed_query = parse_query(call.request.query_params, self.query)
-        return cast(Callable[[Call], Response], self.handler)(call)
+
+    def _admitted(self, call: Call) -> StoredResponse | None:
+        """A signed request's way in (in a worker thread: it reads the database and
+        verifies): its signature, then, but for an activation, the terminal, the stored
+        response of a retry and the operator; then its body. ``None``: go on to the
+        handler."""
+        services = call.services
+        request = signed_request(call.request, call.raw_body)
+        checked = check_signature(request, services.settings, services.clock())
+        call.signature = checked
+        # An activation's new key proves possession by signing its own activation; the
+        # handler verifies it against the key in the body (docs/protocol.md).
+        if self.auth != "activation":
+            replay = self._admit(call, checked, request)
+            if replay is not None:
+                return replay
+        self._parse(call)
+        return None
 
     async def _authenticate_admin(self, request: Request, services: Services) -> Actor:
         token = bearer_token(request)
@@ -170,18 +206,6 @@ class Endpoint:
     def _check_role(self, actor: Actor) -> None:
         if actor.role not in self.roles:
             raise Forbidden(f"the {actor.role.value} role may not call this endpoint")
-
-    async def _verify_signed(self, call: Call) -> StoredResponse | None:
-        services = call.services
-        request = signed_request(call.request, call.raw_body)
-        checked = check_signature(request, services.settings, services.clock())
-        call.signature = checked
-        if self.auth == "activation":
-            # The new key proves possession by signing its own activation; the handler
-            # verifies it against the key in the body (docs/protocol.md).
-            return None
-        # One trip to a worker thread for everything that reads the database or verifies.
-        return await run_in_threadpool(self._admit, call, checked, request)
 
     def _admit(
         self, call: Call, checked: CheckedSignature, request: sig.SignedRequest
@@ -215,7 +239,7 @@ class Endpoint:
         sig.verify_signature(checked.parsed, request, terminal.public_key)
         call.terminal = terminal
         if row.stored is not None:
-            return services.writes.replay(row.stored, call.write())
+            return services.idempotency.replay(row.stored, call.write())
         if terminal.key_status != "active":
             raise AuthenticationFailed(
                 "this key was rotated out; sign with the terminal's current key",
@@ -258,6 +282,15 @@ def stored_response(outcome: StoredResponse) -> Response:
     return Response(
         outcome.text, status_code=outcome.status, headers=headers, media_type="application/json"
     )
+
+
+def response(schema: type[BaseModel]) -> Callable[[Any], Any]:
+    """A write kind's renderer for a result that reads as ``schema`` (its attributes)."""
+
+    def render(result: Any) -> Any:
+        return schema.model_validate(result).model_dump(mode="json")
+
+    return render
 
 
 def routes(endpoints: Sequence[Endpoint]) -> list[Route]:

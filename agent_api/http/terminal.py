@@ -2,21 +2,65 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse, Response
 
 from agent_api.domain import activation
 from agent_api.domain.permissions import COUNTER_STAFF
+from agent_api.domain.roles import Actor
 from agent_api.errors import ValidationFailed
-from agent_api.http.endpoints import Call, Endpoint, stored_response
+from agent_api.http.endpoints import Call, Endpoint, response, stored_response
 from agent_api.http.schemas import terminal as s
 from agent_api.http.throttled import unless_throttled
+from agent_api.persistence.tables import User
+from agent_api.persistence.unit_of_work import UnitOfWork
 from agent_api.protocol import signatures as sig
 from agent_api.protocol.encoding import b64url_decode
 from agent_api.protocol.errors import SignatureInvalidError
 from agent_api.protocol.keys import keyid as keyid_of
 from agent_api.services.auth import end_session_in
-from agent_api.services.terminal_auth import ActivatedTerminal, OperatorSession, RotatedKey
+from agent_api.services.container import Services
+from agent_api.services.idempotency import WriteContext
+from agent_api.services.signed_writes import Done, WriteKind
+from agent_api.services.terminal_auth import (
+    ActivatedTerminal,
+    OperatorSession,
+    RotatedKey,
+    TerminalContext,
+)
+
+Jwks = dict[str, list[dict[str, str]]]
+
+
+@dataclass(frozen=True)
+class _Activation:
+    terminal_id: int
+    secret: str
+    public_raw: bytes
+
+
+def _activate(
+    services: Services, uow: UnitOfWork, write: WriteContext, r: _Activation
+) -> Done[tuple[ActivatedTerminal, Jwks]]:
+    done = services.terminal_auth.activate(uow, r.terminal_id, r.secret, r.public_raw)
+    return Done((done, services.jwks))
+
+
+def _activated(both: tuple[ActivatedTerminal, Jwks]) -> object:
+    done, jwks = both
+    return s.ActivationOut(
+        terminal_id=done.terminal_id,
+        label=done.label,
+        keyid=done.keyid,
+        office=s.OfficeRef(code=done.office_code, name=done.office_name, city=done.office_city),
+        network=s.NetworkRef(code=done.network_code, name=done.network_name),
+        server_keys=s.Jwks.model_validate(jwks),
+    ).model_dump(mode="json")
+
+
+ACTIVATE = WriteKind("activate", _activate, _activated)
 
 
 async def activate(call: Call) -> Response:
@@ -34,50 +78,42 @@ async def activate(call: Call) -> Response:
         )
     services = call.services
     write = call.write(parsed_code[0])
-    stored = await run_in_threadpool(lambda: services.writes.stored(write, same_key_only=True))
+    # The terminal is named by a code anyone may type: only a retry signed by the same key
+    # is answered from the stored response, before the code is checked (and counted).
+    stored = await run_in_threadpool(lambda: services.idempotency.stored(write, same_key_only=True))
     if stored is not None:
         return stored_response(stored)
     terminal_id, secret = await run_in_threadpool(
         services.terminal_auth.check_activation_code, body.activation_code
     )
-
-    def render(done: ActivatedTerminal) -> tuple[int, object]:
-        out = s.ActivationOut(
-            terminal_id=done.terminal_id,
-            label=done.label,
-            keyid=done.keyid,
-            office=s.OfficeRef(code=done.office_code, name=done.office_name, city=done.office_city),
-            network=s.NetworkRef(code=done.network_code, name=done.network_name),
-            server_keys=s.Jwks.model_validate(services.jwks),
-        )
-        return 201, out.model_dump(mode="json")
-
-    outcome = await run_in_threadpool(
-        services.writes.execute,
-        write,
-        lambda uow: services.terminal_auth.activate(uow, terminal_id, secret, public_raw),
-        render,
-    )
-    return stored_response(outcome)
+    return await call.run_in_thread(ACTIVATE, _Activation(terminal_id, secret, public_raw), write)
 
 
-async def rotate_key(call: Call) -> Response:
-    body = call.body(s.RotationIn)
-    services = call.services
-    terminal = call.at_terminal()
-    new_raw = b64url_decode(body.public_key)
-    proof = b64url_decode(body.proof)
+def _rotate(
+    services: Services,
+    uow: UnitOfWork,
+    write: WriteContext,
+    r: tuple[TerminalContext, s.RotationIn],
+) -> Done[RotatedKey]:
+    terminal, body = r
+    new_raw, proof = b64url_decode(body.public_key), b64url_decode(body.proof)
+    return Done(services.terminal_auth.rotate(uow, terminal, new_raw, proof))
 
-    def render(done: RotatedKey) -> tuple[int, object]:
-        return 201, s.RotationOut.model_validate(done).model_dump(mode="json")
 
-    outcome = await run_in_threadpool(
-        services.writes.execute,
-        call.write(),
-        lambda uow: services.terminal_auth.rotate(uow, terminal, new_raw, proof),
-        render,
-    )
-    return stored_response(outcome)
+ROTATE_KEY = WriteKind("rotate_key", _rotate, response(s.RotationOut))
+
+
+def rotate_key(call: Call) -> Response:
+    return call.run(ROTATE_KEY, (call.at_terminal(), call.body(s.RotationIn)))
+
+
+def _sign_in(
+    services: Services, uow: UnitOfWork, write: WriteContext, r: tuple[TerminalContext, User]
+) -> Done[OperatorSession]:
+    return Done(services.terminal_auth.open_session(uow, *r))
+
+
+SIGN_IN = WriteKind("sign_in", _sign_in, response(s.OperatorSessionOut))
 
 
 async def sign_in(call: Call) -> Response:
@@ -89,29 +125,19 @@ async def sign_in(call: Call) -> Response:
     )
     if isinstance(user, Response):
         return user
-
-    def render(done: OperatorSession) -> tuple[int, object]:
-        return 201, s.OperatorSessionOut.model_validate(done).model_dump(mode="json")
-
-    outcome = await run_in_threadpool(
-        services.writes.execute,
-        call.write(),
-        lambda uow: services.terminal_auth.open_session(uow, terminal, user),
-        render,
-    )
-    return stored_response(outcome)
+    return await call.run_in_thread(SIGN_IN, (terminal, user))
 
 
-async def sign_out(call: Call) -> Response:
-    services = call.services
-    actor = call.who()
-    outcome = await run_in_threadpool(
-        services.writes.execute,
-        call.write(),
-        lambda uow: end_session_in(uow.session, actor, services.clock()),
-        lambda _: (204, None),
-    )
-    return stored_response(outcome)
+def _sign_out(services: Services, uow: UnitOfWork, write: WriteContext, actor: Actor) -> Done[None]:
+    end_session_in(uow.session, actor, services.clock())
+    return Done(None)
+
+
+SIGN_OUT = WriteKind("sign_out", _sign_out, lambda _: None, status=204)
+
+
+def sign_out(call: Call) -> Response:
+    return call.run(SIGN_OUT, call.who())
 
 
 async def keys(call: Call) -> Response:

@@ -14,12 +14,17 @@ from starlette.responses import JSONResponse, Response
 
 from agent_api.domain.permissions import COUNTER_STAFF, MANAGE_TARIFF, READ_REGISTRY
 from agent_api.domain.rights import Rights
-from agent_api.http.endpoints import Call, Endpoint, stored_response
+from agent_api.domain.roles import Actor
+from agent_api.http.endpoints import Call, Endpoint, response
 from agent_api.http.io import json_response, path_value
 from agent_api.http.schemas import workers as s
 from agent_api.http.schemas.rights import RightsOut
 from agent_api.persistence.unit_of_work import UnitOfWork
-from agent_api.services.enrollment import Enrolled, NewDependent, NewWorker
+from agent_api.services.container import Services
+from agent_api.services.enrollment import Enrolled, LookupResult, NewDependent, NewWorker
+from agent_api.services.idempotency import WriteContext
+from agent_api.services.signed_writes import Done, WriteKind
+from agent_api.services.terminal_auth import TerminalContext
 from agent_api.services.worker_reads import ReadLimit
 from agent_api.services.worker_views import WorkerView
 from agent_api.services.workers import Amendment, HistoryEntry
@@ -32,57 +37,63 @@ def _dependents(items: list[s.DependentIn]) -> tuple[NewDependent, ...]:
 
 
 @dataclass(frozen=True)
+class _Enrollment:
+    actor: Actor
+    terminal: TerminalContext
+    new: NewWorker
+
+
+@dataclass(frozen=True)
 class _EnrolledWithRights:
     enrolled: Enrolled
     rights: Rights
 
 
-async def enroll(call: Call) -> Response:
+def _enroll(
+    services: Services, uow: UnitOfWork, write: WriteContext, r: _Enrollment
+) -> Done[_EnrolledWithRights]:
+    done = services.enrollment.enroll(uow, r.actor, r.terminal, r.new, signed_at=write.signed_at)
+    # The rights the new account has, read in the enrollment's own transaction: what the
+    # operator tells the worker at the counter (suspended from day one, say).
+    standing = services.accounts.rights_in(uow, done.worker.registration_number)
+    return Done(_EnrolledWithRights(done, standing), done.decision())
+
+
+def _enrolled(both: _EnrolledWithRights) -> object:
+    done = both.enrolled
+    return s.EnrolledOut(
+        registration_number=done.worker.registration_number,
+        dues_start=done.worker.coverage_start,
+        worker=s.WorkerOut.model_validate(done.worker),
+        receipt=s.ReceiptRef(number=done.receipt_number, receipt=done.receipt),
+        rights=RightsOut.model_validate(both.rights),
+        suspended_from_enrollment=both.rights.status == "suspended",
+    ).model_dump(mode="json")
+
+
+ENROLL = WriteKind("enroll", _enroll, _enrolled)
+
+
+def enroll(call: Call) -> Response:
     body = call.body(s.WorkerIn)
-    services = call.services
     # The salt only keeps the body's digest unguessable (docs/audit.md): it is not stored.
     fields = body.model_dump(exclude={"dependents", "salt"})
     new = NewWorker(**fields, dependents=_dependents(body.dependents))
-    actor, terminal, write = call.who(), call.at_terminal(), call.write()
-
-    def work(uow: UnitOfWork) -> _EnrolledWithRights:
-        done = services.enrollment.enroll(uow, actor, terminal, new, signed_at=write.signed_at)
-        # The rights the new account has, read in the enrollment's own transaction: what
-        # the operator tells the worker at the counter (suspended from day one, say).
-        standing = services.accounts.rights_in(uow, done.worker.registration_number)
-        return _EnrolledWithRights(done, standing)
-
-    def render(both: _EnrolledWithRights) -> tuple[int, object]:
-        done = both.enrolled
-        out = s.EnrolledOut(
-            registration_number=done.worker.registration_number,
-            dues_start=done.worker.coverage_start,
-            worker=s.WorkerOut.model_validate(done.worker),
-            receipt=s.ReceiptRef(number=done.receipt_number, receipt=done.receipt),
-            rights=RightsOut.model_validate(both.rights),
-            suspended_from_enrollment=both.rights.status == "suspended",
-        )
-        return 201, out.model_dump(mode="json")
-
-    outcome = await run_in_threadpool(services.writes.execute, write, work, render)
-    return stored_response(outcome)
+    return call.run(ENROLL, _Enrollment(call.who(), call.at_terminal(), new))
 
 
-async def lookup(call: Call) -> Response:
-    body = call.body(s.LookupIn)
-    services = call.services
+def _lookup(
+    services: Services, uow: UnitOfWork, write: WriteContext, body: s.LookupIn
+) -> Done[LookupResult]:
+    return Done(services.enrollment.lookup(uow, body.cin))
 
-    def render(found: object) -> tuple[int, object]:
-        return 200, s.LookupOut.model_validate(found).model_dump(mode="json")
 
-    # A read, but a POST so the CIN travels in the signed body, never in a URL or a log.
-    outcome = await run_in_threadpool(
-        services.writes.execute,
-        call.write(),
-        lambda uow: services.enrollment.lookup(uow, body.cin),
-        render,
-    )
-    return stored_response(outcome)
+# A read, but a signed POST so the CIN travels in the signed body, never in a URL or a log.
+LOOKUP = WriteKind("lookup", _lookup, response(s.LookupOut), status=200)
+
+
+def lookup(call: Call) -> Response:
+    return call.run(LOOKUP, call.body(s.LookupIn))
 
 
 def _limit(call: Call) -> ReadLimit:
@@ -113,27 +124,36 @@ async def read_identity(call: Call) -> Response:
     return json_response(s.WorkerOut.model_validate(view))
 
 
-async def amend(call: Call) -> Response:
+@dataclass(frozen=True)
+class _Amendment:
+    actor: Actor
+    terminal: TerminalContext
+    registration_number: str
+    change: Amendment
+
+
+def _amend(
+    services: Services, uow: UnitOfWork, write: WriteContext, r: _Amendment
+) -> Done[WorkerView]:
+    return Done(
+        services.workers.amend(
+            uow, r.actor, r.terminal, r.registration_number, r.change, sequence=write.key
+        )
+    )
+
+
+AMEND = WriteKind("amend", _amend, response(s.WorkerOut), status=200)
+
+
+def amend(call: Call) -> Response:
     body = call.body(s.AmendIn)
-    services = call.services
     change = Amendment(
         **body.model_dump(exclude={"add_dependents", "remove_dependents", "salt"}),
         add_dependents=_dependents(body.add_dependents),
         remove_dependents=tuple(body.remove_dependents),
     )
-    actor, terminal, write = call.who(), call.at_terminal(), call.write()
     rn = call.path("registration_number")
-
-    def render(view: WorkerView) -> tuple[int, object]:
-        return 200, s.WorkerOut.model_validate(view).model_dump(mode="json")
-
-    outcome = await run_in_threadpool(
-        services.writes.execute,
-        write,
-        lambda uow: services.workers.amend(uow, actor, terminal, rn, change, sequence=write.key),
-        render,
-    )
-    return stored_response(outcome)
+    return call.run(AMEND, _Amendment(call.who(), call.at_terminal(), rn, change))
 
 
 async def history(call: Call) -> Response:
@@ -145,22 +165,23 @@ async def history(call: Call) -> Response:
     return json_response(s.HistoryOut(items=[s.HistoryEntryOut.model_validate(i) for i in items]))
 
 
-async def history_by_cin(call: Call) -> Response:
-    body = call.body(s.HistoryLookupIn)
-    services = call.services
+def _history_by_cin(
+    services: Services, uow: UnitOfWork, write: WriteContext, body: s.HistoryLookupIn
+) -> Done[list[HistoryEntry]]:
+    return Done(services.workers.history_by_cin(uow, body.cin))
 
-    def render(items: list[HistoryEntry]) -> tuple[int, object]:
-        out = s.HistoryOut(items=[s.HistoryEntryOut.model_validate(i) for i in items])
-        return 200, out.model_dump(mode="json")
 
-    # A read, but a POST so the CIN travels in the signed body, never in a URL or a log.
-    outcome = await run_in_threadpool(
-        services.writes.execute,
-        call.write(),
-        lambda uow: services.workers.history_by_cin(uow, body.cin),
-        render,
-    )
-    return stored_response(outcome)
+def _history(items: list[HistoryEntry]) -> object:
+    out = s.HistoryOut(items=[s.HistoryEntryOut.model_validate(i) for i in items])
+    return out.model_dump(mode="json")
+
+
+# A read, but a signed POST so the CIN travels in the signed body, never in a URL or a log.
+HISTORY_BY_CIN = WriteKind("history_by_cin", _history_by_cin, _history, status=200)
+
+
+def history_by_cin(call: Call) -> Response:
+    return call.run(HISTORY_BY_CIN, call.body(s.HistoryLookupIn))
 
 
 async def read_receipt(call: Call) -> Response:

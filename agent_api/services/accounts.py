@@ -50,6 +50,7 @@ from agent_api.services.account_store import (
 from agent_api.services.business_days import assign_day, is_closed
 from agent_api.services.idempotency import WriteContext
 from agent_api.services.receipts import ReceiptSigner, opened_receipt
+from agent_api.services.signed_writes import Decision
 from agent_api.services.terminal_auth import TerminalContext
 from agent_api.services.workers import find_worker
 
@@ -92,6 +93,13 @@ class Collected:
     allocations: list[Credited]
     rights: Rights
 
+    def decision(self) -> Decision:
+        return Decision(
+            receipt=self.receipt_number,
+            amount_centimes=self.amount_centimes,
+            business_date=self.business_date,
+        )
+
 
 @dataclass(frozen=True)
 class Reversed:
@@ -100,6 +108,14 @@ class Reversed:
     reverses: str
     amount_centimes: int
     business_date: date
+
+    def decision(self) -> Decision:
+        return Decision(
+            receipt=self.receipt_number,
+            reverses=self.reverses,
+            amount_centimes=self.amount_centimes,
+            business_date=self.business_date,
+        )
 
 
 @dataclass(frozen=True)
@@ -518,6 +534,9 @@ class Certificate:
     kind: str
     registration_number: str
     claims: dict[str, object]
+
+    def decision(self) -> Decision:
+        return Decision(receipt=self.number)
 
 
 def locked_worker(session: Session, registration_number: str) -> Worker:

@@ -7,7 +7,8 @@ personal data only as keyed hashes. The tree is RFC 6962 / RFC 9162 (``agent_api
 
 Appending takes the head row's lock and holds it to the commit, so leaf indexes are dense,
 never reused and in commit order, with any number of workers. A transaction may reserve its
-index first (a receipt names its leaf before the leaf is written).
+index first (a receipt names its leaf before the leaf is written, and is signed and stored
+right there: ``receipts``).
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import event
 from sqlmodel import Session, select
 
 from agent_api.domain.roles import Actor
@@ -25,7 +25,7 @@ from agent_api.persistence.fast import Fast
 from agent_api.persistence.sql import insert_ignoring_duplicates
 from agent_api.persistence.tables import AuditHead, AuditLeaf
 from agent_api.protocol import merkle
-from agent_api.services.leaf_writes import Answer, SignedReceipt, sign_receipt, write_leaf
+from agent_api.services.leaf_writes import Answer, write_leaf
 
 LEAF_VERSION = 1
 _RESERVED = "audit_reserved_index"
@@ -51,7 +51,6 @@ _HEAD = Fast(
     .where(_h.c.id == 1)
     .with_for_update(of=_h)
 )
-_PENDING_RECEIPT = "audit_pending_receipt"
 
 
 @dataclass(frozen=True)
@@ -92,21 +91,6 @@ def reserve(session: Session) -> int:
     return head.size
 
 
-def sign_with_leaf(session: Session, receipt: SignedReceipt) -> None:
-    """Write ``receipt``'s signature with the transaction's next leaf (whose index it
-    carries), or at the commit if no leaf follows."""
-    if session.info.get(_PENDING_RECEIPT) is not None:
-        sign_receipt(session.connection(), session.info.pop(_PENDING_RECEIPT))
-    session.info[_PENDING_RECEIPT] = receipt
-
-
-@event.listens_for(Session, "before_commit")
-def _sign_pending_receipt(session: Session) -> None:
-    pending = session.info.pop(_PENDING_RECEIPT, None)
-    if pending is not None:
-        sign_receipt(session.connection(), pending)
-
-
 def append(
     session: Session,
     kind: str,
@@ -143,7 +127,6 @@ def append(
             "leaf_at": at,
         },
         {"new_size": frontier.size, "new_frontier": " ".join(h.hex() for h in frontier.hashes)},
-        receipt=session.info.pop(_PENDING_RECEIPT, None),
         answer=answer,
     )
     return index

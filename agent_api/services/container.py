@@ -20,7 +20,7 @@ from agent_api.services.accounts import AccountService, AccountSettings
 from agent_api.services.auth import AuthService
 from agent_api.services.declarations import DeclarationService
 from agent_api.services.enrollment import EnrollmentService
-from agent_api.services.idempotency import IdempotentWrites
+from agent_api.services.idempotency import Idempotency
 from agent_api.services.identity import CinVault, key_id
 from agent_api.services.liaison import LiaisonService
 from agent_api.services.office_day import OfficeDayService
@@ -50,7 +50,7 @@ class Services:
     terminals: TerminalAdminService
     users: UserService
     events: SecurityEventService
-    writes: IdempotentWrites
+    idempotency: Idempotency  # the claims and replays of signed writes (signed_writes.run)
     terminal_auth: TerminalAuthService
     vault: CinVault
     receipts: ReceiptSigner
@@ -126,9 +126,7 @@ class Services:
             ),
             users=UserService(uow, clock, hasher),
             events=events,
-            writes=IdempotentWrites(
-                uow, events, sealer, wait_ms=settings.idempotency_wait_ms, clock=clock
-            ),
+            idempotency=Idempotency(uow, events, sealer, wait_ms=settings.idempotency_wait_ms),
             terminal_auth=TerminalAuthService(
                 uow,
                 clock,

@@ -32,6 +32,7 @@ from agent_api.persistence.tables import (
 from agent_api.persistence.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from agent_api.services.identity import CinVault
 from agent_api.services.receipts import ReceiptSigner
+from agent_api.services.signed_writes import Decision
 from agent_api.services.terminal_auth import TerminalContext
 from agent_api.services.worker_views import LiaisonView, WorkerView, liaison_view, worker_view
 
@@ -74,6 +75,9 @@ class Enrolled:
     worker: WorkerView
     receipt_number: str
     receipt: str
+
+    def decision(self) -> Decision:
+        return Decision(receipt=self.receipt_number)
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,8 @@ transaction as the write and its stored response, never a check-then-insert:
   (409), otherwise it sees the committed record and replays it. SQLite serializes writers.
 
 A refused write (any error) rolls back with its claim: nothing of it is stored, and the
-terminal may send the same signed request again.
+terminal may send the same signed request again. The claim, the write and its stored
+response run in one transaction in ``signed_writes``.
 
 A stored response holds names, phones, addresses: it is sealed whole (``response``
 purpose of ``persistence.sealing``) and opened for a replay, which sends the very bytes the
@@ -20,13 +21,11 @@ first answer sent.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import bindparam, func
 from sqlalchemy.dialects import postgresql, sqlite
@@ -34,20 +33,16 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, select
 
 from agent_api import metrics
-from agent_api.clock import Clock, utc_now
 from agent_api.errors import Conflict, ValidationFailed
 from agent_api.persistence.fast import Fast
 from agent_api.persistence.sealing import Sealer
 from agent_api.persistence.tables import IdempotencyRecord
 from agent_api.persistence.unit_of_work import UnitOfWork, UnitOfWorkFactory
-from agent_api.services import audit_log
-from agent_api.services.leaf_writes import Answer
 from agent_api.services.request_gate import StoredRecord
 from agent_api.services.security_events import SecurityEventService, record_event
 
 logger = logging.getLogger(__name__)
 
-T = TypeVar("T")
 LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's SQLSTATE for lock_timeout
 
 
@@ -89,7 +84,10 @@ class IdempotencyInFlight(Conflict):
     code = "idempotency_in_flight"
 
 
-class IdempotentWrites:
+class Idempotency:
+    """The claim of a sequence number and the answer to a number already claimed; the write
+    itself runs in ``signed_writes``, in the claim's transaction."""
+
     def __init__(
         self,
         uow: UnitOfWorkFactory,
@@ -97,12 +95,10 @@ class IdempotentWrites:
         sealer: Sealer,
         *,
         wait_ms: int,
-        clock: Clock = utc_now,
     ) -> None:
         self._uow = uow
         self._events = events
         self._sealer = sealer
-        self._clock = clock
         self._wait_ms = wait_ms
 
     def stored(self, write: WriteContext, *, same_key_only: bool = False) -> StoredResponse | None:
@@ -117,58 +113,34 @@ class IdempotentWrites:
             return None
         return self.replay(_stored(record), write)
 
-    def execute(
-        self,
-        write: WriteContext,
-        work: Callable[[UnitOfWork], T],
-        render: Callable[[T], tuple[int, Any]],
-    ) -> StoredResponse:
-        """Claim the key, do the work and store its response, all in one transaction."""
-        with self._uow() as uow:
-            connection = uow.connection()
-            try:
-                claimed = _claim_statement(connection.dialect.name).first(
-                    connection, _claim_params(write, self._wait_ms)
-                )
-            except DBAPIError as exc:
-                if getattr(exc.orig, "sqlstate", None) == LOCK_NOT_AVAILABLE:
-                    raise IdempotencyInFlight(
-                        f"sequence number {write.key} is still being processed; retry shortly"
-                    ) from None
-                raise
-            if claimed is None:
-                # Claimed by an earlier delivery of this sequence number (committed: on
-                # PostgreSQL the insert waited for it).
-                existing = _find(uow.session, write)
-                assert existing is not None, "a conflict implies the row exists"
-            else:
-                record_id, previous = claimed
-                _note_gap(uow.session, write, previous)
-                # A receipt issued by the work reserves the leaf's index itself, as late as
-                # it can: the log's head is always the last lock a transaction takes (day
-                # close holds a day's lock and then appends; taking them in the other order
-                # here would deadlock against it).
-                result = work(uow)
-                status, body = render(result)
-                # Serialized once: what is stored is what is sent, byte for byte.
-                text = "" if body is None else response_json(body)
-                # The leaf, the new head, the receipt and this response: one statement.
-                audit_log.append(
-                    uow.session,
-                    "signed_write",
-                    _leaf_facts(write, status, body),
-                    at=self._clock(),
-                    answer=Answer(record_id, status, self._seal(text)),
-                )
-                uow.commit()
-                return StoredResponse(status, text, replayed=False)
-        # Outside the transaction: refusing a reused key records a security event in a unit
-        # of work of its own.
-        return self.replay(_stored(existing), write)
+    def claim(self, uow: UnitOfWork, write: WriteContext) -> int | StoredRecord:
+        """Claim ``write``'s sequence number in ``uow``'s transaction: the new record's id
+        (its response is written with the leaf), or the record of an earlier delivery."""
+        connection = uow.connection()
+        try:
+            claimed = _claim_statement(connection.dialect.name).first(
+                connection, _claim_params(write, self._wait_ms)
+            )
+        except DBAPIError as exc:
+            if getattr(exc.orig, "sqlstate", None) == LOCK_NOT_AVAILABLE:
+                raise IdempotencyInFlight(
+                    f"sequence number {write.key} is still being processed; retry shortly"
+                ) from None
+            raise
+        if claimed is None:
+            # Claimed by an earlier delivery of this sequence number (committed: on
+            # PostgreSQL the insert waited for it).
+            existing = _find(uow.session, write)
+            assert existing is not None, "a conflict implies the row exists"
+            return _stored(existing)
+        record_id, previous = claimed
+        _note_gap(uow.session, write, previous)
+        return int(record_id)
 
     def replay(self, record: StoredRecord, write: WriteContext) -> StoredResponse:
         """The stored response of a sequence number already used by this very request;
-        refused (and recorded) when the number was used for another request."""
+        refused (and recorded, in a unit of work of its own: call it outside the claim's)
+        when the number was used for another request."""
         if record.request_digest != write.request_digest:
             self._events.record(
                 "idempotency_key_reused",
@@ -185,8 +157,9 @@ class IdempotentWrites:
             record.response_status, self._open(record.response_body), replayed=True
         )
 
-    def _seal(self, text: str) -> str:
-        # An empty body (204) holds nothing: it stays empty, as the claim's placeholder is.
+    def seal(self, text: str) -> str:
+        """A response as stored: sealed whole. An empty body (204) holds nothing: it stays
+        empty, as the claim's placeholder is."""
         return self._sealer.seal("response", text) if text else ""
 
     def _open(self, stored: str) -> str:
@@ -281,31 +254,3 @@ def _find(session: Session, write: WriteContext) -> IdempotencyRecord | None:
         .where(IdempotencyRecord.terminal_id == write.terminal_id)
         .where(IdempotencyRecord.key == write.key)
     ).first()
-
-
-# Non-personal facts of a decision that an auditor checks settlements and receipts with
-# (never a field named like the decision's own "status", the HTTP status).
-_DECISION_FIELDS = ("amount_centimes", "business_date", "reverses", "late")
-
-
-def _leaf_facts(write: WriteContext, status: int, body: Any) -> dict[str, Any]:
-    decision: dict[str, Any] = {
-        "status": status,
-        "response_sha256": hashlib.sha256(audit_log.canonical(body)).hexdigest(),
-    }
-    if isinstance(body, dict):
-        receipt = body.get("receipt")
-        if isinstance(receipt, dict) and isinstance(receipt.get("number"), str):
-            decision["receipt"] = receipt["number"]
-        for name in _DECISION_FIELDS:
-            if name in body and isinstance(body[name], str | int | bool):
-                decision[name] = body[name]
-    return {
-        "terminal_id": write.terminal_id,
-        "sequence": write.key,
-        "signed_at": write.signed_at.isoformat(),
-        "received_at": write.received_at.isoformat(),
-        "offline": write.offline,
-        "request": write.evidence,
-        "decision": decision,
-    }

@@ -4,6 +4,10 @@ A receipt verifies offline with the public key published at ``GET /v1/keys`` by 
 library: header ``{"alg": "EdDSA", "kid": <RFC 7638 thumbprint>, "typ": "qurb-receipt+jwt"}``.
 Receipt numbers are ``R-<NETWORK>-<8 digits>``: unique (a constraint), never reused, and
 short enough to read over the phone and for the CNSS ledger to quote.
+
+A receipt is made in two steps inside the caller's transaction: its row and number first
+(``open``: what refers to it can be written), then, last, its signature (``sign_opened``),
+which reserves the audit log's index it names, signs and stores the JWS right there.
 """
 
 from __future__ import annotations
@@ -14,13 +18,13 @@ from typing import Any
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import insert
+from sqlalchemy import bindparam, insert, update
 from sqlmodel import Session
 
+from agent_api.persistence.fast import Fast
 from agent_api.persistence.tables import Receipt
 from agent_api.protocol.keys import jwk_thumbprint_okp, public_key_raw
 from agent_api.services import audit_log
-from agent_api.services.leaf_writes import SignedReceipt
 from agent_api.services.terminal_auth import TerminalContext
 
 RECEIPT_TYPE = "qurb-receipt+jwt"
@@ -146,8 +150,9 @@ class ReceiptSigner:
             "log_index": audit_log.reserve(session),
         }
         jws = self.sign(payload)
-        # Written with the leaf it names (one statement on PostgreSQL), or at the commit.
-        audit_log.sign_with_leaf(session, SignedReceipt(opened.id, opened.number, jws))
+        _SIGN.run(
+            session.connection(), {"receipt_id": opened.id, "number": opened.number, "jws": jws}
+        )
         return IssuedReceipt(opened.id, opened.number, jws, payload)
 
 
@@ -164,3 +169,8 @@ def opened_receipt(terminal: TerminalContext, receipt_id: int) -> OpenedReceipt:
 
 _receipts = Receipt.__table__  # type: ignore[attr-defined]
 _OPEN = insert(_receipts).returning(_receipts.c.id)
+_SIGN = Fast(
+    update(_receipts)
+    .where(_receipts.c.id == bindparam("receipt_id"))
+    .values(number=bindparam("number"), jws=bindparam("jws"))
+)
