@@ -27,6 +27,7 @@ from terminal_client.receipts import decode_unverified
 from terminal_client.ticket import render_ticket
 from tests.conftest import FakeClock
 from tests.integration.conftest import World
+from tests.integration.test_backoffice_exports import Cell, assert_same_rows, read_xlsx
 from tests.support.backoffice import BackOffice, csrf_of
 from tests.support.reconciliation import enroll, pay
 from tests.support.terminal import TestTerminal
@@ -122,6 +123,37 @@ def test_security_events_filter_by_kind_network_and_day(world: World, clock: Fak
     today = clock().date().isoformat()
     same_day = office.get("/audit/security-events", params={"from": today, "to": today})
     assert "missing_from=3" in _rows(same_day.text)
+
+
+def test_security_events_download_as_csv_and_xlsx_with_the_pages_filters(world: World) -> None:
+    events: SecurityEventService = world.services.events
+    events.record("sequence_gap", terminal_id=world.terminal_ids["CA-01"], missing_from=3)
+    events.record("activation_failed", terminal_id=world.terminal_ids["WA-01"])
+    office = _auditor(world)
+    page = office.get("/audit/security-events", params={"kind": "sequence_gap"})
+    link = re.search(r'href="(/back-office/audit/security-events\?[^"]*format=xlsx)"', page.text)
+    assert link is not None
+    path = link.group(1).replace("&amp;", "&").removeprefix("/back-office")
+    book = assert_same_rows(office.get(path.replace("format=xlsx", "format=csv")), office.get(path))
+    [header, *rows] = book
+    assert [c.value for c in header if c] == [
+        "id",
+        "occurred_at",
+        "kind",
+        "terminal_id",
+        "office",
+        "network",
+        "keyid",
+        "detail",
+    ]
+    assert [r[2] for r in rows] == [Cell("s", "sequence_gap")]  # the page's filter holds
+    assert rows[0][3] == Cell("n", str(world.terminal_ids["CA-01"]))
+    assert rows[0][7] == Cell("s", '{"missing_from": 3}')
+    # A network admin downloads its own terminals' events only.
+    cashplus = BackOffice(world)
+    cashplus.sign_in("admin.cashplus")
+    own = read_xlsx(cashplus.get("/network/security-events?format=xlsx").content)
+    assert {r[5].value for r in own[1:] if r[5]} == {"CASHPLUS"}
 
 
 def test_a_network_admin_sees_only_its_own_terminals_events(world: World) -> None:

@@ -12,6 +12,7 @@ is read in memory and forgotten; it writes nothing but what a pasted receipt's c
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -27,13 +28,25 @@ from agent_api.services.receipt_check import (
     check_receipt,
     receipt_from_image,
 )
-from agent_api.services.security_events import KINDS
+from agent_api.services.security_events import KINDS, SecurityEventView
 from qurb.backoffice import charts
+from qurb.backoffice.exports import FORMATS, export
 from qurb.backoffice.web import Page, error_page, whole_number
 
 CHART_DAYS = 30
 CHECKPOINTS_PER_PAGE = 25
 EVENTS_PER_PAGE = 50
+EVENTS_EXPORT_LIMIT = 10_000
+EVENT_COLUMNS = (
+    "id",
+    "occurred_at",
+    "kind",
+    "terminal_id",
+    "office",
+    "network",
+    "keyid",
+    "detail",
+)
 # The form that carries a receipt's image: the image, the CSRF token, the multipart framing.
 IMAGE_FORM_BYTES = MAX_IMAGE_BYTES + 64 * 1024
 # The back office's POST routes that write nothing: the auditor may use them.
@@ -154,9 +167,25 @@ async def receipt_image(page: Page) -> Response:
     return page.render("auditor/receipt.html", pasted=jws, checked=checked, from_image=True)
 
 
+def _event_row(e: SecurityEventView) -> dict[str, object]:
+    return {
+        "id": e.id,
+        "occurred_at": e.occurred_at.isoformat(),
+        "kind": e.kind,
+        "terminal_id": e.terminal_id,
+        "office": e.office,
+        "network": e.network,
+        "keyid": e.keyid,
+        "detail": json.dumps(e.detail, sort_keys=True, ensure_ascii=False) if e.detail else None,
+    }
+
+
 async def security_events(page: Page) -> Response:
     """The events the caller's scope holds, newest first, filtered by kind, terminal,
-    network and day (Casablanca days, both ends included)."""
+    network and day (Casablanca days, both ends included); ``?format=csv|xlsx`` downloads
+    them (the first 10,000) instead of showing a page of 50."""
+    fmt = page.query("format")
+    fmt = fmt if fmt in FORMATS else ""
     raw = {k: page.query(k) for k in ("kind", "terminal", "network", "from", "to", "page")}
     kind = raw["kind"] or None
     if kind is not None and kind not in KINDS:
@@ -173,10 +202,13 @@ async def security_events(page: Page) -> Response:
             network=(raw["network"] or None) if national else None,
             since=_start_of(first) if first else None,
             until=_start_of(last + timedelta(days=1)) if last else None,
-            limit=EVENTS_PER_PAGE,
-            offset=(number - 1) * EVENTS_PER_PAGE,
+            limit=EVENTS_EXPORT_LIMIT if fmt else EVENTS_PER_PAGE,
+            offset=0 if fmt else (number - 1) * EVENTS_PER_PAGE,
         )
     )
+    if fmt:
+        rows = [_event_row(e) for e in found]
+        return page.finish(await export(fmt, "security-events", EVENT_COLUMNS, rows))
     networks: list[str] = []
     if national:
         listed = await run_in_threadpool(
