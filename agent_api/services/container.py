@@ -120,7 +120,7 @@ class Services:
             hasher=hasher,
             signer=signer,
             auth=auth,
-            registry=RegistryService(uow, clock),
+            registry=RegistryService(uow, clock, cutoff=settings.business_day_cutoff),
             terminals=TerminalAdminService(
                 uow, clock, code_ttl_seconds=settings.activation_code_ttl_seconds
             ),

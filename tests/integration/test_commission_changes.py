@@ -9,11 +9,13 @@ import html
 import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from httpx2 import Response
 from sqlmodel import Session, col, select
+from starlette.testclient import TestClient
 
 from agent_api.clock import CASABLANCA
 from agent_api.domain.commission import CommissionRule, DatedRule, first_changeable_day, rule_on
@@ -21,7 +23,8 @@ from agent_api.domain.permissions import SYSTEM_ACTOR
 from agent_api.errors import Conflict, ValidationFailed
 from agent_api.persistence.tables import AuditLeaf
 from agent_api.persistence.tables.registry import CommissionChange
-from agent_api.services.registry import RegistryService
+from agent_api.settings import Settings
+from qurb.asgi import build
 from reconciliation.container import Reconciliation
 from tests.conftest import FakeClock
 from tests.integration import test_backoffice_fuzz as fuzz
@@ -260,28 +263,32 @@ def test_a_day_closed_ahead_keeps_its_rule(
     assert refused.value.code == "day_already_closed"
 
 
-def test_a_cutoff_moves_the_first_changeable_day(world: World, clock: FakeClock) -> None:
-    # 23:30 in Casablanca whatever the season: past a 22:00 cutoff, tomorrow has begun.
+def test_past_the_services_cutoff_tomorrow_is_refused_through_the_api(
+    world: World, settings: Settings, clock: FakeClock
+) -> None:
+    """The service reads the cutoff the deployment is configured with (QURB_BUSINESS_DAY_
+    CUTOFF): at 23:30 in Casablanca, past a 22:00 cutoff, collections already join tomorrow."""
     local = datetime.combine(today(clock), time(23, 30))
     clock.now = local.replace(tzinfo=CASABLANCA).astimezone(UTC)
-    late = RegistryService(
-        world.services.registry._uow,  # the service as built, with another cutoff
-        clock,
-        cutoff=time(22, 0),
-    )
     tomorrow = today(clock) + timedelta(days=1)
-    with pytest.raises(ValidationFailed) as refused:
-        late.announce_commission(
-            SYSTEM_ACTOR, "CASHPLUS", effective_from=tomorrow, fixed_centimes=0, basis_points=0
-        )
-    assert refused.value.field == "effective_from"
-    late.announce_commission(
-        SYSTEM_ACTOR,
-        "CASHPLUS",
-        effective_from=tomorrow + timedelta(days=1),
-        fixed_centimes=0,
-        basis_points=0,
-    )
+    late = replace(settings, business_day_cutoff=time(22, 0))
+    with TestClient(build(late, clock=clock), raise_server_exceptions=False) as client:
+        token = client.post(
+            "/v1/admin/sessions", json={"username": "cnss.admin", "password": PASSWORD}
+        ).json()["token"]
+        admin = {"Authorization": f"Bearer {token}"}
+
+        def announce(day: date) -> Response:
+            body = {"effective_from": day.isoformat(), "fixed_centimes": 0, "basis_points": 0}
+            return client.post(R.format("CASHPLUS"), json=body, headers=admin)
+
+        refused = announce(tomorrow)
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["error"]["field"] == "effective_from"
+        assert (tomorrow + timedelta(days=1)).isoformat() in refused.json()["error"]["message"]
+        assert announce(tomorrow + timedelta(days=1)).status_code == 201
+    # Without a cutoff, the same instant still allows tomorrow.
+    assert _announce(world, "CASHPLUS", tomorrow, 0, 0).status_code == 201
 
 
 # -- who may ------------------------------------------------------------------------------
