@@ -16,6 +16,9 @@ one ``name=value`` a line (PostgreSQL figures bare, SQLite ones prefixed ``sqlit
    ``growth_ratio`` is its throughput over step 2's, on the empty database.
 6. ``login_flood.py`` on PostgreSQL: a counter's collections alone, then under a 30 s flood
    of 20 concurrent bad back-office sign-ins (``flood_p99_ratio``, goal at most 2).
+7. ``proofs.py`` on SQLite and on PostgreSQL: an inclusion proof of a random old leaf from
+   the tiles of a 10,000,000-leaf log (``proof_ms_national``) beside a 1,000-leaf one
+   (``proof_ms_small``): flat, not linear. About a minute each.
 
 The PostgreSQL runs use ``QURB_BENCH_DATABASE_URL`` (default: database ``qurb_bench`` on the
 local server, created when missing). Each run drops and recreates its ``public`` schema, and
@@ -95,6 +98,8 @@ def main() -> None:
         figures.update(_run("recon_scale.py"))
         figures.update(_run("recon_scale.py", "--database-url", pg))
         figures.update(_run("login_flood.py", "--database-url", pg))
+        figures.update(_run("proofs.py"))
+        figures.update(_run("proofs.py", "--database-url", pg))
         national = _run(
             "load.py",
             "--database-url",

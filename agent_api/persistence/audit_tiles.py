@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import Connection, select, tuple_, update
+from sqlalchemy import Connection, and_, or_, select, update
 
 from agent_api.errors import Conflict
 from agent_api.persistence.sql import insert_ignoring_duplicates
@@ -41,9 +41,11 @@ def read_tiles(connection: Connection, wanted: Iterable[TileId]) -> dict[TileId,
     keys = sorted({(t.level, t.index) for t in wanted})
     if not keys:
         return {}
+    # OR of (level, index) pairs, not a row-value IN: SQLite scans the table for the latter
+    # (measured: 11 ms a proof at 10 M leaves), and probes the key once a pair for the former.
     rows = connection.execute(
         select(_t.c.level, _t.c.tile_index, _t.c.hashes).where(
-            tuple_(_t.c.level, _t.c.tile_index).in_(keys)
+            or_(*(and_(_t.c.level == level, _t.c.tile_index == index) for level, index in keys))
         )
     )
     return {TileId(int(level), int(index)): bytes.fromhex(data) for level, index, data in rows}

@@ -224,8 +224,10 @@ def _range_tiles(lo: int, hi: int) -> set[TileId]:
 
 
 def _fold(hashes: list[bytes]) -> bytes:
+    """The root of a perfect subtree, given its 2^k hashes left to right."""
+    node = merkle.node_hash
     while len(hashes) > 1:
-        hashes = [merkle.node_hash(hashes[k], hashes[k + 1]) for k in range(0, len(hashes), 2)]
+        hashes = [node(left, right) for left, right in zip(hashes[::2], hashes[1::2], strict=True)]
     return hashes[0]
 
 
@@ -309,20 +311,23 @@ def grow(start: int, leaf_hashes: Sequence[bytes], edges: Tiles) -> dict[TileId,
             if len(value) != size:
                 raise ValueError(f"hashes are {size} bytes")
         index, offset = divmod(position, TILE_WIDTH)
-        current = b""
+        pieces: list[bytes] = []
         if offset:
             current = edges.get(TileId(level, index), b"")
             if len(current) < offset * size:
                 raise ValueError(f"tile {level}/{index} is missing or narrower than the tree")
-            current = current[: offset * size]
+            pieces.append(current[: offset * size])
+        filled = offset
         above: list[bytes] = []
         for value in hashes:
-            current += value
-            if len(current) == TILE_BYTES:
-                changed[TileId(level, index)] = current
-                above.append(tile_root(current))
-                index, current = index + 1, b""
-        if current:
-            changed[TileId(level, index)] = current
+            pieces.append(value)
+            filled += 1
+            if filled == TILE_WIDTH:
+                data = b"".join(pieces)
+                changed[TileId(level, index)] = data
+                above.append(tile_root(data))
+                index, pieces, filled = index + 1, [], 0
+        if filled:
+            changed[TileId(level, index)] = b"".join(pieces)
         level, position, hashes = level + 1, position // TILE_WIDTH, above
     return changed

@@ -97,7 +97,8 @@ class AuditLog:
                     code="log_inconsistent",
                 )
             try:
-                integrate(uow.connection(), start, added)
+                tiled = _tiles_to_extend(uow.connection(), start, last, added)
+                integrate(uow.connection(), tiled, added[tiled - start :])
             except Conflict:
                 uow.session.rollback()  # another worker integrated these leaves meanwhile
                 won = uow.session.get(AuditCheckpoint, frontier.size)
@@ -354,6 +355,31 @@ def integrate(connection: Connection, start: int, leaf_hashes: list[bytes]) -> N
     ``start`` leaves or another transaction grew them meanwhile; the caller rolls back).
     What a batched sequencer calls for each batch it sequences."""
     audit_tiles.integrate(connection, start, leaf_hashes)
+
+
+def _tiles_to_extend(
+    connection: Connection, start: int, last: AuditCheckpoint | None, added: list[bytes]
+) -> int:
+    """Where the tiles end, between the last checkpoint and the head: past the checkpoint
+    only when they were built ahead of it (a seeded log, or checkpoints removed), and then
+    only if the leaves make the same tree there."""
+    tiled = audit_tiles.tiled_size(connection)
+    if not start <= tiled <= start + len(added):
+        raise Conflict(
+            f"the tiles hold {tiled} leaves, the log {start + len(added)} and its last "
+            f"checkpoint {start}",
+            code="tiles_moved",
+        )
+    if tiled > start:
+        hashes = [bytes.fromhex(h) for h in last.frontier.split()] if last and last.frontier else []
+        leaves = merkle.CompactRange.from_state(start, hashes)
+        leaves.extend(added[: tiled - start])
+        if _frontier_from_tiles(connection, tiled).root() != leaves.root():
+            raise Conflict(
+                f"the tiles of the first {tiled} leaves are not what the leaves make",
+                code="log_inconsistent",
+            )
+    return tiled
 
 
 def _checkpoint_size(connection: Connection) -> int:

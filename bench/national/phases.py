@@ -15,7 +15,7 @@ from agent_api.protocol import merkle
 from agent_api.protocol.checkpoint import NoteSigner
 from qurb.schema import metadata
 
-from .audit_head import frontier, leaf_hashes, write_head
+from .audit_head import TileBuilder, frontier, leaf_hashes, write_head
 from .collection_rows import collection_statements
 from .day_rows import business_day_rows, close_leaves
 from .indexes import BULK_TABLES, Index, droppable_indexes, interleaved, restore_indexes
@@ -92,12 +92,13 @@ def load(
             # visibility map are set in one pass, and the index builds read clean pages.
             runner.run([(f"vacuum {t}", [f"VACUUM {t}"]) for t in BULK_TABLES])
             phases.end("vacuum")
-        compact = _rebuild_and_fold(runner, dropped, connect, plan)
+        built = TileBuilder()
+        compact = _rebuild_and_fold(runner, dropped, connect, plan, built)
         dropped = []
         phases.end("indexes and log head")
 
         begin(lead)
-        write_head(lead, compact, log_signer, plan.now)
+        write_head(lead, compact, log_signer, plan.now, built)
         _continue_sequences(lead)
         commit(lead)
         _analyze(loaders, statements)
@@ -111,23 +112,27 @@ def load(
 
 
 def _rebuild_and_fold(
-    runner: Runner, dropped: list[Index], connect: Callable[[], Session], plan: Plan
+    runner: Runner,
+    dropped: list[Index],
+    connect: Callable[[], Session],
+    plan: Plan,
+    built: TileBuilder,
 ) -> merkle.CompactRange:
-    """Rebuild the dropped indexes and fold the log's leaves into its frontier: on
-    PostgreSQL at once (the loading sessions build while this thread reads through a third
-    session), on SQLite one after the other."""
+    """Rebuild the dropped indexes and fold the log's leaves into its frontier and its tiles
+    (``built``): on PostgreSQL at once (the loading sessions build while this thread reads
+    through a third session), on SQLite one after the other."""
     rebuild = [(f"index {i.name}", [i.create]) for i in interleaved(dropped)]
     size = plan.collections + plan.day_count * plan.network_count
     lead = runner.sessions[0]
     if lead.sql.name == "sqlite":
-        compact = frontier(leaf_hashes(lead), size)
+        compact = frontier(leaf_hashes(lead), size, built)
         runner.run(rebuild)
         return compact
     reader = connect()
     builder = threading.Thread(target=runner.run, args=(rebuild,))
     builder.start()
     try:
-        compact = frontier(leaf_hashes(reader), size)
+        compact = frontier(leaf_hashes(reader), size, built)
     finally:
         builder.join()
         reader.close()
