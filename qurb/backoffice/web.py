@@ -22,7 +22,7 @@ from urllib.parse import quote
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
-from starlette.formparsers import MultiPartException, MultiPartParser
+from starlette.formparsers import FormParser, MultiPartException, MultiPartParser
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
@@ -199,19 +199,25 @@ async def _capped(request: Request, cap: int) -> AsyncGenerator[bytes, None]:
 
 
 async def _form_in_memory(request: Request, cap: int) -> FormData:
-    """A multipart form read into memory only: the body is refused past ``cap`` bytes, so a
-    file part (at most ``cap``) never rolls over to a temporary file on disk as Starlette's
-    parser does past 1 MiB. For an upload that must not be stored, not even for a moment."""
+    """A form read into memory only, its body refused past ``cap`` bytes (with or without a
+    Content-Length): a file part, at most ``cap``, never rolls over to a temporary file on
+    disk as Starlette's parser does past 1 MiB. For an upload that must not be stored, not
+    even for a moment."""
     length = request.headers.get("content-length", "")
     if length.isdigit() and int(length) > cap:
         raise PayloadTooLarge(f"the form is over {cap} bytes", code="image_too_large")
-    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
-        return await request.form(max_files=MAX_FORM_FILES, max_fields=MAX_FORM_FIELDS)
+    kind = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if kind not in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        return FormData()  # no form: its CSRF token is missing, 403
     async with aclosing(_capped(request, cap)) as stream:
-        parser = MultiPartParser(
-            request.headers, stream, max_files=MAX_FORM_FILES, max_fields=MAX_FORM_FIELDS
-        )
-        parser.spool_max_size = cap + 1  # never reached: the stream stops at cap
+        parser: FormParser | MultiPartParser
+        if kind == "multipart/form-data":
+            parser = MultiPartParser(
+                request.headers, stream, max_files=MAX_FORM_FILES, max_fields=MAX_FORM_FIELDS
+            )
+            parser.spool_max_size = cap + 1  # never reached: the stream stops at cap
+        else:
+            parser = FormParser(request.headers, stream, max_fields=MAX_FORM_FIELDS)
         try:
             return await parser.parse()
         except MultiPartException as bad:

@@ -9,6 +9,7 @@ import io
 import re
 import secrets
 import tempfile
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -355,6 +356,35 @@ def test_an_image_over_the_caps_is_refused_before_it_is_decoded(world: World) ->
     refused = upload(office, heavy)
     assert refused.status_code == 413
     assert "L'image est trop grande" in refused.text.replace("&#39;", "'")
+
+
+def test_a_body_sent_without_its_length_is_cut_at_the_cap_too(world: World) -> None:
+    """Chunked, with no Content-Length to refuse it by: refused once the cap is passed,
+    a multipart form as an urlencoded one."""
+    office = _auditor(world)
+    token = csrf_of(office.get("/audit/receipts").text)
+
+    def chunks(head: bytes) -> Iterator[bytes]:
+        yield head
+        for _ in range(12):  # 12 MiB offered
+            yield b"A" * (1024 * 1024)
+
+    boundary = "qurbtest"
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n{token}\r\n'
+        f'--{boundary}\r\nContent-Disposition: form-data; name="image"; filename="t.png"\r\n'
+        "Content-Type: image/png\r\n\r\n"
+    ).encode()
+    for kind, first in (
+        (f"multipart/form-data; boundary={boundary}", head),
+        ("application/x-www-form-urlencoded", f"csrf_token={token}&image=".encode()),
+    ):
+        answer = office.client.post(
+            "/back-office/audit/receipts", content=chunks(first), headers={"Content-Type": kind}
+        )
+        assert "content-length" not in answer.request.headers
+        assert answer.status_code == 413, kind
+        assert "L'image est trop grande" in answer.text.replace("&#39;", "'"), kind
 
 
 def test_the_image_never_reaches_the_disk_nor_the_logs(
