@@ -52,13 +52,15 @@ WORKERS_PER_TERMINAL = 24
 
 
 def processes(text: str) -> tuple[int, ...]:
-    """An argparse type: counts of processes, comma-separated, each 1 to 16."""
+    """An argparse type: counts of processes, comma-separated, each 1 to 16 and once."""
     try:
         counts = tuple(int(part) for part in text.split(","))
     except ValueError:
         raise argparse.ArgumentTypeError(f"not counts like 1,2,4: {text!r}") from None
     if not counts or any(not 1 <= n <= 16 for n in counts):
         raise argparse.ArgumentTypeError(f"each count must be 1 to 16, not {text}")
+    if len(set(counts)) < len(counts):  # a repeat would overwrite the first run's figures
+        raise argparse.ArgumentTypeError(f"each count once, not {text}")
     return counts
 
 

@@ -57,7 +57,7 @@ def test_process_counts_are_read_from_a_comma_separated_list() -> None:
     assert processes.processes("3") == (3,)
 
 
-@pytest.mark.parametrize("text", ["1,,4", "two", "0", "1,17", "-1", "1;2"])
+@pytest.mark.parametrize("text", ["1,,4", "two", "0", "1,17", "-1", "1;2", "1,2,1"])
 def test_a_bad_process_count_is_refused_naming_what_was_given(text: str) -> None:
     with pytest.raises(argparse.ArgumentTypeError, match=re.escape(text)):
         processes.processes(text)
