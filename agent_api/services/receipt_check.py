@@ -185,7 +185,7 @@ def receipt_from_image(data: bytes) -> str:
             if image.width * image.height > MAX_IMAGE_PIXELS:
                 raise _refused("image_too_large", f"the image is over {MAX_IMAGE_PIXELS} pixels")
             image.load()
-            grey = image.convert("L")
+            grey = _on_white(image)
         except (
             UnidentifiedImageError,
             Image.DecompressionBombError,
@@ -209,6 +209,16 @@ def receipt_from_image(data: bytes) -> str:
     if text is None:
         raise _refused("image_not_a_receipt", "the QR code does not hold a Qurb receipt")
     return text
+
+
+def _on_white(image: Image.Image) -> Image.Image:
+    """The image in grey, a transparent background made white: a QR exported with clear
+    light modules would otherwise turn all black, since dropping alpha keeps their colour."""
+    if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
+        sheet = Image.new("RGBA", image.size, (255, 255, 255, 255))
+        sheet.alpha_composite(image.convert("RGBA"))
+        image = sheet
+    return image.convert("L")
 
 
 def _receipt_text(data: bytes) -> str | None:

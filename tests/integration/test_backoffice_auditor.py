@@ -284,6 +284,20 @@ def test_a_turned_enlarged_photo_of_the_ticket_is_read_too(
     assert f"Le reçu {number} est authentique" in page.text
 
 
+def test_a_qr_on_a_transparent_background_is_read(
+    world: World, terminal: TestTerminal, tmp_path: Path
+) -> None:
+    """Some scanner apps export the QR with its light modules clear: they count as white."""
+    number, jws = _receipt_jws(terminal)
+    qr_png(jws, tmp_path / "qr.png")
+    ink = Image.open(tmp_path / "qr.png").convert("L")
+    clear = Image.new("RGBA", ink.size, (0, 0, 0, 0))
+    clear.putalpha(ink.point(lambda v: 255 - v))  # dark modules opaque black, the rest clear
+    page = upload(_auditor(world), _png(clear))
+    assert page.status_code == 200, page.text[:500]
+    assert f"Le reçu {number} est authentique" in page.text
+
+
 def test_a_forged_receipt_in_a_qr_is_shown_as_forged(
     world: World, terminal: TestTerminal, tmp_path: Path
 ) -> None:
