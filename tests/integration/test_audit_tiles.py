@@ -269,3 +269,29 @@ def test_two_integrations_of_the_same_leaves_never_both_commit(world: World) -> 
     assert isinstance(lost, Conflict)
     assert lost.code == "tiles_moved"
     assert _tiled(engine) == start + 300
+
+
+def test_tiles_built_ahead_of_the_checkpoints_are_kept_only_if_the_leaves_make_them(
+    world: World,
+) -> None:
+    audit, engine = world.services.audit, world.services.engine
+    grow_log(engine, 600)
+    signed = audit.checkpoint()
+    with engine.begin() as connection:  # as a seeded log whose checkpoints were removed
+        connection.execute(text("DELETE FROM audit_checkpoints"))
+    grow_log(engine, 900)
+    again = audit.checkpoint()
+    assert again.size == 900
+    assert audit.checkpoint_at(900).root_hash == merkle.root(_hashes(engine)).hex()
+    assert _stored_tiles(engine) == tiles.grow(0, _hashes(engine), {})
+    assert signed.size == 600
+    # Tiles that do not make the leaves' tree are never extended nor signed over.
+    with engine.begin() as connection:
+        connection.execute(text("DELETE FROM audit_checkpoints"))
+        connection.execute(
+            text("UPDATE audit_tiles SET hashes = :h WHERE level = 1 AND tile_index = 0"),
+            {"h": "00" * 32 * 3},
+        )
+    with pytest.raises(Conflict) as refused:
+        audit.checkpoint()
+    assert refused.value.code == "log_inconsistent"
