@@ -11,10 +11,13 @@ what the log publishes):
 ``x001/x234/067``). Only what the latest checkpoint signs is served (404 beyond it); a path
 the spec would not write is refused naming the field (422). A full tile or bundle never
 changes: it is cacheable for a year. A partial one is a prefix of what it becomes, but the
-spec lets a log drop it once full, so clients keep it a minute.
+spec lets a log drop it once full, so clients keep it a minute. Entry bundles (JSON leaves)
+are gzipped for a client that accepts it, as the spec recommends; hashes do not compress.
 """
 
 from __future__ import annotations
+
+import gzip
 
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
@@ -43,11 +46,26 @@ def _parse(value: object, field: str, *, entries: bool) -> TilePath:
     return parsed
 
 
-def _served(data: bytes | None, wanted: TilePath, field: str, what: str) -> Response:
+def _served(
+    data: bytes | None, wanted: TilePath, field: str, what: str, *, gzipped: bool = False
+) -> Response:
     if data is None:
         raise NotFound(f"the latest checkpoint's tree has no {what} {field} as wide", field=field)
-    cache = PARTIAL if wanted.partial else IMMUTABLE
-    return Response(data, media_type=OCTETS, headers={"Cache-Control": cache})
+    headers = {"Cache-Control": PARTIAL if wanted.partial else IMMUTABLE}
+    if gzipped:
+        data = gzip.compress(data, compresslevel=6, mtime=0)
+        headers |= {"Content-Encoding": "gzip", "Vary": "Accept-Encoding"}
+    return Response(data, media_type=OCTETS, headers=headers)
+
+
+def accepts_gzip(header: str) -> bool:
+    """Whether an ``Accept-Encoding`` value accepts gzip (RFC 9110 §12.5.3: not with q=0)."""
+    for item in header.split(","):
+        name, _, params = item.strip().partition(";")
+        if name.strip().lower() in ("gzip", "x-gzip"):
+            q = params.strip().lower().removeprefix("q=").strip()
+            return not q or q.rstrip("0").rstrip(".") not in ("", "0")
+    return False
 
 
 async def tile(call: Call) -> Response:
@@ -62,7 +80,8 @@ async def tile(call: Call) -> Response:
 async def entries(call: Call) -> Response:
     wanted = _parse(call.path("bundle"), "bundle", entries=True)
     data = await run_in_threadpool(call.services.audit.entry_bundle, wanted.index, wanted.width)
-    return _served(data, wanted, "bundle", "entry")
+    gzipped = accepts_gzip(call.request.headers.get("accept-encoding", ""))
+    return _served(data, wanted, "bundle", "entry", gzipped=gzipped)
 
 
 ENDPOINTS: list[Endpoint] = [

@@ -153,6 +153,10 @@ def test_tiles_and_entry_bundles_are_served_at_the_spec_paths_and_nothing_unsign
     with engine.connect() as connection:
         first = connection.execute(text("SELECT data FROM audit_leaves WHERE leaf_index = 0"))
         assert entries[0] == first.scalar_one().encode()
+    assert bundle.headers["content-encoding"] == "gzip"  # JSON leaves compress, as advised
+    plain = client.get("/v1/audit/tile/entries/000", headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers
+    assert plain.content == bundle.content
     last = tiles.decode_bundle(client.get("/v1/audit/tile/entries/001.p/44").content)
     assert [merkle.leaf_hash(e) for e in last] == hashes[256:300]
 
