@@ -100,6 +100,7 @@ def main() -> None:
         figures.update(_run("login_flood.py", "--database-url", pg))
         figures.update(_run("proofs.py"))
         figures.update(_run("proofs.py", "--database-url", pg))
+        figures.update(_run("sfv_parse.py"))
         national = _run(
             "load.py",
             "--database-url",
