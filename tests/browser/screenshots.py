@@ -43,9 +43,11 @@ SCREENS: list[tuple[str, str, str]] = [
     ("finance-statement", "cnss.finance", "/finance/statements/QURB-STL-CASHPLUS-{compact}"),
     ("audit-log", "cnss.auditor", "/audit/log"),
     ("audit-security-events", "cnss.auditor", "/audit/security-events"),
+    ("audit-receipt-check", "cnss.auditor", "/audit/receipts"),
     ("network-offices", "admin.cashplus", "/network/offices"),
     ("network-terminals", "admin.cashplus", "/network/terminals"),
     ("cnss-networks", "cnss.admin", "/cnss/networks"),
+    ("cnss-network-commission", "cnss.admin", "/cnss/networks/CASHPLUS"),
     ("cnss-tariff", "cnss.admin", "/cnss/tariff"),
 ]
 
