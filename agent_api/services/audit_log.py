@@ -7,14 +7,14 @@ personal data only as keyed hashes. The tree is RFC 6962 / RFC 9162 (``agent_api
 
 Appending takes the head row's lock and holds it to the commit, so leaf indexes are dense,
 never reused and in commit order, with any number of workers. A transaction may reserve its
-index first (a receipt names its leaf before the leaf is written, and is signed and stored
-right there: ``receipts``).
+index first (``reserve``): a receipt names its leaf before the leaf is written, and the leaf
+that takes the reservation writes the receipt's signature in its own statement.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -25,7 +25,7 @@ from agent_api.persistence.fast import Fast
 from agent_api.persistence.sql import insert_ignoring_duplicates
 from agent_api.persistence.tables import AuditHead, AuditLeaf
 from agent_api.protocol import merkle
-from agent_api.services.leaf_writes import Answer, write_leaf
+from agent_api.services.leaf_writes import Answer, SignedReceipt, sign_receipt, write_leaf
 
 LEAF_VERSION = 1
 _RESERVED = "audit_reserved_index"
@@ -81,14 +81,35 @@ def head_frontier(head: HeadState) -> merkle.CompactRange:
     return merkle.CompactRange.from_state(head.size, hashes)
 
 
-def reserve(session: Session) -> int:
-    """The index the transaction's next leaf will have; locks the head until the commit."""
+@dataclass
+class Reservation:
+    """The index of the transaction's next leaf, taken with the head's lock (held to the
+    commit), and the receipt that names it: the leaf writes its signature."""
+
+    head: HeadState
+    receipt: SignedReceipt | None = field(default=None)
+
+    @property
+    def index(self) -> int:
+        return self.head.size
+
+    def carry(self, session: Session, receipt: SignedReceipt) -> None:
+        """Have the leaf write ``receipt``'s signature, in the leaf's own statement on
+        PostgreSQL: no round trip more while the head is held. A second receipt in the
+        same transaction (none today) writes the first at once."""
+        if self.receipt is not None:
+            sign_receipt(session.connection(), self.receipt)
+        self.receipt = receipt
+
+
+def reserve(session: Session) -> Reservation:
+    """The transaction's next leaf's index; locks the head until the commit. The next
+    ``append`` in the transaction takes the reservation (and what it carries)."""
     reserved = session.info.get(_RESERVED)
-    if reserved is not None:
-        return int(reserved.size)
-    head = head_state(session)
-    session.info[_RESERVED] = head
-    return head.size
+    if not isinstance(reserved, Reservation):
+        reserved = Reservation(head_state(session))
+        session.info[_RESERVED] = reserved
+    return reserved
 
 
 def append(
@@ -103,10 +124,11 @@ def append(
     the previous leaf's time if that is later: leaves are in commit order, and a transaction
     that started first may commit after one that started later. ``answer`` (the stored
     response of the signed request the leaf records) is written with it."""
-    head: HeadState | None = session.info.pop(_RESERVED, None)
-    if head is None:
+    reserved: Reservation | None = session.info.pop(_RESERVED, None)
+    if reserved is None:
         head = head_state(session)
     else:
+        head = reserved.head
         session.flush()
     if head.last_at is not None and head.last_at > at:
         at = head.last_at
@@ -127,6 +149,7 @@ def append(
             "leaf_at": at,
         },
         {"new_size": frontier.size, "new_frontier": " ".join(h.hex() for h in frontier.hashes)},
+        receipt=reserved.receipt if reserved is not None else None,
         answer=answer,
     )
     return index

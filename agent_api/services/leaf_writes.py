@@ -2,10 +2,11 @@
 
 Appending a leaf holds the audit log's head, which every write of the service waits for, so
 what happens between locking the head and committing is the service's critical section. On
-PostgreSQL the leaf, the new head and the stored response of the signed request are one
-statement (data-modifying CTEs, which PostgreSQL runs to completion whether or not the
-outer statement reads them): one round trip instead of three. SQLite runs in process, where
-a statement costs no round trip: it runs them one by one.
+PostgreSQL the leaf, the new head, the signed receipt that names the leaf and the stored
+response of the signed request are one statement (data-modifying CTEs, which PostgreSQL
+runs to completion whether or not the outer statement reads them): one round trip instead
+of four. SQLite runs in process, where a statement costs no round trip: it runs them one by
+one.
 """
 
 from __future__ import annotations
@@ -17,10 +18,11 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, insert, update
 
 from agent_api.persistence.fast import Fast
-from agent_api.persistence.tables import AuditHead, AuditLeaf, IdempotencyRecord
+from agent_api.persistence.tables import AuditHead, AuditLeaf, IdempotencyRecord, Receipt
 
 _h = AuditHead.__table__  # type: ignore[attr-defined]
 _l = AuditLeaf.__table__  # type: ignore[attr-defined]
+_r = Receipt.__table__  # type: ignore[attr-defined]
 _i = IdempotencyRecord.__table__  # type: ignore[attr-defined]
 
 _ADD_LEAF = insert(_l).values(
@@ -35,11 +37,28 @@ _MOVE_HEAD = (
     .where(_h.c.id == 1)
     .values(size=bindparam("new_size"), frontier=bindparam("new_frontier"))
 )
+_SIGN_RECEIPT = (
+    update(_r)
+    .where(_r.c.id == bindparam("receipt_id"))
+    .values(number=bindparam("receipt_number"), jws=bindparam("receipt_jws"))
+)
 _ANSWER = (
     update(_i)
     .where(_i.c.id == bindparam("record_id"))
     .values(response_status=bindparam("response_status"), response_body=bindparam("response"))
 )
+
+
+@dataclass(frozen=True)
+class SignedReceipt:
+    """A receipt's signature, written with the leaf whose index it carries."""
+
+    id: int
+    number: str
+    jws: str
+
+    def params(self) -> dict[str, Any]:
+        return {"receipt_id": self.id, "receipt_number": self.number, "receipt_jws": self.jws}
 
 
 @dataclass(frozen=True)
@@ -54,22 +73,31 @@ class Answer:
         return {"record_id": self.record_id, "response_status": self.status, "response": self.body}
 
 
+def sign_receipt(connection: Connection, receipt: SignedReceipt) -> None:
+    _FAST[("receipt",)].run(connection, receipt.params())
+
+
 def write_leaf(
     connection: Connection,
     leaf: dict[str, Any],
     head: dict[str, Any],
     *,
+    receipt: SignedReceipt | None,
     answer: Answer | None,
 ) -> None:
-    """The leaf and the new head, with the response it records."""
+    """The leaf and the new head, with the receipt it signs and the response it records."""
     params = {**leaf, **head}
+    if receipt is not None:
+        params.update(receipt.params())
     if answer is not None:
         params.update(answer.params())
     if connection.dialect.name == "postgresql":
-        _combined(answer is not None).run(connection, params)
+        _combined(receipt is not None, answer is not None).run(connection, params)
         return
     _FAST[("leaf",)].run(connection, params)
     _FAST[("head",)].run(connection, params)
+    if receipt is not None:
+        _FAST[("receipt",)].run(connection, params)
     if answer is not None:
         _FAST[("answer",)].run(connection, params)
 
@@ -77,14 +105,17 @@ def write_leaf(
 _FAST = {
     ("leaf",): Fast(_ADD_LEAF),
     ("head",): Fast(_MOVE_HEAD),
+    ("receipt",): Fast(_SIGN_RECEIPT),
     ("answer",): Fast(_ANSWER),
 }
 
 
 @cache
-def _combined(with_answer: bool) -> Fast:
+def _combined(with_receipt: bool, with_answer: bool) -> Fast:
     """One PostgreSQL statement for the leaf, the head and what goes with them."""
     parts: list[Any] = [_ADD_LEAF.cte("leaf")]
+    if with_receipt:
+        parts.append(_SIGN_RECEIPT.cte("receipt"))
     if with_answer:
         parts.append(_ANSWER.cte("answer"))
     return Fast(_MOVE_HEAD.add_cte(*parts))

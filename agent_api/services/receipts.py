@@ -6,8 +6,9 @@ Receipt numbers are ``R-<NETWORK>-<8 digits>``: unique (a constraint), never reu
 short enough to read over the phone and for the CNSS ledger to quote.
 
 A receipt is made in two steps inside the caller's transaction: its row and number first
-(``open``: what refers to it can be written), then, last, its signature (``sign_opened``),
-which reserves the audit log's index it names, signs and stores the JWS right there.
+(``open``: what refers to it can be written), then, last, its signature (``sign_opened``):
+it reserves the audit log's index it names and signs right there, and the leaf that takes
+the reservation stores the JWS in its own statement (``audit_log.Reservation``).
 """
 
 from __future__ import annotations
@@ -18,13 +19,13 @@ from typing import Any
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import bindparam, insert, update
+from sqlalchemy import insert
 from sqlmodel import Session
 
-from agent_api.persistence.fast import Fast
 from agent_api.persistence.tables import Receipt
 from agent_api.protocol.keys import jwk_thumbprint_okp, public_key_raw
 from agent_api.services import audit_log
+from agent_api.services.leaf_writes import SignedReceipt
 from agent_api.services.terminal_auth import TerminalContext
 
 RECEIPT_TYPE = "qurb-receipt+jwt"
@@ -134,6 +135,7 @@ class ReceiptSigner:
         issued_at: datetime,
         claims: dict[str, Any],
     ) -> IssuedReceipt:
+        reservation = audit_log.reserve(session)
         payload = {
             "receipt_number": opened.number,
             "kind": kind,
@@ -147,12 +149,10 @@ class ReceiptSigner:
             "recorded_at": issued_at.isoformat(),
             # The audit-log leaf that records this transaction (reserved before the work):
             # with an inclusion proof, the receipt proves it is in the log.
-            "log_index": audit_log.reserve(session),
+            "log_index": reservation.index,
         }
         jws = self.sign(payload)
-        _SIGN.run(
-            session.connection(), {"receipt_id": opened.id, "number": opened.number, "jws": jws}
-        )
+        reservation.carry(session, SignedReceipt(opened.id, opened.number, jws))
         return IssuedReceipt(opened.id, opened.number, jws, payload)
 
 
@@ -169,8 +169,3 @@ def opened_receipt(terminal: TerminalContext, receipt_id: int) -> OpenedReceipt:
 
 _receipts = Receipt.__table__  # type: ignore[attr-defined]
 _OPEN = insert(_receipts).returning(_receipts.c.id)
-_SIGN = Fast(
-    update(_receipts)
-    .where(_receipts.c.id == bindparam("receipt_id"))
-    .values(number=bindparam("number"), jws=bindparam("jws"))
-)

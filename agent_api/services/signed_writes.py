@@ -16,7 +16,10 @@ in one transaction:
 5. commits.
 
 A use case that issues a receipt signs it where it makes it (``receipts``): the receipt
-names the leaf's index, reserved then.
+names the leaf's index, reserved then, and step 4 writes its signature with the leaf.
+
+The batched sequencer (issue 18, item 2) changes step 4 and the reservation behind it
+(``audit_log``), nothing else here.
 """
 
 from __future__ import annotations
