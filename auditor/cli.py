@@ -10,7 +10,7 @@
   consistency     that a newer checkpoint extends an older one an auditor kept
   witness         run an independent witness that cosigns the log's checkpoints
   export-tiles, verify-tiles, verify-receipt-tiles, consistency-tiles
-                  the same from the log's C2SP tlog-tiles alone, public (--url, no token)
+                  the same from the log's C2SP tlog-tiles alone (--url, --token for entries)
                   or exported (--dir): see auditor/tiles_cli.py
 
 The log key is given with --key (the ``vkey`` published at GET /v1/audit/key, obtained and

@@ -137,16 +137,20 @@ def dump(document: dict[str, Any]) -> str:
 # --- the tiles layout ----------------------------------------------------------------------
 
 
-def tiles_from_service(base_url: str, output: Path) -> int:
-    """Copy the log's public tiles (C2SP tlog-tiles) into ``output``, at the paths the service
+def tiles_from_service(base_url: str, output: Path, token: str | None = None) -> int:
+    """Copy the log's tiles (C2SP tlog-tiles) into ``output``, at the paths the service
     serves them under ``/v1/audit/``: ``checkpoint``, ``tile/<L>/<N>[.p/<W>]`` and
-    ``tile/entries/<N>[.p/<W>]``. No credentials: all of it is public. The tree size copied."""
-    source = tile_log.HttpSource(base_url)
+    ``tile/entries/<N>[.p/<W>]``. The checkpoint and tiles are public, the entry bundles need
+    an auditor's ``token`` (``PermissionError`` before anything is written without one that
+    the service accepts). The tree size copied."""
+    source = tile_log.HttpSource(base_url, token)
     try:
         note = source.get("checkpoint")
         if note is None:
             raise ValueError(f"{base_url} serves no checkpoint")
         size = tile_log.checkpoint_size(note)
+        if size:
+            source.get(tlog.entries_path(0, tlog.width_at(0, 0, size)))  # the token, first
         for path in tile_log.every_path(size):
             data = source.get(path)
             if data is None:

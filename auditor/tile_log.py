@@ -1,8 +1,13 @@
-"""The audit log read as C2SP tlog-tiles, from the service (``--url``: the public paths under
+"""The audit log read as C2SP tlog-tiles, from the service (``--url``: the paths under
 ``/v1/audit/``) or from an export directory laid out with the same paths (``--dir``), and
 checked with the log key alone: a receipt's inclusion, the consistency of two checkpoints,
 and the whole log (every entry hashed, every tile recomputed, the root compared with the
 signed checkpoint's).
+
+The checkpoint and the tiles (hashes) are public; the entry bundles (the leaves: terminals,
+amounts, business days) are served to an auditor's admin token only, sent as a bearer token
+with every request when one is given. A refusal of the entries stops the command with what
+is missing (``PermissionError``), never with the token.
 
 Nothing here trusts the source: a tile is only ever used to compute a hash that is then
 checked against a signed root, and the whole-log check recomputes every tile from the
@@ -35,22 +40,38 @@ class TileSource(Protocol):
     def close(self) -> None: ...
 
 
-def http_client(base_url: str) -> httpx.Client:
-    return httpx.Client(base_url=base_url.rstrip("/"), timeout=30)
+NO_ENTRIES = "an auditor's token is needed for the entries (--token)"
+
+
+def http_client(base_url: str, token: str | None = None) -> httpx.Client:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    return httpx.Client(base_url=base_url.rstrip("/"), headers=headers, timeout=30)
 
 
 class HttpSource:
-    """The service's public tlog-tiles paths (no credentials)."""
+    """The service's tlog-tiles paths: the tiles and checkpoint need nothing, the entry
+    bundles an auditor's ``token``."""
 
-    def __init__(self, base_url: str) -> None:
-        self._client = http_client(base_url)
+    def __init__(self, base_url: str, token: str | None = None) -> None:
+        self._client = http_client(base_url, token)
+        self._token = bool(token)
 
     def get(self, path: str) -> bytes | None:
         response = self._client.get(PREFIX + path)
         if response.status_code == 404:
             return None
+        if response.status_code in (401, 403):
+            raise PermissionError(self._refused(path, response.status_code))
         response.raise_for_status()
         return response.content
+
+    def _refused(self, path: str, status: int) -> str:
+        """Why the service refused ``path``: what the auditor must give (never the token)."""
+        if not self._token:
+            return NO_ENTRIES if path.startswith("tile/entries/") else f"{path}: {status}"
+        if status == 401:
+            return f"the service refused the token given ({status}): {NO_ENTRIES}"
+        return f"the token given is not an auditor's ({status}): {NO_ENTRIES}"
 
     def close(self) -> None:
         self._client.close()
@@ -84,9 +105,9 @@ class DirSource:
         pass
 
 
-def source_of(url: str | None, directory: Path | None) -> TileSource:
+def source_of(url: str | None, directory: Path | None, token: str | None = None) -> TileSource:
     if url:
-        return HttpSource(url)
+        return HttpSource(url, token)
     assert directory is not None
     return DirSource(directory)
 

@@ -1,5 +1,11 @@
-"""``qurb-audit`` from tiles alone (C2SP tlog-tiles): the public paths of the service under
-``/v1/audit/`` (``--url``, no token) or an export directory with the same paths (``--dir``).
+"""``qurb-audit`` from tiles alone (C2SP tlog-tiles): the service's paths under
+``/v1/audit/`` (``--url``) or an export directory with the same paths (``--dir``).
+
+The checkpoint and the tiles are public; the entry bundles (the leaves) are an auditor's
+alone, as ``/v1/audit/leaves``: ``export-tiles --url``, ``verify-tiles --url`` and
+``verify-receipt-tiles --url`` need an auditor's back-office token, given with ``--token`` or
+in the environment as ``QURB_AUDIT_TOKEN`` (kept out of the shell's history and of ``ps``);
+it is sent to the service, never printed. ``consistency-tiles`` reads tiles only: no token.
 
   export-tiles          copy the log's checkpoint, tiles and entry bundles into a directory,
                         from the service (--url) or a database copy (--database-url)
@@ -17,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -29,6 +36,8 @@ from agent_api.protocol.checkpoint import NoteVerifier, open_checkpoint
 from agent_api.protocol.errors import ProtocolError
 from auditor import export, tile_log
 
+AUDITOR_ENV = "QURB_AUDIT_TOKEN"
+
 
 def register(sub: Any) -> None:
     """Add the tile commands to qurb-audit's subcommands."""
@@ -37,16 +46,19 @@ def register(sub: Any) -> None:
     source.add_argument("--url", help="the service, e.g. https://qurb.example")
     source.add_argument("--database-url", help="a copy of the service's database")
     out.add_argument("--output", type=Path, required=True, help="the directory to write")
+    _token(out)
     out.set_defaults(run=_export)
 
     whole = sub.add_parser("verify-tiles", help="verify the whole log from its tiles")
     _source(whole)
+    _token(whole)
     whole.set_defaults(run=_verify_log)
 
     receipt = sub.add_parser("verify-receipt-tiles", help="a receipt's inclusion, from tiles")
     receipt.add_argument("receipt", help="the compact JWS, or @FILE")
     receipt.add_argument("--jwks", type=Path, required=True, help="GET /v1/keys, saved")
     _source(receipt)
+    _token(receipt)
     receipt.set_defaults(run=_verify_receipt)
 
     extends = sub.add_parser("consistency-tiles", help="a checkpoint extends another, from tiles")
@@ -59,8 +71,20 @@ def register(sub: Any) -> None:
 def _source(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--key", action="append", required=True, help="a trusted log vkey")
     where = parser.add_mutually_exclusive_group(required=True)
-    where.add_argument("--url", help="the service: its public tiles under /v1/audit/")
+    where.add_argument("--url", help="the service: its tiles under /v1/audit/")
     where.add_argument("--dir", type=Path, help="a directory written by export-tiles")
+
+
+def _token(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--token",
+        help=f"an auditor's back-office token, for the entries (with --url; or ${AUDITOR_ENV})",
+    )
+
+
+def _auditor_token(args: argparse.Namespace) -> str | None:
+    """The token given with ``--token``, else ``$QURB_AUDIT_TOKEN``; None without either."""
+    return args.token or os.environ.get(AUDITOR_ENV) or None
 
 
 def _say(line: str) -> None:
@@ -74,7 +98,7 @@ def _verifiers(keys: Sequence[str]) -> list[NoteVerifier]:
 
 def _export(args: argparse.Namespace) -> int:
     if args.url:
-        size = export.tiles_from_service(args.url, args.output)
+        size = export.tiles_from_service(args.url, args.output, _auditor_token(args))
     else:
         size = export.tiles_from_database(args.database_url, args.output)
     _say(f"exported the tiles of the log's {size} leaves to {args.output}")
@@ -82,7 +106,7 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _verify_log(args: argparse.Namespace) -> int:
-    source = tile_log.source_of(args.url, args.dir)
+    source = tile_log.source_of(args.url, args.dir, _auditor_token(args))
     try:
         report = tile_log.verify_log(source, _verifiers(args.key))
     finally:
@@ -109,7 +133,7 @@ def _verify_receipt(args: argparse.Namespace) -> int:
     if not isinstance(index, int):
         _say(f"receipt {number}: names no leaf of the log")
         return 1
-    source = tile_log.source_of(args.url, args.dir)
+    source = tile_log.source_of(args.url, args.dir, _auditor_token(args))
     try:
         _, checkpoint = tile_log.read_checkpoint(source, _verifiers(args.key))
         if not 0 <= index < checkpoint.size:

@@ -223,7 +223,9 @@ ENDPOINTS: list[Endpoint] = [
         query=InclusionQuery,
         response=ProofOut,
         tags=TAGS,
-        errors=(404, 422),
+        # 409 tiles_pending: signed before the tiles existed (an upgrade), until the
+        # next checkpoint builds them.
+        errors=(404, 409, 422),
     ),
     Endpoint(
         "GET",
@@ -235,7 +237,9 @@ ENDPOINTS: list[Endpoint] = [
         query=ConsistencyQuery,
         response=ProofOut,
         tags=TAGS,
-        errors=(404, 422),
+        # 409 tiles_pending: signed before the tiles existed (an upgrade), until the
+        # next checkpoint builds them.
+        errors=(404, 409, 422),
     ),
     Endpoint(
         "GET",
@@ -256,6 +260,7 @@ ENDPOINTS: list[Endpoint] = [
         AUDITORS,
         response=ReceiptProof,
         tags=TAGS,
-        errors=(404,),
+        # 409: the checkpoint it signs first refuses a log that does not extend the last.
+        errors=(404, 409),
     ),
 ]

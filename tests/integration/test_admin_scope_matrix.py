@@ -1,9 +1,10 @@
 """Every back-office endpoint × every back-office role × own and other network.
 
 The matrix is generated from the app's own endpoint list, so an endpoint added without a row
-here fails ``test_matrix_covers_every_admin_endpoint``. Expected: a role the endpoint does not
-allow gets 403; a network admin reaching into another network gets 404 (never a hint that
-the object exists) or, for lists, only its own network's rows; everything else succeeds.
+here fails ``test_matrix_covers_every_admin_endpoint``. Expected: no token at all gets 401; a
+role the endpoint does not allow gets 403; a network admin reaching into another network gets
+404 (never a hint that the object exists) or, for lists, only its own network's rows;
+everything else succeeds.
 """
 
 from __future__ import annotations
@@ -56,6 +57,14 @@ def _security_events(world: World, own: Own) -> Request:
         wrong = f"{world.terminal_ids[office]}-0000-0000-0000"
         TestTerminal(world.client).activate(wrong)
     return (f"/v1/admin/security-events?terminal_id={_terminal(world, own)}", None)
+
+
+def _signed_size(world: World) -> int:
+    """The size of a checkpoint signed now over the world's leaves (a bare world has some:
+    its registry's writes), so that the proofs and entries asked for exist."""
+    size = world.services.audit.checkpoint().size
+    assert 1 <= size < 256, size  # one partial entry bundle holds them all
+    return size
 
 
 ROWS: dict[tuple[str, str], Callable[[World, Own], Request]] = {
@@ -149,12 +158,17 @@ ROWS: dict[tuple[str, str], Callable[[World, Own], Request]] = {
         "/v1/audit/receipts/R-CASHPLUS-00000001/proof",
         None,
     ),
+    ("GET", "/v1/audit/tile/entries/{bundle}"): lambda w, o: (
+        f"/v1/audit/tile/entries/000.p/{_signed_size(w)}",
+        None,
+    ),
+    # Proofs are for sizes up to the latest checkpoint: the world's leaves signed first.
     ("GET", "/v1/audit/proofs/inclusion"): lambda w, o: (
-        "/v1/audit/proofs/inclusion?index=0&size=1",
+        f"/v1/audit/proofs/inclusion?index=0&size={_signed_size(w)}",
         None,
     ),
     ("GET", "/v1/audit/proofs/consistency"): lambda w, o: (
-        "/v1/audit/proofs/consistency?old=1&new=1",
+        f"/v1/audit/proofs/consistency?old=1&new={_signed_size(w)}",
         None,
     ),
     ("GET", "/v1/admin/surcharge-waivers"): lambda w, o: ("/v1/admin/surcharge-waivers", None),
@@ -209,6 +223,7 @@ UNSCOPED = {
     ("GET", "/v1/audit/terminal-keys"),
     ("GET", "/v1/audit/proofs/inclusion"),
     ("GET", "/v1/audit/proofs/consistency"),
+    ("GET", "/v1/audit/tile/entries/{bundle}"),
     ("GET", "/v1/admin/surcharge-waivers"),
     ("POST", "/v1/admin/surcharge-waivers"),
     ("POST", "/v1/admin/tariff/categories"),
@@ -233,6 +248,17 @@ CASES = [
 
 def test_matrix_covers_every_admin_endpoint() -> None:
     assert {(e.method, e.template) for e in ADMIN_ENDPOINTS} == set(ROWS)
+
+
+@pytest.mark.parametrize(
+    "endpoint", ADMIN_ENDPOINTS, ids=[f"{e.method} {e.template}" for e in ADMIN_ENDPOINTS]
+)
+def test_admin_endpoint_refuses_a_request_without_a_token(world: World, endpoint: Any) -> None:
+    """No token, no answer: not even that the object exists (entry bundles included)."""
+    path, body = ROWS[(endpoint.method, endpoint.template)](world, True)
+    response = world.client.request(endpoint.method, path, json=body)
+    assert response.status_code == 401, response.text
+    assert response.json()["error"]["code"] == "token_missing"
 
 
 def _networks_in(body: dict[str, Any]) -> set[str]:

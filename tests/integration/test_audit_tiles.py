@@ -128,7 +128,8 @@ def test_tiles_and_entry_bundles_are_served_at_the_spec_paths_and_nothing_unsign
     audit.checkpoint()
     grow_log(engine, 700)  # not signed: none of it is served
     hashes = _hashes(engine)
-    client = world.client  # no credentials: what the log publishes is public
+    client = world.client  # no credentials: the tree's hashes are public
+    auditor = world.auth("cnss.auditor")  # the entries (the leaves) are the auditor's
 
     full = client.get("/v1/audit/tile/0/000")
     assert full.status_code == 200
@@ -145,19 +146,24 @@ def test_tiles_and_entry_bundles_are_served_at_the_spec_paths_and_nothing_unsign
     level_one = client.get("/v1/audit/tile/1/000.p/1")
     assert level_one.content == merkle.root(hashes[:256])
 
-    bundle = client.get("/v1/audit/tile/entries/000")
+    bundle = client.get("/v1/audit/tile/entries/000", headers=auditor)
     assert bundle.status_code == 200
-    assert bundle.headers["cache-control"] == "public, max-age=31536000, immutable"
+    # Read with a token: the auditor's own client may keep it, never a shared cache.
+    assert bundle.headers["cache-control"] == "private, max-age=31536000, immutable"
     entries = tiles.decode_bundle(bundle.content)
     assert [merkle.leaf_hash(e) for e in entries] == hashes[:256]
     with engine.connect() as connection:
         first = connection.execute(text("SELECT data FROM audit_leaves WHERE leaf_index = 0"))
         assert entries[0] == first.scalar_one().encode()
     assert bundle.headers["content-encoding"] == "gzip"  # JSON leaves compress, as advised
-    plain = client.get("/v1/audit/tile/entries/000", headers={"Accept-Encoding": "identity"})
+    plain = client.get(
+        "/v1/audit/tile/entries/000", headers={**auditor, "Accept-Encoding": "identity"}
+    )
     assert "content-encoding" not in plain.headers
     assert plain.content == bundle.content
-    last = tiles.decode_bundle(client.get("/v1/audit/tile/entries/001.p/44").content)
+    partial_bundle = client.get("/v1/audit/tile/entries/001.p/44", headers=auditor)
+    assert partial_bundle.headers["cache-control"] == "private, max-age=60"
+    last = tiles.decode_bundle(partial_bundle.content)
     assert [merkle.leaf_hash(e) for e in last] == hashes[256:300]
 
     # Beyond the signed tree: 404, though the leaves and rows may exist.
@@ -171,9 +177,58 @@ def test_tiles_and_entry_bundles_are_served_at_the_spec_paths_and_nothing_unsign
         "/v1/audit/tile/entries/001.p/45",
         "/v1/audit/tile/0/x001/000",
     ):
-        answer = client.get(beyond)
+        answer = client.get(beyond, headers=auditor)
         assert answer.status_code == 404, beyond
         assert answer.json()["error"]["field"] in ("tile", "bundle")
+
+
+def test_entry_bundles_are_the_auditors_alone_as_the_leaves_are_and_tiles_stay_public(
+    world: World,
+) -> None:
+    """The entries are the leaves themselves (terminals, amounts, business days): read only
+    with an auditor's token, as ``/v1/audit/leaves``; the tiles and checkpoint, hashes only,
+    to anyone."""
+    grow_log(world.services.engine, 300)
+    world.services.audit.checkpoint()
+    client = world.client
+    bundle, leaves = "/v1/audit/tile/entries/000", "/v1/audit/leaves?start=0&end=2"
+    for path in (bundle, leaves):
+        anonymous = client.get(path)
+        assert anonymous.status_code == 401, path
+        assert "cache-control" not in anonymous.headers
+        for user in ("cnss.admin", "cnss.finance", "admin.cashplus", "admin.wafacash"):
+            refused = client.get(path, headers=world.auth(user))
+            assert refused.status_code == 403, (path, user)
+            assert refused.json()["error"]["code"] == "forbidden"
+        assert client.get(path, headers=world.auth("cnss.auditor")).status_code == 200
+    for public in ("/v1/audit/checkpoint", "/v1/audit/tile/0/000", "/v1/audit/tile/0/001.p/44"):
+        assert client.get(public).status_code == 200, public
+    assert client.get("/v1/audit/tile/0/000").headers["cache-control"].startswith("public")
+    # The document says so: the bundle needs the admin token, a tile nothing.
+    operations = client.get("/openapi.json").json()["paths"]
+    assert operations["/v1/audit/tile/entries/{bundle}"]["get"]["security"]
+    assert {"401", "403"} <= set(operations["/v1/audit/tile/entries/{bundle}"]["get"]["responses"])
+    assert not operations["/v1/audit/tile/{tile}"]["get"].get("security")
+
+
+def test_proofs_asked_before_the_tiles_are_built_answer_a_documented_409(world: World) -> None:
+    """Between an upgrade (checkpoints signed before the tiles existed) and the next
+    checkpoint, a proof is ``tiles_pending``: a 409 the OpenAPI document lists."""
+    audit, engine = world.services.audit, world.services.engine
+    grow_log(engine, 400)
+    audit.checkpoint()
+    with engine.begin() as connection:  # as a database migrated from before the tiles
+        connection.execute(text("DELETE FROM audit_tiles"))
+    auditor = world.auth("cnss.auditor")
+    operations = world.client.get("/openapi.json").json()["paths"]
+    for path in (
+        "/v1/audit/proofs/inclusion?index=5&size=400",
+        "/v1/audit/proofs/consistency?old=3&new=400",
+    ):
+        answer = world.client.get(path, headers=auditor)
+        assert answer.status_code == 409, answer.text
+        assert answer.json()["error"]["code"] == "tiles_pending"
+        assert "409" in operations[path.partition("?")[0]]["get"]["responses"], path
 
 
 @pytest.mark.parametrize(
@@ -198,7 +253,7 @@ def test_tiles_and_entry_bundles_are_served_at_the_spec_paths_and_nothing_unsign
     ],
 )
 def test_a_path_the_spec_would_not_write_is_refused_naming_it(world: World, path: str) -> None:
-    answer = world.client.get(path)
+    answer = world.client.get(path, headers=world.auth("cnss.auditor"))
     assert answer.status_code == 422, answer.text
     assert answer.json()["error"]["field"] in ("tile", "bundle")
 

@@ -236,13 +236,17 @@ def test_a_newer_checkpoint_is_shown_to_extend_an_older_one_kept_by_the_auditor(
 
 
 class _Served:
-    """The service as ``--url`` reaches it: its public paths, through the test client."""
+    """The service as ``--url`` reaches it, through the test client, with the command's
+    bearer token when it gives one."""
 
-    def __init__(self, world: World) -> None:
+    def __init__(self, world: World, token: str | None) -> None:
         self._client = world.client
+        self._headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self.seen: list[str] = []
 
     def get(self, path: str) -> Any:
-        return self._client.get(path)
+        self.seen.append(path)
+        return self._client.get(path, headers=self._headers)
 
     def close(self) -> None:
         pass  # the test client outlives the command
@@ -250,8 +254,14 @@ class _Served:
 
 @pytest.fixture
 def served(world: World, monkeypatch: pytest.MonkeyPatch) -> str:
-    monkeypatch.setattr(tile_log, "http_client", lambda url: _Served(world))
+    monkeypatch.setattr(tile_log, "http_client", lambda url, token=None: _Served(world, token))
     return "http://testserver"
+
+
+@pytest.fixture
+def token(world: World) -> str:
+    """An auditor's back-office token: the entry bundles are the auditor's alone."""
+    return world.sign_in("cnss.auditor")
 
 
 @pytest.fixture
@@ -267,12 +277,18 @@ def _files(root: Path) -> dict[str, bytes]:
 
 
 def test_the_whole_log_verifies_from_its_tiles_over_http_and_from_an_export_directory(
-    tiled: str, served: str, world: World, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tiled: str,
+    served: str,
+    token: str,
+    world: World,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     key = world.services.audit.verifier_key()
     from_db, from_http = tmp_path / "db", tmp_path / "http"
     assert main(["export-tiles", "--database-url", tiled, "--output", str(from_db)]) == 0
-    assert main(["export-tiles", "--url", served, "--output", str(from_http)]) == 0
+    http = ["export-tiles", "--url", served, "--token", token, "--output", str(from_http)]
+    assert main(http) == 0
     exported = _files(from_db)
     assert exported == _files(from_http)
     assert {"checkpoint", "tile/0/000", "tile/0/001", "tile/0/002.p/188", "tile/1/000.p/2"} <= set(
@@ -282,7 +298,7 @@ def test_the_whole_log_verifies_from_its_tiles_over_http_and_from_an_export_dire
     capsys.readouterr()
     assert main(["verify-tiles", "--key", key, "--dir", str(from_db)]) == 0
     assert "700 entries and 4 tiles recomputed: clean" in capsys.readouterr().out
-    assert main(["verify-tiles", "--key", key, "--url", served]) == 0
+    assert main(["verify-tiles", "--key", key, "--url", served, "--token", token]) == 0
     assert "clean" in capsys.readouterr().out
     # Without the log's key, nothing is believed.
     other = "other.example+0a0b0c0d+AQ" + "A" * 42 + "="
@@ -292,6 +308,7 @@ def test_the_whole_log_verifies_from_its_tiles_over_http_and_from_an_export_dire
 def test_a_leaf_altered_after_it_was_signed_shows_in_the_tiles_it_no_longer_makes(
     tiled: str,
     served: str,
+    token: str,
     world: World,
     engine: Engine,
     tmp_path: Path,
@@ -302,7 +319,7 @@ def test_a_leaf_altered_after_it_was_signed_shows_in_the_tiles_it_no_longer_make
     _rewrite(engine, index, data.replace('"amount_centimes":8000', '"amount_centimes":800'))
     key = world.services.audit.verifier_key()
     capsys.readouterr()
-    assert main(["verify-tiles", "--key", key, "--url", served]) == 1
+    assert main(["verify-tiles", "--key", key, "--url", served, "--token", token]) == 1
     out = capsys.readouterr().out
     assert f"tile 0/0: hash {index} is not what the entries make" in out
     assert "checkpoint 700: its root is not the root of the entries" in out
@@ -319,6 +336,7 @@ def test_a_leaf_altered_after_it_was_signed_shows_in_the_tiles_it_no_longer_make
 def test_a_receipt_and_two_checkpoints_verify_from_a_few_tiles(
     tiled: str,
     served: str,
+    token: str,
     world: World,
     terminal: TestTerminal,
     tmp_path: Path,
@@ -332,6 +350,7 @@ def test_a_receipt_and_two_checkpoints_verify_from_a_few_tiles(
     jwks = tmp_path / "jwks.json"
     jwks.write_text(world.client.get("/v1/keys").text)
     receipt = ["verify-receipt-tiles", jws, "--jwks", str(jwks), "--key", key, "--url", served]
+    receipt += ["--token", token]
     capsys.readouterr()
     assert main(receipt) == 1  # collected after the last checkpoint: not signed yet
     assert "not in the checkpoint of 700 leaves yet" in capsys.readouterr().out
@@ -341,9 +360,56 @@ def test_a_receipt_and_two_checkpoints_verify_from_a_few_tiles(
     new = tmp_path / "new.note"
     new.write_text(world.client.get("/v1/audit/checkpoint").text)
     directory = tmp_path / "export"
-    assert main(["export-tiles", "--url", served, "--output", str(directory)]) == 0
+    exporting = ["export-tiles", "--url", served, "--token", token, "--output", str(directory)]
+    assert main(exporting) == 0
     extends = ["--key", key, "--dir", str(directory)]
     assert main(["consistency-tiles", str(old), str(new), *extends]) == 0
     assert "extends checkpoint 700 (from tiles)" in capsys.readouterr().out
     assert main(["consistency-tiles", str(new), str(old), *extends]) == 1
     assert main(["verify-receipt-tiles", jws, "--jwks", str(jwks), *extends]) == 0
+
+
+def test_the_entries_over_http_need_an_auditors_token_and_the_tiles_none(
+    tiled: str,
+    served: str,
+    token: str,
+    world: World,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The entry bundles are the leaves, the auditor's alone: without a token a command that
+    reads them says what it needs; another role's token is refused; the token may come from
+    the environment; it is never printed; two checkpoints' consistency (tiles only) needs
+    none."""
+    key = world.services.audit.verifier_key()
+    monkeypatch.delenv("QURB_AUDIT_TOKEN", raising=False)
+    whole = ["verify-tiles", "--key", key, "--url", served]
+    nothing = tmp_path / "nothing"
+    commands = [whole, ["export-tiles", "--url", served, "--output", str(nothing)]]
+    capsys.readouterr()
+    for command in commands:
+        assert main(command) == 2, command
+        assert "an auditor's token is needed for the entries (--token)" in capsys.readouterr().err
+    assert not nothing.exists()  # refused before anything was written
+    finance = world.sign_in("cnss.finance")
+    assert main([*whole, "--token", finance]) == 2
+    err = capsys.readouterr().err
+    assert "not an auditor's (403)" in err
+    assert finance not in err
+    assert main([*whole, "--token", "not-a-token"]) == 2
+    assert "the service refused the token given (401)" in capsys.readouterr().err
+    monkeypatch.setenv("QURB_AUDIT_TOKEN", token)
+    assert main(whole) == 0
+    captured = capsys.readouterr()
+    assert "clean" in captured.out
+    assert token not in captured.out + captured.err
+    monkeypatch.delenv("QURB_AUDIT_TOKEN")
+    old = tmp_path / "old.note"
+    old.write_text(world.client.get("/v1/audit/checkpoint").text)
+    grow_log(world.services.engine, 900)
+    world.services.audit.checkpoint()
+    new = tmp_path / "new.note"
+    new.write_text(world.client.get("/v1/audit/checkpoint").text)
+    assert main(["consistency-tiles", str(old), str(new), "--key", key, "--url", served]) == 0
+    assert "extends checkpoint 700 (from tiles)" in capsys.readouterr().out
