@@ -2,7 +2,10 @@
 document an auditor keeps and verifies offline.
 
 From a database (a copy the auditor was handed, read with plain SQL: the export trusts
-nothing of the service's code), or from the service over HTTP with an auditor's token.
+nothing of the service's code), or from the service over HTTP with an auditor's token. Either
+way each checkpoint's note carries the witnesses' cosignatures the log kept for it (table
+``audit_cosignatures``) as extra signature lines, the text ``GET /v1/audit/checkpoints``
+serves, so that ``verify --quorum`` can hold an export from a database to them too.
 
 The log can also be exported as C2SP tlog-tiles, a directory with the paths the service
 serves under ``/v1/audit/`` (``tiles_from_service``, ``tiles_from_database``), which
@@ -17,10 +20,11 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import create_engine, text
+from sqlalchemy import Connection, create_engine, inspect, text
 
 from agent_api.protocol import merkle
 from agent_api.protocol import tiles as tlog
+from agent_api.protocol.checkpoint import add_signature_lines
 from agent_api.protocol.tiles import TILE_WIDTH
 from auditor import tile_log
 
@@ -43,8 +47,9 @@ def from_database(url: str, *, start: int = 0, end: int | None = None) -> dict[s
                     {"s": start, "e": upper},
                 )
             ]
+            cosigned = _cosignatures(c)
             checkpoints = [
-                {"size": int(size), "note": note}
+                {"size": int(size), "note": _with_cosignatures(note, cosigned.get(int(size)))}
                 for size, note in c.execute(
                     text("SELECT size, note FROM audit_checkpoints ORDER BY size")
                 )
@@ -74,6 +79,23 @@ def from_database(url: str, *, start: int = 0, end: int | None = None) -> dict[s
     finally:
         engine.dispose()
     return _document(start, leaves, checkpoints, keys, receipts)
+
+
+def _cosignatures(c: Connection) -> dict[int, list[str]]:
+    """The cosignature lines kept for each checkpoint size, in the order the service appends
+    them (by witness); none from a database older than the witnesses' table."""
+    if not inspect(c).has_table("audit_cosignatures"):
+        return {}
+    lines: dict[int, list[str]] = {}
+    rows = c.execute(text("SELECT size, line FROM audit_cosignatures ORDER BY size, witness"))
+    for size, line in rows:
+        lines.setdefault(int(size), []).append(str(line))
+    return lines
+
+
+def _with_cosignatures(note: str, lines: list[str] | None) -> str:
+    """The note as the service serves it: its cosignatures after the log's own signature."""
+    return add_signature_lines(note, lines) if lines else note
 
 
 def from_service(
@@ -164,7 +186,8 @@ def tiles_from_service(base_url: str, output: Path, token: str | None = None) ->
 
 def tiles_from_database(url: str, output: Path) -> int:
     """The same layout from a copy of the database, read with plain SQL, up to its latest
-    checkpoint (whose tiles the service built when it signed it)."""
+    checkpoint (whose tiles the service built when it signed it), its note cosigned as the
+    service serves it."""
     engine = create_engine(url)
     try:
         with engine.connect() as c:
@@ -174,6 +197,7 @@ def tiles_from_database(url: str, output: Path) -> int:
             if note is None:
                 raise ValueError("the database holds no checkpoint")
             size = tile_log.checkpoint_size(note.encode())
+            note = _with_cosignatures(note, _cosignatures(c).get(size))
             rows = c.execution_options(yield_per=500).execute(
                 text("SELECT level, tile_index, hashes FROM audit_tiles")
             )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import shutil
 from pathlib import Path
 
@@ -28,6 +29,7 @@ from agent_api.services.transparency import CheckpointView
 from agent_api.services.witnessing import WitnessConfig, Witnessing
 from agent_api.settings import Settings
 from auditor import witness_cli, witness_store
+from auditor.cli import main
 from auditor.witness import create_witness_app
 from tests.conftest import FakeClock
 from tests.e2e.conftest import free_port
@@ -127,6 +129,38 @@ def test_each_new_checkpoint_is_cosigned_and_served_with_the_cosignature(
         "/v1/audit/checkpoints", headers=harness.world.auth("cnss.auditor")
     ).json()["items"]
     assert [bool(require_quorum(i["note"], [harness.key], 1)) for i in items[-2:]] == [True, True]
+
+
+def test_an_export_from_a_database_copy_carries_the_cosignatures_a_quorum_needs(
+    harness: Harness,
+    terminal: TestTerminal,
+    database_url: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """``qurb-audit export --database-url`` keeps each checkpoint's note as the service serves
+    it, cosignatures included, so ``verify --quorum`` needs no ``--url`` export."""
+    world = harness.world
+    for _ in range(2):
+        enroll(terminal)
+        assert harness.checkpoint_and_submit() == "cosigned"
+    served = world.client.get("/v1/audit/checkpoints", headers=world.auth("cnss.auditor"))
+    exported = tmp_path / "export.json"
+    assert main(["export", "--database-url", database_url, "--output", str(exported)]) == 0
+    document = json.loads(exported.read_text(encoding="utf-8"))
+    assert [c["note"] for c in document["checkpoints"]] == [
+        i["note"] for i in served.json()["items"]
+    ]
+    capsys.readouterr()
+    key = world.services.audit.verifier_key()
+    witness = ["--witness", harness.key.to_string(), "--quorum", "1"]
+    assert main(["verify", str(exported), "--key", key, *witness]) == 0
+    assert "cosigned by 1 trusted witnesses" in capsys.readouterr().out
+    # The tiles' export from the database too: its checkpoint is the one served, cosigned.
+    tiles = tmp_path / "tiles"
+    assert main(["export-tiles", "--database-url", database_url, "--output", str(tiles)]) == 0
+    require_quorum((tiles / "checkpoint").read_text(encoding="utf-8"), [harness.key], 1)
+    assert (tiles / "checkpoint").read_text(encoding="utf-8") == harness.served()
 
 
 def test_a_receipts_offline_proof_leads_to_the_cosigned_checkpoint(
