@@ -28,6 +28,7 @@ from agent_api.protocol import merkle
 from agent_api.services.leaf_writes import Answer, SignedReceipt, sign_receipt, write_leaf
 
 LEAF_VERSION = 1
+MAX_LEAF_BYTES = 0xFFFF
 _RESERVED = "audit_reserved_index"
 
 
@@ -136,6 +137,11 @@ def append(
     data = canonical(
         {"v": LEAF_VERSION, "index": index, "kind": kind, "at": at.isoformat(), **facts}
     )
+    if len(data) > MAX_LEAF_BYTES:
+        # An entry bundle (C2SP tlog-tiles) prefixes each leaf with a 16-bit length: a longer
+        # leaf could never be served. Leaves hold digests and codes, never bodies (about
+        # 200 bytes to 2 KB): one this long is a bug, refused before anything is written.
+        raise ValueError(f"a {kind} leaf of {len(data)} bytes is over {MAX_LEAF_BYTES}")
     digest = merkle.leaf_hash(data)
     frontier = head_frontier(head)
     frontier.append(digest)

@@ -17,6 +17,7 @@ from agent_api.persistence.tables import AuditLeaf
 from agent_api.protocol import merkle
 from agent_api.protocol.checkpoint import NoteVerifier, open_checkpoint
 from agent_api.protocol.errors import NoteError, ProofError
+from agent_api.services import audit_log
 from reconciliation.container import Reconciliation
 from tests.conftest import FakeClock
 from tests.integration.conftest import World
@@ -159,3 +160,18 @@ def test_the_log_refuses_to_sign_a_checkpoint_once_a_leaf_since_the_last_was_alt
     with pytest.raises(Conflict) as refused:
         world.services.audit.checkpoint()
     assert refused.value.code == "log_inconsistent"
+
+
+def test_a_leaf_too_long_for_an_entry_bundle_is_refused_and_nothing_is_written(
+    world: World,
+) -> None:
+    before = len(_leaves(world))
+    with world.services.new_uow() as uow, pytest.raises(ValueError, match="over 65535"):
+        audit_log.append(
+            uow.session, "oversized", {"note": "x" * 70_000}, at=world.services.clock()
+        )
+    assert len(_leaves(world)) == before
+    with world.services.new_uow() as uow:
+        audit_log.append(uow.session, "ordinary", {"note": "x"}, at=world.services.clock())
+        uow.commit()
+    assert len(_leaves(world)) == before + 1
