@@ -44,7 +44,7 @@ from agent_api.persistence.tables.audit import AuditTile
 from agent_api.persistence.unit_of_work import UnitOfWork
 from agent_api.protocol import merkle, tiles
 from agent_api.protocol.checkpoint import Checkpoint, NoteSigner, sign_checkpoint
-from agent_api.services.transparency import AuditLog
+from agent_api.services.log.transparency import AuditLog
 from qurb.migrate import upgrade
 
 CHUNK = 1 << 16  # leaves hashed and folded at a time (a multiple of 256)

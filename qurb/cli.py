@@ -32,7 +32,7 @@ from agent_api.http.schemas import admin as schemas
 from agent_api.persistence.db import build_engine
 from agent_api.secrets import new_ed25519_pem, new_symmetric_key_text, write_private_file
 from agent_api.services.container import Services
-from agent_api.services.demo import seed_demo
+from agent_api.services.registry.demo import seed_demo
 from agent_api.settings import KEY_KINDS, Settings
 from qurb import demo_day, migrate
 from reconciliation.container import Reconciliation

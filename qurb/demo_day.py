@@ -21,11 +21,11 @@ from sqlmodel import col, select
 from agent_api.clock import CASABLANCA, Clock
 from agent_api.domain.roles import Actor, Role
 from agent_api.persistence.tables import Network, Office, Terminal, User
-from agent_api.services import audit_log
 from agent_api.services.container import Services
-from agent_api.services.enrollment import NewWorker
-from agent_api.services.idempotency import WriteContext
-from agent_api.services.terminal_auth import TerminalContext
+from agent_api.services.log import audit_log
+from agent_api.services.sessions.terminal_auth import TerminalContext
+from agent_api.services.workers.enrollment import NewWorker
+from agent_api.services.writes.idempotency import WriteContext
 from reconciliation.container import Reconciliation
 from reconciliation.simulator_files import write_simulation
 

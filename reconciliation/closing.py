@@ -18,8 +18,8 @@ from agent_api.clock import Clock
 from agent_api.errors import NotFound
 from agent_api.persistence.tables import Contribution, Network
 from agent_api.persistence.unit_of_work import UnitOfWorkFactory
-from agent_api.services import audit_log
-from agent_api.services.business_days import close_day
+from agent_api.services.accounts.business_days import close_day
+from agent_api.services.log import audit_log
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from agent_api.clock import Clock, utc_now
 from agent_api.persistence.unit_of_work import UnitOfWork
 from agent_api.secrets import parse_ed25519_private_key
 from agent_api.services.container import audit_log_of
-from agent_api.services.receipts import ReceiptSigner
+from agent_api.services.writes.receipts import ReceiptSigner
 from agent_api.settings import Settings
 from reconciliation.calendar import BusinessCalendar
 from reconciliation.closing import DayCloser

@@ -27,7 +27,7 @@ from agent_api.domain.roles import Actor, Role
 from agent_api.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from agent_api.persistence.tables import Network
 from agent_api.persistence.unit_of_work import UnitOfWorkFactory
-from agent_api.services import audit_log
+from agent_api.services.log import audit_log
 from reconciliation.tables import ExceptionAction, ReconciliationException, ReconciliationRun
 
 # Why an exception was closed; finance picks one, the comment says the rest.

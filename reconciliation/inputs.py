@@ -27,7 +27,7 @@ from sqlmodel import Session, col, select
 from agent_api.clock import Clock
 from agent_api.errors import ValidationFailed
 from agent_api.persistence.unit_of_work import UnitOfWork, UnitOfWorkFactory
-from agent_api.services import audit_log
+from agent_api.services.log import audit_log
 from reconciliation import formats
 from reconciliation.model import BankCredit, LedgerEntry, bulk_allocation
 from reconciliation.tables import BankStatement, LedgerFile

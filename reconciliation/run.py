@@ -25,7 +25,7 @@ from agent_api.clock import Clock
 from agent_api.errors import Conflict
 from agent_api.persistence.tables import Network
 from agent_api.persistence.unit_of_work import UnitOfWorkFactory
-from agent_api.services import audit_log
+from agent_api.services.log import audit_log
 from reconciliation.bank_matching import Expected, match_bank
 from reconciliation.exceptions import worked_elsewhere
 from reconciliation.hub import hub_lines

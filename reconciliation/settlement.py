@@ -36,10 +36,10 @@ from agent_api.domain.roles import Actor, Role
 from agent_api.errors import Conflict, NotFound
 from agent_api.persistence.tables import Contribution, Network, Office, Receipt, Reversal
 from agent_api.persistence.unit_of_work import UnitOfWorkFactory
-from agent_api.services import audit_log
-from agent_api.services.business_days import is_closed
-from agent_api.services.receipts import ReceiptSigner
-from agent_api.services.registry import commission_rule_on
+from agent_api.services.accounts.business_days import is_closed
+from agent_api.services.log import audit_log
+from agent_api.services.registry.registry import commission_rule_on
+from agent_api.services.writes.receipts import ReceiptSigner
 from reconciliation.closing import UnknownNetwork
 from reconciliation.model import settlement_reference
 from reconciliation.tables import Settlement, SettlementOffice

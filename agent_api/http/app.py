@@ -23,9 +23,9 @@ from agent_api.http.errors import EXCEPTION_HANDLERS
 from agent_api.http.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from agent_api.persistence.db import build_engine
 from agent_api.services.container import Services
-from agent_api.services.passwords import HashingPool
-from agent_api.services.sign_in_throttle import SignInThrottle
-from agent_api.services.witnessing import WitnessConfig, Witnessing
+from agent_api.services.log.witnessing import WitnessConfig, Witnessing
+from agent_api.services.sessions.passwords import HashingPool
+from agent_api.services.sessions.sign_in_throttle import SignInThrottle
 from agent_api.settings import Settings
 
 VERSION = "0.1.0"

@@ -20,8 +20,8 @@ from agent_api.http.endpoints import Call, Endpoint
 from agent_api.http.io import json_response, path_value
 from agent_api.http.schemas.common import INT64_MAX, Output, Query
 from agent_api.protocol.checkpoint import parse_checkpoint, parse_note
-from agent_api.services.transparency import CheckpointView
-from agent_api.services.witnessing import cosigned_note, cosigned_notes, with_cosignatures
+from agent_api.services.log.transparency import CheckpointView
+from agent_api.services.log.witnessing import cosigned_note, cosigned_notes, with_cosignatures
 
 AUDITORS = frozenset({Role.AUDITOR})
 TAGS = ("audit",)

@@ -19,12 +19,12 @@ from agent_api.http.schemas.rights import RightsOut
 from agent_api.http.throttled import unless_throttled
 from agent_api.persistence.tables import User
 from agent_api.persistence.unit_of_work import UnitOfWork
-from agent_api.services.accounts import Certificate, Collected, Reversed
+from agent_api.services.accounts.accounts import Certificate, Collected, Reversed
+from agent_api.services.accounts.declarations import Declared
 from agent_api.services.container import Services
-from agent_api.services.declarations import Declared
-from agent_api.services.idempotency import WriteContext
-from agent_api.services.signed_writes import Done, WriteKind
-from agent_api.services.terminal_auth import TerminalContext
+from agent_api.services.sessions.terminal_auth import TerminalContext
+from agent_api.services.writes.idempotency import WriteContext
+from agent_api.services.writes.signed_writes import Done, WriteKind
 
 _RN = "/v1/workers/{registration_number}"
 B = TypeVar("B", bound=BaseModel)

@@ -42,12 +42,12 @@ from agent_api.http.io import parse_body, parse_query
 from agent_api.http.middleware import ROUTE_KEY
 from agent_api.http.signing import CheckedSignature, check_signature, signed_request
 from agent_api.protocol import signatures as sig
-from agent_api.services import signed_writes
 from agent_api.services.container import Services
-from agent_api.services.idempotency import StoredResponse, WriteContext
-from agent_api.services.signed_writes import WriteKind
-from agent_api.services.terminal_auth import TerminalContext
-from agent_api.services.tokens import ADMIN_AUDIENCE, TERMINAL_AUDIENCE
+from agent_api.services.sessions.terminal_auth import TerminalContext
+from agent_api.services.sessions.tokens import ADMIN_AUDIENCE, TERMINAL_AUDIENCE
+from agent_api.services.writes import signed_writes
+from agent_api.services.writes.idempotency import StoredResponse, WriteContext
+from agent_api.services.writes.signed_writes import WriteKind
 
 M = TypeVar("M", bound=BaseModel)
 In = TypeVar("In")

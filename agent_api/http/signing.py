@@ -20,7 +20,7 @@ from agent_api.errors import MalformedRequest, ValidationFailed
 from agent_api.protocol import signatures as sig
 from agent_api.protocol.errors import OfflineFlagError
 from agent_api.protocol.signature_profile import WRITE_METHODS, check_request
-from agent_api.services.idempotency import WriteContext
+from agent_api.services.writes.idempotency import WriteContext
 from agent_api.settings import Settings
 
 MAX_SEQUENCE = 2**63 - 1  # a BIGINT

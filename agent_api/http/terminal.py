@@ -20,16 +20,16 @@ from agent_api.protocol import signatures as sig
 from agent_api.protocol.encoding import b64url_decode
 from agent_api.protocol.errors import SignatureInvalidError
 from agent_api.protocol.keys import keyid as keyid_of
-from agent_api.services.auth import end_session_in
 from agent_api.services.container import Services
-from agent_api.services.idempotency import WriteContext
-from agent_api.services.signed_writes import Done, WriteKind
-from agent_api.services.terminal_auth import (
+from agent_api.services.sessions.auth import end_session_in
+from agent_api.services.sessions.terminal_auth import (
     ActivatedTerminal,
     OperatorSession,
     RotatedKey,
     TerminalContext,
 )
+from agent_api.services.writes.idempotency import WriteContext
+from agent_api.services.writes.signed_writes import Done, WriteKind
 
 Jwks = dict[str, list[dict[str, str]]]
 

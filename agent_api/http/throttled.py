@@ -16,7 +16,7 @@ from typing import TypeVar
 from starlette.responses import Response
 
 from agent_api.http.errors import error_response
-from agent_api.services.sign_in_throttle import TooManyAttempts
+from agent_api.services.sessions.sign_in_throttle import TooManyAttempts
 
 T = TypeVar("T")
 # How long a persistent sender waits for each refusal.

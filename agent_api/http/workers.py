@@ -3,7 +3,7 @@ the tariff, read by everyone and edited by CNSS admins.
 
 Read by registration number, a worker is the counter view; the full identity and history
 need the CIN from the worker's card (in a signed body, never in a URL) or the enrolling
-office, and reads by number are limited per terminal (issue 16, services/worker_reads)."""
+office, and reads by number are limited per terminal (issue 16, services/workers/worker_reads)."""
 
 from __future__ import annotations
 
@@ -21,13 +21,13 @@ from agent_api.http.schemas import workers as s
 from agent_api.http.schemas.rights import RightsOut
 from agent_api.persistence.unit_of_work import UnitOfWork
 from agent_api.services.container import Services
-from agent_api.services.enrollment import Enrolled, LookupResult, NewDependent, NewWorker
-from agent_api.services.idempotency import WriteContext
-from agent_api.services.signed_writes import Done, WriteKind
-from agent_api.services.terminal_auth import TerminalContext
-from agent_api.services.worker_reads import ReadLimit
-from agent_api.services.worker_views import WorkerView
-from agent_api.services.workers import Amendment, HistoryEntry
+from agent_api.services.sessions.terminal_auth import TerminalContext
+from agent_api.services.workers.enrollment import Enrolled, LookupResult, NewDependent, NewWorker
+from agent_api.services.workers.worker_reads import ReadLimit
+from agent_api.services.workers.worker_views import WorkerView
+from agent_api.services.workers.workers import Amendment, HistoryEntry
+from agent_api.services.writes.idempotency import WriteContext
+from agent_api.services.writes.signed_writes import Done, WriteKind
 
 _RN = "/v1/workers/{registration_number}"
 

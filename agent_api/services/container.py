@@ -16,25 +16,25 @@ from agent_api.persistence.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from agent_api.protocol.checkpoint import NoteSigner
 from agent_api.protocol.keys import public_jwk
 from agent_api.secrets import parse_ed25519_private_key, parse_symmetric_key
-from agent_api.services.accounts import AccountService, AccountSettings
-from agent_api.services.auth import AuthService
-from agent_api.services.declarations import DeclarationService
-from agent_api.services.enrollment import EnrollmentService
-from agent_api.services.idempotency import Idempotency
-from agent_api.services.identity import CinVault, key_id
-from agent_api.services.liaison import LiaisonService
-from agent_api.services.office_day import OfficeDayService
-from agent_api.services.passwords import PasswordHasher
-from agent_api.services.receipts import ReceiptSigner
-from agent_api.services.registry import RegistryService
-from agent_api.services.security_events import SecurityEventService
-from agent_api.services.tariff import AmnestyService, TariffService
-from agent_api.services.terminal_auth import TerminalAuthService
-from agent_api.services.terminals import TerminalAdminService
-from agent_api.services.tokens import TokenSigner
-from agent_api.services.transparency import AuditLog
-from agent_api.services.users import UserService
-from agent_api.services.workers import WorkerService
+from agent_api.services.accounts.accounts import AccountService, AccountSettings
+from agent_api.services.accounts.declarations import DeclarationService
+from agent_api.services.accounts.office_day import OfficeDayService
+from agent_api.services.log.transparency import AuditLog
+from agent_api.services.registry.registry import RegistryService
+from agent_api.services.registry.tariff import AmnestyService, TariffService
+from agent_api.services.registry.terminals import TerminalAdminService
+from agent_api.services.registry.users import UserService
+from agent_api.services.sessions.auth import AuthService
+from agent_api.services.sessions.passwords import PasswordHasher
+from agent_api.services.sessions.security_events import SecurityEventService
+from agent_api.services.sessions.terminal_auth import TerminalAuthService
+from agent_api.services.sessions.tokens import TokenSigner
+from agent_api.services.workers.enrollment import EnrollmentService
+from agent_api.services.workers.identity import CinVault, key_id
+from agent_api.services.workers.liaison import LiaisonService
+from agent_api.services.workers.workers import WorkerService
+from agent_api.services.writes.idempotency import Idempotency
+from agent_api.services.writes.receipts import ReceiptSigner
 from agent_api.settings import Settings
 
 

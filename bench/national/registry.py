@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from agent_api.protocol.encoding import b64url_encode
 from agent_api.protocol.keys import keyid, public_key_raw
-from agent_api.services.demo import demo_rib
+from agent_api.services.registry.demo import demo_rib
 
 from .country import CITIES, FIRST_NAMES, LAST_NAMES, NETWORKS
 from .plan import TWO_TERMINAL_SHARE, Plan, largest_remainder

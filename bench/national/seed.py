@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime
 from agent_api.domain.months import first_of_month
 from agent_api.domain.tariff import Rate
 from agent_api.protocol.checkpoint import NoteSigner
-from agent_api.services.passwords import PasswordHasher
+from agent_api.services.sessions.passwords import PasswordHasher
 from agent_api.settings import Settings
 
 from .phases import Phases, load

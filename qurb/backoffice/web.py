@@ -38,8 +38,8 @@ from agent_api.errors import (
 from agent_api.http.middleware import ROUTE_KEY
 from agent_api.http.security_headers import PAGE_POLICY
 from agent_api.services.container import Services
-from agent_api.services.sign_in_throttle import TooManyAttempts
-from agent_api.services.tokens import ADMIN_AUDIENCE
+from agent_api.services.sessions.sign_in_throttle import TooManyAttempts
+from agent_api.services.sessions.tokens import ADMIN_AUDIENCE
 from qurb.backoffice import formatting, labels
 from qurb.backoffice import session as cookies
 from qurb.backoffice.session import CSRF_FIELD, PREFIX

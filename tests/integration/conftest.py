@@ -15,7 +15,7 @@ from agent_api.domain.permissions import SYSTEM_ACTOR
 from agent_api.domain.roles import Role
 from agent_api.observability import JsonFormatter
 from agent_api.services.container import Services
-from agent_api.services.demo import demo_rib
+from agent_api.services.registry.demo import demo_rib
 from agent_api.settings import Settings
 from qurb.asgi import build
 from tests.conftest import FakeClock

@@ -16,7 +16,7 @@ from agent_api.errors import Conflict, NotFound
 from agent_api.persistence import audit_tiles
 from agent_api.protocol import merkle, tiles
 from agent_api.protocol.tiles import TileId
-from agent_api.services import transparency
+from agent_api.services.log import transparency
 from tests.integration.conftest import World
 
 AT = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)

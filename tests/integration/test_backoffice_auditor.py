@@ -19,7 +19,7 @@ from PIL import Image, ImageDraw
 from starlette.routing import Route
 
 from agent_api.domain.roles import Role
-from agent_api.services.security_events import SecurityEventService
+from agent_api.services.sessions.security_events import SecurityEventService
 from qurb.backoffice.routes import ROUTES
 from qurb.backoffice.views.auditor import READING_POSTS
 from qurb.backoffice.web import NAVIGATION

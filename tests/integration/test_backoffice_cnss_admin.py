@@ -10,7 +10,7 @@ from datetime import date
 from agent_api.clock import CASABLANCA
 from agent_api.domain.permissions import SYSTEM_ACTOR
 from agent_api.domain.registry import NetworkStatus
-from agent_api.services.demo import demo_rib
+from agent_api.services.registry.demo import demo_rib
 from tests.conftest import FakeClock
 from tests.integration.conftest import World
 from tests.support.backoffice import BackOffice

@@ -28,8 +28,8 @@ from agent_api.persistence.db import build_engine
 from agent_api.protocol import merkle
 from agent_api.protocol.checkpoint import NoteSigner, open_checkpoint
 from agent_api.secrets import parse_ed25519_private_key
-from agent_api.services import audit_log
 from agent_api.services.container import Services
+from agent_api.services.log import audit_log
 from agent_api.settings import Settings
 from qurb.asgi import build
 from qurb.schema import metadata

@@ -46,7 +46,7 @@ from agent_api.domain.roles import Role
 from agent_api.errors import QurbError
 from agent_api.http.endpoints import Endpoint
 from agent_api.protocol.encoding import b64url_encode
-from agent_api.services.demo import demo_rib
+from agent_api.services.registry.demo import demo_rib
 from reconciliation.container import Reconciliation
 from tests.conftest import FakeClock
 from tests.integration.conftest import PASSWORD, World, activated

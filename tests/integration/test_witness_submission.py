@@ -23,10 +23,10 @@ from agent_api.protocol.checkpoint import NoteVerifier, open_checkpoint
 from agent_api.protocol.cosignature import Cosigner, CosignerKey, cosign, require_quorum
 from agent_api.protocol.errors import NoteError
 from agent_api.protocol.keys import private_key_from_seed
-from agent_api.services import audit_log
 from agent_api.services.container import Services
-from agent_api.services.transparency import CheckpointView
-from agent_api.services.witnessing import WitnessConfig, Witnessing
+from agent_api.services.log import audit_log
+from agent_api.services.log.transparency import CheckpointView
+from agent_api.services.log.witnessing import WitnessConfig, Witnessing
 from agent_api.settings import Settings
 from auditor import witness_cli, witness_store
 from auditor.cli import main

@@ -23,11 +23,12 @@ from sqlmodel import Session, col, select
 from agent_api.errors import ValidationFailed
 from agent_api.persistence.tables import AuditLeaf, IdempotencyRecord, SecurityEvent
 from agent_api.persistence.unit_of_work import UnitOfWork
-from agent_api.services import audit_log, signed_writes
 from agent_api.services.container import Services
-from agent_api.services.idempotency import IdempotencyKeyReused, WriteContext
-from agent_api.services.security_events import record_event
-from agent_api.services.signed_writes import Decision, Done, WriteKind
+from agent_api.services.log import audit_log
+from agent_api.services.sessions.security_events import record_event
+from agent_api.services.writes import signed_writes
+from agent_api.services.writes.idempotency import IdempotencyKeyReused, WriteContext
+from agent_api.services.writes.signed_writes import Decision, Done, WriteKind
 from tests.conftest import FakeClock
 from tests.integration.conftest import World
 from tests.support.reconciliation import SUPERVISOR_PASSWORD

@@ -8,7 +8,7 @@ import pytest
 from cryptography.exceptions import InvalidTag
 
 from agent_api.errors import ConfigurationError
-from agent_api.services.identity import CinVault, key_id
+from agent_api.services.workers.identity import CinVault, key_id
 
 
 def test_a_sealed_cin_opens_and_never_shows_in_the_stored_text() -> None:

@@ -130,7 +130,7 @@ def test_the_codebase_respects_the_one_way_layering() -> None:
     ("package", "source"),
     [
         ("terminal_client", "import sqlmodel\n"),
-        ("terminal_client", "from agent_api.services.auth import AuthService\n"),
+        ("terminal_client", "from agent_api.services.sessions.auth import AuthService\n"),
         ("agent_api", "from reconciliation import close\n"),
         ("agent_api/protocol", "import starlette\n"),
         ("agent_api/domain", "from agent_api.persistence.tables import User\n"),

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from agent_api.domain import activation
 from agent_api.domain.commission import CommissionRule
 from agent_api.domain.registry import is_valid_rib, password_problem, rib_key
-from agent_api.services.demo import demo_rib
+from agent_api.services.registry.demo import demo_rib
 
 
 def test_a_rib_with_the_right_key_is_valid_and_any_single_digit_change_is_caught() -> None:

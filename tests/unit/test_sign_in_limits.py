@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from agent_api.services.passwords import HashingPool, PasswordHasher
-from agent_api.services.sign_in_throttle import SignInThrottle, TooManyAttempts
+from agent_api.services.sessions.passwords import HashingPool, PasswordHasher
+from agent_api.services.sessions.sign_in_throttle import SignInThrottle, TooManyAttempts
 
 
 class _BlockedHasher(PasswordHasher):

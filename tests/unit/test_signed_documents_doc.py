@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 
 from agent_api.domain.rights import Rights
-from agent_api.services.accounts import rights_claims
+from agent_api.services.accounts.accounts import rights_claims
 from tests.support.signed_documents import (
     documented_claims,
     documented_rows,

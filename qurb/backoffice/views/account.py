@@ -11,7 +11,7 @@ from starlette.responses import Response
 
 from agent_api.errors import AccountLocked, AuthenticationFailed, Forbidden
 from agent_api.http.throttled import PERSISTENT_PAUSE_SECONDS
-from agent_api.services.sign_in_throttle import TooManyAttempts
+from agent_api.services.sessions.sign_in_throttle import TooManyAttempts
 from qurb.backoffice import session as cookies
 from qurb.backoffice.session import PREFIX
 from qurb.backoffice.web import Page, error_page

@@ -4,7 +4,7 @@ published keys and the log, and the security events with their filters.
 
 They call what ``/v1/audit/*`` and ``GET /v1/admin/security-events`` call
 (``transparency.AuditLog``, ``SecurityEventService``) and the checks of ``qurb-audit``
-(``agent_api.services.receipt_check``). Every screen is a GET: an auditor is never handed a
+(``agent_api.services.writes.receipt_check``). Every screen is a GET: an auditor is never handed a
 form that writes, and the routes give the role no POST but sign-out — and one that reads:
 checking the QR of a receipt's photo, a file only a POST can carry (``READING_POSTS``). It
 is read in memory and forgotten; it writes nothing but what a pasted receipt's check does.
@@ -22,13 +22,13 @@ from starlette.responses import Response
 from agent_api.clock import CASABLANCA
 from agent_api.domain.roles import Role
 from agent_api.errors import ValidationFailed
-from agent_api.services.receipt_check import (
+from agent_api.services.sessions.security_events import KINDS, SecurityEventView
+from agent_api.services.writes.receipt_check import (
     MAX_IMAGE_BYTES,
     check_consistency,
     check_receipt,
     receipt_from_image,
 )
-from agent_api.services.security_events import KINDS, SecurityEventView
 from qurb.backoffice import charts
 from qurb.backoffice.exports import FORMATS, export
 from qurb.backoffice.web import Page, error_page, whole_number

@@ -38,8 +38,8 @@ from agent_api.http.schemas.admin import (
 )
 from agent_api.http.schemas.common import Paging
 from agent_api.http.schemas.workers import BracketIn, CategoryIn, RateIn, WaiverIn
-from agent_api.services.registry import CommissionRulesView, CommissionRuleView
-from agent_api.services.views import NetworkView
+from agent_api.services.registry.registry import CommissionRulesView, CommissionRuleView
+from agent_api.services.registry.views import NetworkView
 from qurb.backoffice.session import PREFIX
 from qurb.backoffice.web import Page, error_page
 

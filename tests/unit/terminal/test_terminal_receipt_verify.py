@@ -75,7 +75,7 @@ def test_a_receipt_signed_with_a_published_key_verifies_offline(
 def test_a_receipt_signed_like_the_server_does_verifies(
     receipt_key: Ed25519PrivateKey, jwks: dict[str, Any]
 ) -> None:
-    # agent_api.services.receipts signs with PyJWT; the terminal must accept exactly that.
+    # agent_api.services.writes.receipts signs with PyJWT; the terminal must accept exactly that.
     jws = jwt.encode(
         CLAIMS,
         receipt_key,

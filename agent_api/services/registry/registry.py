@@ -38,8 +38,8 @@ from agent_api.persistence.sql import insert_ignoring_duplicates
 from agent_api.persistence.tables import BusinessDay, Network, Office
 from agent_api.persistence.tables.registry import CommissionChange
 from agent_api.persistence.unit_of_work import UnitOfWorkFactory
-from agent_api.services import audit_log
-from agent_api.services.views import NetworkView, OfficeView
+from agent_api.services.log import audit_log
+from agent_api.services.registry.views import NetworkView, OfficeView
 
 # The most a fixed commission may be, as the API's input model bounds it: 100 000,00 MAD.
 MAX_FIXED_CENTIMES = 100_000_00

@@ -37,7 +37,7 @@ from agent_api.persistence.tables import (
     Worker,
 )
 from agent_api.persistence.unit_of_work import UnitOfWork, UnitOfWorkFactory
-from agent_api.services.account_store import (
+from agent_api.services.accounts.account_store import (
     AccountState,
     NewCollection,
     Paid,
@@ -47,12 +47,12 @@ from agent_api.services.account_store import (
     record_collection,
     rights_of,
 )
-from agent_api.services.business_days import assign_day, is_closed
-from agent_api.services.idempotency import WriteContext
-from agent_api.services.receipts import ReceiptSigner, opened_receipt
-from agent_api.services.signed_writes import Decision
-from agent_api.services.terminal_auth import TerminalContext
-from agent_api.services.workers import find_worker
+from agent_api.services.accounts.business_days import assign_day, is_closed
+from agent_api.services.sessions.terminal_auth import TerminalContext
+from agent_api.services.workers.workers import find_worker
+from agent_api.services.writes.idempotency import WriteContext
+from agent_api.services.writes.receipts import ReceiptSigner, opened_receipt
+from agent_api.services.writes.signed_writes import Decision
 
 
 @dataclass(frozen=True)

@@ -24,8 +24,8 @@ from sqlmodel import Session, col, select
 
 from agent_api.errors import RateLimited
 from agent_api.persistence.tables import Contribution, SecurityEvent, WorkerRead
-from agent_api.services.security_events import SecurityEventService
-from agent_api.services.terminal_auth import TerminalContext
+from agent_api.services.sessions.security_events import SecurityEventService
+from agent_api.services.sessions.terminal_auth import TerminalContext
 
 EVENT = "worker_reads_throttled"
 

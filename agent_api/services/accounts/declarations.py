@@ -27,9 +27,9 @@ from agent_api.domain.tariff import (
 from agent_api.errors import Conflict, ValidationFailed
 from agent_api.persistence.tables import Category, DailyDeclaration, TariffRate
 from agent_api.persistence.unit_of_work import UnitOfWork
-from agent_api.services.accounts import locked_worker
-from agent_api.services.idempotency import WriteContext
-from agent_api.services.terminal_auth import TerminalContext
+from agent_api.services.accounts.accounts import locked_worker
+from agent_api.services.sessions.terminal_auth import TerminalContext
+from agent_api.services.writes.idempotency import WriteContext
 
 
 @dataclass(frozen=True)

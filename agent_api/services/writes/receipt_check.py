@@ -32,8 +32,8 @@ from agent_api.errors import NotFound, ValidationFailed
 from agent_api.protocol import merkle
 from agent_api.protocol.checkpoint import NoteVerifier, open_checkpoint
 from agent_api.protocol.errors import ProtocolError
-from agent_api.services.receipts import RECEIPT_TYPE
-from agent_api.services.transparency import AuditLog
+from agent_api.services.log.transparency import AuditLog
+from agent_api.services.writes.receipts import RECEIPT_TYPE
 
 # A compact JWS receipt is well under 2 KB; anything far longer is not one.
 MAX_RECEIPT_CHARS = 8000

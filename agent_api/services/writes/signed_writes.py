@@ -31,9 +31,9 @@ from datetime import date
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from agent_api.persistence.unit_of_work import UnitOfWork
-from agent_api.services import audit_log
-from agent_api.services.idempotency import StoredResponse, WriteContext, response_json
-from agent_api.services.leaf_writes import Answer
+from agent_api.services.log import audit_log
+from agent_api.services.log.leaf_writes import Answer
+from agent_api.services.writes.idempotency import StoredResponse, WriteContext, response_json
 
 if TYPE_CHECKING:
     from agent_api.services.container import Services

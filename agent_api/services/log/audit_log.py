@@ -25,7 +25,7 @@ from agent_api.persistence.fast import Fast
 from agent_api.persistence.sql import insert_ignoring_duplicates
 from agent_api.persistence.tables import AuditHead, AuditLeaf
 from agent_api.protocol import merkle
-from agent_api.services.leaf_writes import Answer, SignedReceipt, sign_receipt, write_leaf
+from agent_api.services.log.leaf_writes import Answer, SignedReceipt, sign_receipt, write_leaf
 
 LEAF_VERSION = 1
 MAX_LEAF_BYTES = 0xFFFF

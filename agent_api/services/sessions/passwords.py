@@ -20,7 +20,7 @@ from typing import TypeVar
 from argon2 import PasswordHasher as _Argon2
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from agent_api.services.sign_in_throttle import TooManyAttempts
+from agent_api.services.sessions.sign_in_throttle import TooManyAttempts
 
 T = TypeVar("T")
 # What a refused hash asks the client to wait: a hash or two ahead of it will be done by then.

@@ -17,10 +17,10 @@ from agent_api.domain.roles import CREATABLE_BY_NETWORK_ADMIN, Actor, Role, scop
 from agent_api.errors import AlreadyExists, Conflict, Forbidden, NotFound, ValidationFailed
 from agent_api.persistence.tables import Network, Office, User, UserSession
 from agent_api.persistence.unit_of_work import UnitOfWorkFactory
-from agent_api.services import audit_log
-from agent_api.services.passwords import PasswordHasher
-from agent_api.services.registry import require_active, visible_network, visible_office
-from agent_api.services.views import UserView
+from agent_api.services.log import audit_log
+from agent_api.services.registry.registry import require_active, visible_network, visible_office
+from agent_api.services.registry.views import UserView
+from agent_api.services.sessions.passwords import PasswordHasher
 
 
 def user_view(session: Session, user: User, now_locked: bool) -> UserView:

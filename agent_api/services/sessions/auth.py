@@ -21,11 +21,11 @@ from agent_api.domain.roles import BACK_OFFICE_ROLES, Actor, Role
 from agent_api.errors import AccountLocked, AuthenticationFailed, Forbidden
 from agent_api.persistence.tables import Network, Office, User, UserSession
 from agent_api.persistence.unit_of_work import UnitOfWorkFactory
-from agent_api.services import audit_log
-from agent_api.services.passwords import HashingPool, PasswordHasher
-from agent_api.services.request_gate import SessionRow
-from agent_api.services.sign_in_throttle import SignInThrottle
-from agent_api.services.tokens import ADMIN_AUDIENCE, TERMINAL_AUDIENCE, TokenSigner
+from agent_api.services.log import audit_log
+from agent_api.services.sessions.passwords import HashingPool, PasswordHasher
+from agent_api.services.sessions.request_gate import SessionRow
+from agent_api.services.sessions.sign_in_throttle import SignInThrottle
+from agent_api.services.sessions.tokens import ADMIN_AUDIENCE, TERMINAL_AUDIENCE, TokenSigner
 
 
 @dataclass(frozen=True)

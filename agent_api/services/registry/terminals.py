@@ -20,9 +20,9 @@ from agent_api.domain.roles import Actor
 from agent_api.errors import AlreadyExists, Conflict, NotFound
 from agent_api.persistence.tables import Network, Office, Terminal, TerminalKey
 from agent_api.persistence.unit_of_work import UnitOfWorkFactory
-from agent_api.services import audit_log
-from agent_api.services.registry import require_active, visible_office
-from agent_api.services.views import NewTerminal, TerminalKeyView, TerminalView
+from agent_api.services.log import audit_log
+from agent_api.services.registry.registry import require_active, visible_office
+from agent_api.services.registry.views import NewTerminal, TerminalKeyView, TerminalView
 
 
 def terminal_view(session: Session, terminal: Terminal) -> TerminalView:

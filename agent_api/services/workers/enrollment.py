@@ -30,11 +30,16 @@ from agent_api.persistence.tables import (
     WorkerDependent,
 )
 from agent_api.persistence.unit_of_work import UnitOfWork, UnitOfWorkFactory
-from agent_api.services.identity import CinVault
-from agent_api.services.receipts import ReceiptSigner
-from agent_api.services.signed_writes import Decision
-from agent_api.services.terminal_auth import TerminalContext
-from agent_api.services.worker_views import LiaisonView, WorkerView, liaison_view, worker_view
+from agent_api.services.sessions.terminal_auth import TerminalContext
+from agent_api.services.workers.identity import CinVault
+from agent_api.services.workers.worker_views import (
+    LiaisonView,
+    WorkerView,
+    liaison_view,
+    worker_view,
+)
+from agent_api.services.writes.receipts import ReceiptSigner
+from agent_api.services.writes.signed_writes import Decision
 
 
 @dataclass(frozen=True)

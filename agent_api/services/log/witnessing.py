@@ -36,7 +36,7 @@ from agent_api.protocol.checkpoint import add_signature_lines
 from agent_api.protocol.cosignature import CosignerKey, cosignatures, signature_lines
 from agent_api.protocol.encoding import b64_encode
 from agent_api.protocol.errors import NoteError
-from agent_api.services.transparency import AuditLog, CheckpointView
+from agent_api.services.log.transparency import AuditLog, CheckpointView
 
 logger = logging.getLogger(__name__)
 

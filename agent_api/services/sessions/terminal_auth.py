@@ -41,11 +41,11 @@ from agent_api.protocol.keys import (
     public_raw_to_b64url,
     rotation_proof_message,
 )
-from agent_api.services.auth import AuthService
-from agent_api.services.request_gate import GateRow, SessionRow, read_gate
-from agent_api.services.security_events import SecurityEventService, record_event
-from agent_api.services.sign_in_throttle import TooManyAttempts
-from agent_api.services.tokens import TERMINAL_AUDIENCE, TokenSigner
+from agent_api.services.sessions.auth import AuthService
+from agent_api.services.sessions.request_gate import GateRow, SessionRow, read_gate
+from agent_api.services.sessions.security_events import SecurityEventService, record_event
+from agent_api.services.sessions.sign_in_throttle import TooManyAttempts
+from agent_api.services.sessions.tokens import TERMINAL_AUDIENCE, TokenSigner
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from agent_api.domain.tariff import Rate, monthly_contribution, rate_for
 from agent_api.errors import AlreadyExists, ValidationFailed
 from agent_api.persistence.tables import Category, CategoryBracket, SurchargeWaiver, TariffRate
 from agent_api.persistence.unit_of_work import UnitOfWorkFactory
-from agent_api.services import audit_log
+from agent_api.services.log import audit_log
 
 
 @dataclass(frozen=True)

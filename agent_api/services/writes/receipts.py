@@ -24,9 +24,9 @@ from sqlmodel import Session
 
 from agent_api.persistence.tables import Receipt
 from agent_api.protocol.keys import jwk_thumbprint_okp, public_key_raw
-from agent_api.services import audit_log
-from agent_api.services.leaf_writes import SignedReceipt
-from agent_api.services.terminal_auth import TerminalContext
+from agent_api.services.log import audit_log
+from agent_api.services.log.leaf_writes import SignedReceipt
+from agent_api.services.sessions.terminal_auth import TerminalContext
 
 RECEIPT_TYPE = "qurb-receipt+jwt"
 

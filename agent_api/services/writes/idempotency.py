@@ -38,8 +38,8 @@ from agent_api.persistence.fast import Fast
 from agent_api.persistence.sealing import Sealer
 from agent_api.persistence.tables import IdempotencyRecord
 from agent_api.persistence.unit_of_work import UnitOfWork, UnitOfWorkFactory
-from agent_api.services.request_gate import StoredRecord
-from agent_api.services.security_events import SecurityEventService, record_event
+from agent_api.services.sessions.request_gate import StoredRecord
+from agent_api.services.sessions.security_events import SecurityEventService, record_event
 
 logger = logging.getLogger(__name__)
 

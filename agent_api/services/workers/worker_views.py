@@ -26,7 +26,7 @@ from agent_api.persistence.tables import (
     WorkerCategoryPeriod,
     WorkerDependent,
 )
-from agent_api.services.identity import CinVault
+from agent_api.services.workers.identity import CinVault
 
 
 @dataclass(frozen=True)

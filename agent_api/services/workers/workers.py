@@ -34,18 +34,23 @@ from agent_api.persistence.tables import (
     WorkerDependent,
 )
 from agent_api.persistence.unit_of_work import UnitOfWork, UnitOfWorkFactory
-from agent_api.services.enrollment import (
+from agent_api.services.sessions.security_events import SecurityEventService
+from agent_api.services.sessions.terminal_auth import TerminalContext
+from agent_api.services.workers.enrollment import (
     NewDependent,
     add_dependents,
     category_of,
     check_dependents,
     check_document_number,
 )
-from agent_api.services.identity import CinVault
-from agent_api.services.security_events import SecurityEventService
-from agent_api.services.terminal_auth import TerminalContext
-from agent_api.services.worker_reads import ReadLimit, WorkerReadsThrottled, note_read
-from agent_api.services.worker_views import CounterView, WorkerView, counter_view, worker_view
+from agent_api.services.workers.identity import CinVault
+from agent_api.services.workers.worker_reads import ReadLimit, WorkerReadsThrottled, note_read
+from agent_api.services.workers.worker_views import (
+    CounterView,
+    WorkerView,
+    counter_view,
+    worker_view,
+)
 
 
 class PresenceRequired(Forbidden):

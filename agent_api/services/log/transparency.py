@@ -2,7 +2,7 @@
 inclusion and consistency proofs, the terminal keys an auditor checks old signatures against,
 a receipt's offline proof.
 
-Appending is ``agent_api.services.audit_log``'s. This module integrates what was appended
+Appending is ``agent_api.services.log.audit_log``'s. This module integrates what was appended
 into the tree's tiles and signs checkpoints of it, in one transaction (``integrate``), and
 answers every proof from a few tiles: O(log n) rows, for any size up to the latest
 checkpoint's (a larger size is refused naming the field: the tree beyond it is not signed).
@@ -29,7 +29,7 @@ from agent_api.protocol import merkle, tiles
 from agent_api.protocol.checkpoint import Checkpoint, NoteSigner, sign_checkpoint
 from agent_api.protocol.errors import ProofError
 from agent_api.protocol.tiles import TILE_WIDTH, TileId
-from agent_api.services.audit_log import head_frontier, head_state
+from agent_api.services.log.audit_log import head_frontier, head_state
 
 MAX_RANGE = 1000
 # Leaves integrated into the tiles per transaction when a log that predates the tiles (or a

@@ -15,9 +15,9 @@ from agent_api.domain.permissions import SYSTEM_ACTOR
 from agent_api.domain.registry import rib_key
 from agent_api.domain.roles import Role
 from agent_api.errors import Conflict
-from agent_api.services.registry import RegistryService
-from agent_api.services.terminals import TerminalAdminService
-from agent_api.services.users import UserService
+from agent_api.services.registry.registry import RegistryService
+from agent_api.services.registry.terminals import TerminalAdminService
+from agent_api.services.registry.users import UserService
 
 # (code, name, fixed commission in centimes, basis points, bank code, office prefix)
 NETWORKS = [

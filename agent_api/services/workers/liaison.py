@@ -20,7 +20,7 @@ from agent_api.domain.liaison import LineError, parse_liaison_csv
 from agent_api.errors import ValidationFailed
 from agent_api.persistence.tables import Category, CategoryBracket, LiaisonEntry, Worker
 from agent_api.persistence.unit_of_work import UnitOfWorkFactory
-from agent_api.services.identity import CinVault
+from agent_api.services.workers.identity import CinVault
 
 
 @dataclass
