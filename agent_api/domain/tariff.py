@@ -335,3 +335,36 @@ SEED_RATES: tuple[Rate, ...] = tuple(
     Rate(category, bracket, SEED_EFFECTIVE_FROM, _times_smig(hundredths), AMO_TNS_RATE_BPS)
     for category, bracket, hundredths in _SEED_MULTIPLES
 )
+
+
+@dataclass(frozen=True)
+class Waiver:
+    """An amnesty: no late surcharge is charged, on the days it covers, to the categories it
+    names."""
+
+    starts_on: date
+    ends_on: date
+    categories: frozenset[str]  # empty: every category
+
+    def covers(self, category: str, day: date) -> bool:
+        return self.starts_on <= day <= self.ends_on and (
+            not self.categories or category in self.categories
+        )
+
+
+@dataclass(frozen=True)
+class TariffSnapshot:
+    """The whole tariff as of one version of its tables (``persistence.tariff``): the rates,
+    which categories pay flat dues at the counter or declare days, and the amnesties."""
+
+    version: tuple[int, int, int]
+    rates: tuple[Rate, ...]
+    counter_categories: frozenset[str]  # flat monthly dues collected at the counter
+    daily_categories: frozenset[str]  # fishing: dues come from declared days
+    waivers: tuple[Waiver, ...]
+
+    def rates_for(self, categories: set[str]) -> list[Rate]:
+        return [r for r in self.rates if r.category in categories]
+
+    def waived(self, category: str, day: date) -> bool:
+        return any(w.covers(category, day) for w in self.waivers)

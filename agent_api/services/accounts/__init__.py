@@ -1,5 +1,6 @@
 """Worker accounts at the counter: quotes, collections, reversals, rights (``accounts``, over
 ``account_store``), fishing-day declarations, business days and the office's day.
 
-Depends on ``log``, ``sessions``, ``writes`` and ``workers``.
+Depends on ``log``, ``sessions``, ``writes``, ``workers`` and ``registry`` (the tariff
+cache).
 """

@@ -22,12 +22,14 @@ from agent_api.domain.account import (
     SurchargeRule,
     allocate,
 )
+from agent_api.domain.account_state import AccountState, Paid, month_lines, rights_of
 from agent_api.domain.business_day import business_date
 from agent_api.domain.months import add_months, first_of_month, format_month
 from agent_api.domain.registration_number import is_valid_registration_number
 from agent_api.domain.rights import Rights, RightsRules
 from agent_api.domain.roles import Actor
 from agent_api.errors import Conflict, NotFound, ValidationFailed
+from agent_api.persistence.accounts import NewCollection, record_collection
 from agent_api.persistence.tables import (
     AccountAllocation,
     Contribution,
@@ -37,17 +39,9 @@ from agent_api.persistence.tables import (
     Worker,
 )
 from agent_api.persistence.unit_of_work import UnitOfWork, UnitOfWorkFactory
-from agent_api.services.accounts.account_store import (
-    AccountState,
-    NewCollection,
-    Paid,
-    TariffCache,
-    load_account,
-    month_lines,
-    record_collection,
-    rights_of,
-)
+from agent_api.services.accounts.account_store import load_account
 from agent_api.services.accounts.business_days import assign_day, is_closed
+from agent_api.services.registry.tariff import TariffCache
 from agent_api.services.sessions.terminal_auth import TerminalContext
 from agent_api.services.workers.workers import find_worker
 from agent_api.services.writes.idempotency import WriteContext

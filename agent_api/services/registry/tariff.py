@@ -7,9 +7,11 @@ effective on or before it.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -17,9 +19,10 @@ from agent_api.clock import CASABLANCA, Clock
 from agent_api.domain.months import first_of_month, format_month
 from agent_api.domain.permissions import MANAGE_TARIFF, READ_REGISTRY, require
 from agent_api.domain.roles import Actor
-from agent_api.domain.tariff import Rate, monthly_contribution, rate_for
+from agent_api.domain.tariff import Rate, TariffSnapshot, monthly_contribution, rate_for
 from agent_api.errors import AlreadyExists, ValidationFailed
 from agent_api.persistence.tables import Category, CategoryBracket, SurchargeWaiver, TariffRate
+from agent_api.persistence.tariff import read_tariff
 from agent_api.persistence.unit_of_work import UnitOfWorkFactory
 from agent_api.services.log import audit_log
 
@@ -312,3 +315,26 @@ class AmnestyService:
                 select(SurchargeWaiver).order_by(col(SurchargeWaiver.starts_on))
             ).all()
             return [_waiver_view(r) for r in rows]
+
+
+class TariffCache:
+    """The tariff as the counter paths see it, kept per process: the latest version any
+    query of this process saw. A worker's query carries the tariff's version
+    (``persistence.tariff.TARIFF_VERSION``); when it moved, the tariff is read again in that
+    query's transaction, so a rate announced or an amnesty granted a moment ago is seen by
+    the very next collection, at no extra round trip otherwise."""
+
+    def __init__(self) -> None:
+        self._snapshot: TariffSnapshot | None = None
+        self._lock = threading.Lock()
+
+    def at(self, connection: Connection, version: tuple[int, int, int]) -> TariffSnapshot:
+        snapshot = self._snapshot
+        if snapshot is not None and snapshot.version == version:
+            return snapshot
+        fresh = read_tariff(connection, version)
+        with self._lock:
+            current = self._snapshot
+            if current is None or current.version <= version:
+                self._snapshot = fresh
+        return fresh
