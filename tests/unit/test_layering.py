@@ -6,6 +6,11 @@ imports only the protocol and an HTTP client; the agent API never imports reconc
 The back office's screens (``qurb.backoffice``) are a layer like ``agent_api.http``: they call
 services and never reach the database themselves (no persistence, no SQL, no tables), nor the
 terminal client.
+
+Within the services, each domain's package imports only the packages it declares
+(``SERVICES_MAY_IMPORT``, which its docstring names too), so the packages form one order:
+log, sessions, writes, registry, workers, accounts; the container, which builds them all, is
+imported by none but ``writes`` (for typing the pipeline's access to the services).
 """
 
 from __future__ import annotations
@@ -86,6 +91,28 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
 }
 
 
+# services package -> the other services packages it may import (and says so in its docstring)
+SERVICES_MAY_IMPORT: dict[str, tuple[str, ...]] = {
+    "log": (),
+    "sessions": ("log",),
+    "writes": ("log", "sessions", "container"),
+    "registry": ("log", "sessions"),
+    "workers": ("log", "sessions", "writes"),
+    "accounts": ("log", "sessions", "writes", "workers", "registry"),
+}
+SERVICES_MODULES = (*SERVICES_MAY_IMPORT, "container")
+FORBIDDEN.update(
+    {
+        f"agent_api.services.{package}": tuple(
+            f"agent_api.services.{other}"
+            for other in SERVICES_MODULES
+            if other != package and other not in allowed
+        )
+        for package, allowed in SERVICES_MAY_IMPORT.items()
+    }
+)
+
+
 def module_name(path: Path, root: Path) -> str:
     parts = path.relative_to(root).with_suffix("").parts
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
@@ -135,6 +162,12 @@ def test_the_codebase_respects_the_one_way_layering() -> None:
         ("agent_api/protocol", "import starlette\n"),
         ("agent_api/domain", "from agent_api.persistence.tables import User\n"),
         ("agent_api/services", "from agent_api.http.io import parse_body\n"),
+        ("agent_api/services/log", "from agent_api.services.workers.identity import CinVault\n"),
+        ("agent_api/services/sessions", "from agent_api.services.writes import receipts\n"),
+        ("agent_api/services/workers", "from agent_api.services.accounts import accounts\n"),
+        ("agent_api/services/registry", "from agent_api.services.container import Services\n"),
+        ("agent_api/persistence", "from agent_api.services.log import audit_log\n"),
+        ("agent_api/domain", "from agent_api.services.accounts import account_store\n"),
         ("qurb/backoffice", "from agent_api.persistence.tables import User\n"),
         ("qurb/backoffice/views", "from sqlmodel import select\n"),
         ("qurb/backoffice", "from reconciliation.tables import ReconciliationRun\n"),
@@ -151,4 +184,23 @@ def test_the_terminal_client_may_use_the_protocol_and_httpx(tmp_path: Path) -> N
     target = tmp_path / "terminal_client"
     target.mkdir()
     (target / "ok.py").write_text("import httpx\nfrom agent_api.protocol import keys\n")
+    assert violations(tmp_path) == []
+
+
+def test_every_services_package_declares_what_it_may_import() -> None:
+    services = ROOT / "agent_api" / "services"
+    packages = {p.parent.name for p in services.glob("*/__init__.py")}
+    assert packages == set(SERVICES_MAY_IMPORT)
+    assert {p.stem for p in services.glob("*.py")} == {"__init__", "container"}
+    for package, allowed in SERVICES_MAY_IMPORT.items():
+        docstring = ast.get_docstring(ast.parse((services / package / "__init__.py").read_text()))
+        assert docstring, package
+        for other in allowed:
+            assert f"``{other}``" in docstring or other == "container", (package, other)
+
+
+def test_an_accounts_module_may_use_the_workers_but_not_the_reverse(tmp_path: Path) -> None:
+    accounts = tmp_path / "agent_api" / "services" / "accounts"
+    accounts.mkdir(parents=True)
+    (accounts / "ok.py").write_text("from agent_api.services.workers import workers\n")
     assert violations(tmp_path) == []
