@@ -17,7 +17,7 @@ from agent_api.persistence.tables import AuditLeaf
 from agent_api.protocol import merkle
 from agent_api.protocol.checkpoint import NoteVerifier, open_checkpoint
 from agent_api.protocol.errors import NoteError, ProofError
-from agent_api.services import audit_log
+from agent_api.services.log import audit_log
 from reconciliation.container import Reconciliation
 from tests.conftest import FakeClock
 from tests.integration.conftest import World
