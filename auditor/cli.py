@@ -25,17 +25,17 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import httpx
 import jwt
 from sqlalchemy.exc import SQLAlchemyError
 
 from agent_api.protocol import merkle
-from agent_api.protocol.checkpoint import NoteVerifier, open_checkpoint
+from agent_api.protocol.checkpoint import open_checkpoint
 from agent_api.protocol.cosignature import CosignerKey, require_quorum
 from agent_api.protocol.errors import ProtocolError
 from auditor import export, tiles_cli, witness_cli
+from auditor.arguments import receipt_claims, receipt_text, verifiers
 from auditor.verify import verify
 
 
@@ -99,10 +99,6 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _verifiers(keys: Sequence[str]) -> list[NoteVerifier]:
-    return [NoteVerifier.from_string(k.strip()) for k in keys]
-
-
 def _export(args: argparse.Namespace) -> int:
     if args.database_url:
         document = export.from_database(args.database_url, start=args.start, end=args.end)
@@ -126,7 +122,7 @@ def _verify(args: argparse.Namespace) -> int:
         raise ValueError(f"{args.export} is not a {export.EXPORT_FORMAT} export")
     jwks = json.loads(args.jwks.read_text(encoding="utf-8")) if args.jwks else None
     witnesses, quorum = _quorum(args)
-    report = verify(document, _verifiers(args.key), jwks, witnesses=witnesses, quorum=quorum)
+    report = verify(document, verifiers(args.key), jwks, witnesses=witnesses, quorum=quorum)
     for finding in report.findings:
         print(finding)
     print(
@@ -150,23 +146,10 @@ def _quorum(args: argparse.Namespace) -> tuple[list[CosignerKey], int]:
     return witnesses, quorum
 
 
-def _receipt_claims(token: str, jwks_path: Path) -> dict[str, Any]:
-    jwks = json.loads(jwks_path.read_text(encoding="utf-8"))
-    kid = jwt.get_unverified_header(token).get("kid")
-    matching = [k for k in jwks.get("keys", []) if k.get("kid") == kid]
-    if not matching:
-        raise ValueError(f"no key {kid} in {jwks_path}")
-    key = jwt.PyJWK(matching[0]).key
-    claims: dict[str, Any] = jwt.decode(token, key, algorithms=["EdDSA"])
-    return claims
-
-
 def _verify_receipt(args: argparse.Namespace) -> int:
-    token = args.receipt
-    if token.startswith("@"):
-        token = Path(token[1:]).read_text(encoding="utf-8").strip()
+    token = receipt_text(args.receipt)
     try:
-        claims = _receipt_claims(token, args.jwks)
+        claims = receipt_claims(token, args.jwks)
     except jwt.InvalidTokenError as exc:
         print(f"receipt: its signature does not verify ({exc})")
         return 1
@@ -180,7 +163,7 @@ def _verify_proof(args: argparse.Namespace) -> int:
     bundle = json.loads(args.proof.read_text(encoding="utf-8"))
     findings = []
     try:
-        claims = _receipt_claims(bundle["receipt"], args.jwks)
+        claims = receipt_claims(bundle["receipt"], args.jwks)
     except jwt.InvalidTokenError as exc:
         claims = {}
         findings.append(f"receipt: its signature does not verify ({exc})")
@@ -192,7 +175,7 @@ def _verify_proof(args: argparse.Namespace) -> int:
     decision = leaf.get("decision", leaf)
     if number is not None and decision.get("receipt") != number:
         findings.append(f"leaf {index}: records receipt {decision.get('receipt')}, not {number}")
-    checkpoint = open_checkpoint(bundle["checkpoint"], _verifiers(args.key))
+    checkpoint = open_checkpoint(bundle["checkpoint"], verifiers(args.key))
     witnesses, quorum = _quorum(args)
     if quorum:
         try:
@@ -220,7 +203,7 @@ def _verify_proof(args: argparse.Namespace) -> int:
 
 
 def _consistency(args: argparse.Namespace) -> int:
-    trusted = _verifiers(args.key)
+    trusted = verifiers(args.key)
     old = open_checkpoint(args.old.read_text(encoding="utf-8"), trusted)
     new = open_checkpoint(args.new.read_text(encoding="utf-8"), trusted)
     if new.size < old.size:

@@ -22,19 +22,18 @@ itself is unusable (as the other commands).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import jwt
 
 from agent_api.protocol import merkle
-from agent_api.protocol.checkpoint import NoteVerifier, open_checkpoint
+from agent_api.protocol.checkpoint import open_checkpoint
 from agent_api.protocol.errors import ProtocolError
 from auditor import export, tile_log
+from auditor.arguments import receipt_claims, receipt_text, verifiers
 
 AUDITOR_ENV = "QURB_AUDIT_TOKEN"
 
@@ -92,10 +91,6 @@ def _say(line: str) -> None:
     sys.stdout.write(line + "\n")
 
 
-def _verifiers(keys: Sequence[str]) -> list[NoteVerifier]:
-    return [NoteVerifier.from_string(k.strip()) for k in keys]
-
-
 def _export(args: argparse.Namespace) -> int:
     if args.url:
         size = export.tiles_from_service(args.url, args.output, _auditor_token(args))
@@ -108,7 +103,7 @@ def _export(args: argparse.Namespace) -> int:
 def _verify_log(args: argparse.Namespace) -> int:
     source = tile_log.source_of(args.url, args.dir, _auditor_token(args))
     try:
-        report = tile_log.verify_log(source, _verifiers(args.key))
+        report = tile_log.verify_log(source, verifiers(args.key))
     finally:
         source.close()
     for finding in report.findings:
@@ -121,11 +116,9 @@ def _verify_log(args: argparse.Namespace) -> int:
 
 
 def _verify_receipt(args: argparse.Namespace) -> int:
-    token = args.receipt
-    if token.startswith("@"):
-        token = Path(token[1:]).read_text(encoding="utf-8").strip()
+    token = receipt_text(args.receipt)
     try:
-        claims = _receipt_claims(token, args.jwks)
+        claims = receipt_claims(token, args.jwks)
     except jwt.InvalidTokenError as exc:
         _say(f"receipt: its signature does not verify ({exc})")
         return 1
@@ -135,7 +128,7 @@ def _verify_receipt(args: argparse.Namespace) -> int:
         return 1
     source = tile_log.source_of(args.url, args.dir, _auditor_token(args))
     try:
-        _, checkpoint = tile_log.read_checkpoint(source, _verifiers(args.key))
+        _, checkpoint = tile_log.read_checkpoint(source, verifiers(args.key))
         if not 0 <= index < checkpoint.size:
             _say(
                 f"receipt {number}: leaf {index} is not in the checkpoint of "
@@ -164,18 +157,8 @@ def _verify_receipt(args: argparse.Namespace) -> int:
     return 1 if findings else 0
 
 
-def _receipt_claims(token: str, jwks_path: Path) -> dict[str, Any]:
-    jwks = json.loads(jwks_path.read_text(encoding="utf-8"))
-    kid = jwt.get_unverified_header(token).get("kid")
-    matching = [k for k in jwks.get("keys", []) if k.get("kid") == kid]
-    if not matching:
-        raise ValueError(f"no key {kid} in {jwks_path}")
-    claims: dict[str, Any] = jwt.decode(token, jwt.PyJWK(matching[0]).key, algorithms=["EdDSA"])
-    return claims
-
-
 def _consistency(args: argparse.Namespace) -> int:
-    trusted = _verifiers(args.key)
+    trusted = verifiers(args.key)
     old = open_checkpoint(args.old.read_text(encoding="utf-8"), trusted)
     new = open_checkpoint(args.new.read_text(encoding="utf-8"), trusted)
     if new.size < old.size:
