@@ -64,6 +64,17 @@ WITNESS_LATENCY = Histogram(
     buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
 )
 
+AUDIT_INTEGRATE_DELAY = Histogram(
+    "qurb_audit_integrate_delay_seconds",
+    "From a leaf's recorded time to the commit of the batch that gave it its index.",
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0, 60.0),
+)
+AUDIT_BATCH_SIZE = Histogram(
+    "qurb_audit_sequence_batch_entries",
+    "Entries the sequencer integrated per batch.",
+    buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256, 1024, 4096),
+)
+
 
 def exposition() -> tuple[bytes, str]:
     """The metrics text of this process, or of every worker in multiprocess mode."""

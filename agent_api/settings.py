@@ -124,7 +124,11 @@ class Settings:
     # The audit log's name (its checkpoints' origin and key name) and how often the service
     # signs a checkpoint when the log grew (0: only at day close and on demand).
     log_origin: str = "qurb.cnss.ma/audit"
+    # At most ten minutes: a leaf is promised to be in a checkpoint within the hour.
     checkpoint_interval_seconds: int = 60
+    # How often each process's sequencer looks for entries no write's own nudge integrated
+    # (their writer's process died, or another sequencer held the lock): 0 = never.
+    sequence_interval_ms: int = 100
     # Independent witnesses (C2SP tlog-witness) each new checkpoint is submitted to, as
     # (submission URL prefix, witness vkey) pairs: QURB_WITNESSES="URL VKEY; URL VKEY".
     # A submission waits at most the timeout per request; it runs after the checkpoint is
@@ -198,7 +202,12 @@ class Settings:
             coverage_start_max_past_months=_int(source, "COVERAGE_START_MAX_PAST_MONTHS", 12),
             coverage_start_max_future_months=_int(source, "COVERAGE_START_MAX_FUTURE_MONTHS", 3),
             log_origin=source.get("QURB_LOG_ORIGIN", cls.log_origin),
-            checkpoint_interval_seconds=_int(source, "CHECKPOINT_INTERVAL_SECONDS", 60, minimum=0),
+            checkpoint_interval_seconds=_int(
+                source, "CHECKPOINT_INTERVAL_SECONDS", 60, minimum=0, maximum=600
+            ),
+            sequence_interval_ms=_int(
+                source, "SEQUENCE_INTERVAL_MS", 100, minimum=0, maximum=60_000
+            ),
             witnesses=parse_witnesses(source.get("QURB_WITNESSES", "")),
             witness_timeout_ms=_int(source, "WITNESS_TIMEOUT_MS", 3000, minimum=100),
             max_body_bytes=_int(source, "MAX_BODY_BYTES", 64 * 1024),
@@ -284,7 +293,14 @@ def parse_witnesses(raw: str) -> tuple[tuple[str, str], ...]:
     return tuple(witnesses)
 
 
-def _int(source: Mapping[str, str], name: str, default: int, *, minimum: int = 1) -> int:
+def _int(
+    source: Mapping[str, str],
+    name: str,
+    default: int,
+    *,
+    minimum: int = 1,
+    maximum: int | None = None,
+) -> int:
     raw = source.get(f"QURB_{name}")
     if raw is None:
         return default
@@ -294,6 +310,8 @@ def _int(source: Mapping[str, str], name: str, default: int, *, minimum: int = 1
         raise ConfigurationError(f"QURB_{name} must be a whole number") from None
     if value < minimum:
         raise ConfigurationError(f"QURB_{name} must be at least {minimum}")
+    if maximum is not None and value > maximum:
+        raise ConfigurationError(f"QURB_{name} must be at most {maximum}")
     return value
 
 

@@ -156,6 +156,10 @@ def _where_and_when(claims: Mapping[str, Any], _: Callable[[str], str]) -> list[
             lines.append((_(label), _local_time(claims[key])))
     if isinstance(claims.get("log_index"), int):
         lines.append((_("Log entry"), str(claims["log_index"])))
+    elif isinstance(claims.get("log_entry"), str):
+        # The first 12 hex digits: enough to tell entries apart on a ticket, short enough to
+        # read aloud; the QR carries the whole receipt.
+        lines.append((_("Log entry"), str(claims["log_entry"])[:12]))
     return lines
 
 

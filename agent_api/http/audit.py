@@ -3,12 +3,15 @@
 Public, as transparency logs publish theirs (anyone may keep checkpoints and compare them):
 ``GET /v1/audit/checkpoint`` (the latest signed checkpoint, a C2SP signed note, with the
 witnesses' cosignatures as extra signature lines: docs/witnesses.md) and
-``GET /v1/audit/key`` (the log's verifier key, C2SP ``vkey``). Under the auditor role, read
+``GET /v1/audit/key`` (the log's verifier key, C2SP ``vkey``) and ``GET
+/v1/audit/entries/{entry}`` (where the entry a receipt names is: its leaf's hash and
+inclusion proof, or pending). Under the auditor role, read
 only: leaf ranges, every checkpoint, inclusion and consistency proofs.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from pydantic import Field
@@ -16,6 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import PlainTextResponse, Response
 
 from agent_api.domain.roles import Role
+from agent_api.errors import ValidationFailed
 from agent_api.http.endpoints import Call, Endpoint
 from agent_api.http.io import json_response, path_value
 from agent_api.http.schemas.common import INT64_MAX, Output, Query
@@ -24,6 +28,7 @@ from agent_api.services.log.transparency import CheckpointView
 from agent_api.services.log.witnessing import cosigned_note, cosigned_notes, with_cosignatures
 
 AUDITORS = frozenset({Role.AUDITOR})
+ENTRY_ID = re.compile(r"[0-9a-f]{32}")
 TAGS = ("audit",)
 NOTE = "text/plain; charset=utf-8"
 
@@ -159,6 +164,32 @@ class ReceiptProof(Output):
     checkpoint: str = Field(description="the signed checkpoint the proof leads to")
 
 
+class EntryProof(Output):
+    entry: str
+    state: str = Field(description="included, or pending (recorded, not in a checkpoint yet)")
+    index: int | None = None
+    leaf_hash: str | None = Field(default=None, description="hex SHA-256(0x00‖leaf)")
+    proof: list[str] = Field(default_factory=list, description="the inclusion proof, hex")
+    checkpoint: str = Field(description="the latest checkpoint, with its cosignatures")
+
+
+async def entry_proof(call: Call) -> Response:
+    """Where the entry a receipt names (``log_entry``) is: public, as the tiles are; its
+    leaf's hash and proof, never its content."""
+    entry = path_value(call.path("entry"), "entry")
+    if not ENTRY_ID.fullmatch(entry):
+        raise ValidationFailed("an entry id is 32 lower-case hex digits", field="entry")
+
+    def cosigned() -> dict[str, Any]:
+        found = call.services.audit.entry_proof(entry)
+        note = str(found["checkpoint"])
+        size = parse_checkpoint(parse_note(note)[0]).size
+        found["checkpoint"] = with_cosignatures(call.services.new_uow, size, note)
+        return found
+
+    return json_response(EntryProof(**await run_in_threadpool(cosigned)))
+
+
 async def terminal_keys(call: Call) -> Response:
     rows = await run_in_threadpool(call.services.audit.terminal_keys)
     return json_response(KeyList(items=[KeyOut(**r) for r in rows]))
@@ -180,6 +211,16 @@ async def receipt_proof(call: Call) -> Response:
 
 
 ENDPOINTS: list[Endpoint] = [
+    Endpoint(
+        "GET",
+        "/v1/audit/entries/{entry}",
+        entry_proof,
+        "Whether the entry a receipt names is in the log, with its inclusion proof",
+        "public",
+        response=EntryProof,
+        tags=TAGS,
+        errors=(404, 409, 422),
+    ),
     Endpoint(
         "GET",
         "/v1/audit/checkpoint",

@@ -12,6 +12,7 @@ writer to the next instead of through SQLite's sleep-and-retry busy handler.
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
 from collections.abc import Callable, Iterator
 from types import TracebackType
@@ -24,11 +25,17 @@ from agent_api.errors import Unavailable
 from agent_api.persistence.db import READ_ONLY, writer_slot
 
 _open = threading.local()
+# Set in a session's info by a transaction that recorded an audit-log entry: once it has
+# committed, its unit of work calls ``after_appends`` (the sequencer's nudge).
+APPENDED = "audit_appended"
+logger = logging.getLogger(__name__)
 
 
 class UnitOfWork:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, after_appends: Callable[[], None] | None = None) -> None:
         self._engine = engine
+        self._after_appends = after_appends
+        self._appended = False
         self._session: Session | None = None
         self._connection: Connection | None = None
         self._slot: contextlib.AbstractContextManager[None] | None = None
@@ -82,9 +89,19 @@ class UnitOfWork:
                 self._slot.__exit__(None, None, None)
                 self._slot = None
         raise_unavailable(exc)
+        if self._appended and self._after_appends is not None:
+            self._appended = False
+            try:
+                self._after_appends()
+            except Exception as failed:  # noqa: BLE001 - the write is committed: never undo it
+                # Its entry is durable and pending: the next nudge or the periodic sequencer
+                # integrates it.
+                logger.warning("sequencer_nudge_failed", extra={"error": type(failed).__name__})
 
     def commit(self) -> None:
         self.session.commit()
+        if self.session.info.pop(APPENDED, False):
+            self._appended = True
 
 
 def raise_unavailable(exc: BaseException | None) -> None:

@@ -48,6 +48,10 @@ __all__ = [
 ED25519_TYPE = 0x01
 # signed-note asks verifiers to cap signatures but accept at least 16.
 MAX_SIGNATURES = 64
+# Qurb's maximum merge delay: a leaf recorded at ``at`` promises (its ``by``, a receipt's
+# ``log_by``) to be in a checkpoint signed within this many seconds. A verifier refuses a
+# promise longer than this, and a leaf not in the first checkpoint signed after its ``by``.
+MAX_MERGE_DELAY_SECONDS = 3600
 _EM_DASH_PREFIX = "\u2014 "
 _KEY_ID_SIZE = 4
 _ED25519_SIGNATURE_SIZE = 64

@@ -19,6 +19,7 @@ from agent_api.secrets import parse_ed25519_private_key, parse_symmetric_key
 from agent_api.services.accounts.accounts import AccountService, AccountSettings
 from agent_api.services.accounts.declarations import DeclarationService
 from agent_api.services.accounts.office_day import OfficeDayService
+from agent_api.services.log.sequencer import Sequencer
 from agent_api.services.log.transparency import AuditLog
 from agent_api.services.registry.registry import RegistryService
 from agent_api.services.registry.tariff import AmnestyService, TariffService
@@ -66,12 +67,15 @@ class Services:
     jwks: dict[str, list[dict[str, str]]]
 
     def new_uow(self) -> UnitOfWork:
-        return UnitOfWork(self.engine)
+        return UnitOfWork(self.engine, after_appends=self.audit.sequencer.nudge)
 
     @classmethod
     def build(cls, settings: Settings, engine: Engine, clock: Clock = utc_now) -> Services:
+        # A unit of work that recorded an audit-log entry nudges the sequencer once committed.
+        sequencer = Sequencer(lambda: UnitOfWork(engine), clock)
+
         def uow() -> UnitOfWork:
-            return UnitOfWork(engine)
+            return UnitOfWork(engine, after_appends=sequencer.nudge)
 
         hasher = PasswordHasher(
             time_cost=settings.password_time_cost, memory_kib=settings.password_memory_kib
@@ -179,7 +183,7 @@ class Services:
             declarations=DeclarationService(clock),
             office_day=OfficeDayService(uow),
             amnesties=AmnestyService(uow, clock),
-            audit=audit_log_of(settings, uow, clock),
+            audit=audit_log_of(settings, uow, clock, sequencer=sequencer),
             # Published at GET /v1/keys so tokens and receipts verify with standard JOSE tools.
             jwks={
                 "keys": [
@@ -202,8 +206,10 @@ def contact_sealer(settings: Settings) -> Sealer:
     )
 
 
-def audit_log_of(settings: Settings, uow: UnitOfWorkFactory, clock: Clock) -> AuditLog:
+def audit_log_of(
+    settings: Settings, uow: UnitOfWorkFactory, clock: Clock, *, sequencer: Sequencer | None = None
+) -> AuditLog:
     """The audit log, signing its checkpoints under the log key with the log's origin as the
     key name (as tlog-checkpoint asks)."""
     key = parse_ed25519_private_key(settings.key_text("LOG_SIGNING_KEY").reveal())
-    return AuditLog(uow, clock, NoteSigner(settings.log_origin, key))
+    return AuditLog(uow, clock, NoteSigner(settings.log_origin, key), sequencer=sequencer)

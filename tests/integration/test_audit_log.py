@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import base64
 import json
+import re
+from datetime import datetime, timedelta
 
 import jwt
 import pytest
@@ -51,7 +53,15 @@ def test_every_state_change_is_one_leaf_with_dense_indexes_and_receipts_name_the
     assert leaves[-1].leaf_hash == merkle.leaf_hash(leaves[-1].data.encode()).hex()
     receipt = terminal.send("GET", f"/v1/receipts/{collected.receipt}").json()
     claims = jwt.decode(receipt["receipt"], options={"verify_signature": False})
-    assert claims["log_index"] == last["index"] == leaves[-1].leaf_index
+    # The receipt names the entry the sequencer gave its index to, and promises it is in a
+    # checkpoint within the maximum merge delay of the receipt's time.
+    assert claims["log_entry"] == last["entry"] == leaves[-1].entry
+    assert re.fullmatch(r"[0-9a-f]{32}", claims["log_entry"])
+    assert claims["log_by"] == claims["iat"] + 3600
+    assert datetime.fromisoformat(last["log_by"]) <= datetime.fromisoformat(last["at"]) + timedelta(
+        hours=1
+    )
+    assert "index" not in last  # the index is the leaf's place in the tree, not its content
 
 
 def test_a_leaf_keeps_the_signature_but_never_the_token_nor_the_body(

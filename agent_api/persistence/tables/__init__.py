@@ -1,6 +1,6 @@
 """Every table of the agent API. Importing this package registers them on the metadata."""
 
-from agent_api.persistence.tables.audit import AuditCheckpoint, AuditHead, AuditLeaf
+from agent_api.persistence.tables.audit import AuditCheckpoint, AuditEntry, AuditHead, AuditLeaf
 from agent_api.persistence.tables.base import metadata
 from agent_api.persistence.tables.contributions import (
     AccountAllocation,
@@ -31,6 +31,7 @@ __all__ = [
     "AccountAllocation",
     "AuditCheckpoint",
     "AuditCosignature",
+    "AuditEntry",
     "AuditHead",
     "AuditLeaf",
     "BusinessDay",

@@ -1,11 +1,12 @@
 """The tamper-evident audit log: its leaves, its head and its signed checkpoints.
 
-Leaves are appended under the head row's lock, in the appending transaction: indexes are
-dense, never reused by a committed leaf, and in commit order (the lock is held until the
-commit). The head keeps the tree's frontier (RFC 6962 compact range), so a new root costs
-O(log n) whatever the log's size. The tree itself is stored as C2SP tlog-tiles: one row per
-tile, growing until it is 256 hashes wide (then never written again), so that a proof reads
-a few rows per level whatever the log's size.
+A transaction records its leaf as a pending entry (``audit_entries``) and holds no lock of
+the log; the sequencer gives the pending entries their indexes in batches, under the head
+row's lock, and moves them to ``audit_leaves``: indexes are dense and never reused. The head
+keeps the tree's frontier (RFC 6962 compact range), so a new root costs O(log n) whatever
+the log's size. The tree itself is stored as C2SP tlog-tiles: one row per tile, growing
+until it is 256 hashes wide (then never written again), so that a proof reads a few rows per
+level whatever the log's size.
 """
 
 from __future__ import annotations
@@ -34,6 +35,29 @@ class AuditLeaf(SQLModel, table=True):
     leaf_index: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
     kind: str = Field(sa_column=Column(String(40), nullable=False))
     # The leaf's bytes (canonical JSON, UTF-8): what is hashed is exactly what is stored.
+    data: str = Field(sa_column=Column(Text, nullable=False))
+    leaf_hash: str = Field(sa_column=Column(String(64), nullable=False))
+    recorded_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    # The entry id a leaf was written under (``AuditEntry``); none before the sequencer.
+    entry: str | None = Field(default=None, sa_column=Column(String(32), unique=True))
+    # When the sequencer gave it its index (none before the sequencer): not part of the
+    # leaf's bytes, what the operators and the benchmark read the merge delay from.
+    sequenced_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+
+
+class AuditEntry(SQLModel, table=True):
+    """A leaf written by its transaction and not yet in the tree: the sequencer gives it the
+    next index and moves it to ``audit_leaves`` in a batch. ``id`` orders the entries for the
+    sequencer only; the ``entry`` id, random, is what a receipt names."""
+
+    __tablename__ = "audit_entries"
+
+    id: int | None = Field(
+        default=None,
+        sa_column=Column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True),
+    )
+    entry: str = Field(sa_column=Column(String(32), nullable=False, unique=True))
+    kind: str = Field(sa_column=Column(String(40), nullable=False))
     data: str = Field(sa_column=Column(Text, nullable=False))
     leaf_hash: str = Field(sa_column=Column(String(64), nullable=False))
     recorded_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))

@@ -5,17 +5,20 @@ Every state change appends one leaf in its own transaction: canonical JSON of wh
 personal data only as keyed hashes. The tree is RFC 6962 / RFC 9162 (``agent_api.protocol
 .merkle``); checkpoints are C2SP signed notes (``agent_api.protocol.checkpoint``).
 
-Appending takes the head row's lock and holds it to the commit, so leaf indexes are dense,
-never reused and in commit order, with any number of workers. A transaction may reserve its
-index first (``reserve``): a receipt names its leaf before the leaf is written, and the leaf
-that takes the reservation writes the receipt's signature in its own statement.
+Appending records a pending entry in the caller's transaction and locks nothing of the log;
+the sequencer (``agent_api.services.log.sequencer``) gives the committed entries their dense
+indexes in batches. A transaction may reserve its entry id first (``reserve``): a receipt
+names its entry (and the time by which it is promised to be in the tree) before the entry is
+written, and the entry that takes the reservation writes the receipt's signature in its own
+statement.
 """
 
 from __future__ import annotations
 
 import json
+import secrets
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session, select
@@ -23,13 +26,24 @@ from sqlmodel import Session, select
 from agent_api.domain.roles import Actor
 from agent_api.persistence.fast import Fast
 from agent_api.persistence.sql import insert_ignoring_duplicates
-from agent_api.persistence.tables import AuditHead, AuditLeaf
+from agent_api.persistence.tables import AuditHead
+from agent_api.persistence.unit_of_work import APPENDED
 from agent_api.protocol import merkle
-from agent_api.services.log.leaf_writes import Answer, SignedReceipt, sign_receipt, write_leaf
+from agent_api.protocol.checkpoint import MAX_MERGE_DELAY_SECONDS
+from agent_api.services.log.leaf_writes import Answer, SignedReceipt, sign_receipt, write_entry
 
-LEAF_VERSION = 1
+# Version 1 leaves (before the sequencer) name their own index; version 2 leaves name their
+# entry id and the time they are promised to be in the tree by.
+LEAF_VERSION = 2
 MAX_LEAF_BYTES = 0xFFFF
-_RESERVED = "audit_reserved_index"
+# The maximum merge delay: a leaf recorded at ``at`` is in a checkpoint signed by ``at`` plus
+# this, or the log broke the promise its receipt carries (``qurb-audit verify`` checks it).
+# The sequencer integrates within a fraction of a second; the hour covers a database
+# failover or a restart, and the checkpoint interval (at most ten minutes: a setting).
+MERGE_DELAY = timedelta(seconds=MAX_MERGE_DELAY_SECONDS)
+_RESERVED = "audit_reserved_entry"
+# What every version 2 leaf holds besides its facts.
+ENVELOPE = frozenset({"v", "entry", "kind", "at", "log_by"})
 
 
 def canonical(value: Any) -> bytes:
@@ -38,32 +52,17 @@ def canonical(value: Any) -> bytes:
 
 
 _h = AuditHead.__table__  # type: ignore[attr-defined]
-_l = AuditLeaf.__table__  # type: ignore[attr-defined]
-_HEAD = Fast(
-    select(
-        _h.c.size,
-        _h.c.frontier,
-        # The newest leaf's time: a leaf is never dated before the one before it.
-        select(_l.c.recorded_at)
-        .where(_l.c.leaf_index == _h.c.size - 1)
-        .scalar_subquery()
-        .label("last_at"),
-    )
-    .where(_h.c.id == 1)
-    .with_for_update(of=_h)
-)
+_HEAD = Fast(select(_h.c.size, _h.c.frontier).where(_h.c.id == 1).with_for_update(of=_h))
 
 
 @dataclass(frozen=True)
 class HeadState:
     size: int
     frontier: str
-    last_at: datetime | None
 
 
 def head_state(session: Session) -> HeadState:
-    """The head, locked until the transaction ends. Whatever else the transaction writes is
-    flushed first, so that the head is the last lock it takes."""
+    """The head, locked until the transaction ends (the sequencer's)."""
     session.flush()
     connection = session.connection()
     row = _HEAD.first(connection)
@@ -84,31 +83,41 @@ def head_frontier(head: HeadState) -> merkle.CompactRange:
 
 @dataclass
 class Reservation:
-    """The index of the transaction's next leaf, taken with the head's lock (held to the
-    commit), and the receipt that names it: the leaf writes its signature."""
+    """The entry id of the transaction's next leaf, and the receipt that names it: the
+    entry writes its signature. Taking it locks nothing."""
 
-    head: HeadState
+    entry: str
+    by: datetime | None = field(default=None)
     receipt: SignedReceipt | None = field(default=None)
 
-    @property
-    def index(self) -> int:
-        return self.head.size
+    def promise(self, at: datetime) -> datetime:
+        """The time by which the entry will be in a signed checkpoint, for a receipt issued
+        at ``at``: the promise the receipt carries, and the leaf's ``log_by``."""
+        by = at + MERGE_DELAY
+        self.by = by if self.by is None else min(self.by, by)
+        return self.by
 
     def carry(self, session: Session, receipt: SignedReceipt) -> None:
-        """Have the leaf write ``receipt``'s signature, in the leaf's own statement on
-        PostgreSQL: no round trip more while the head is held. A second receipt in the
-        same transaction (none today) writes the first at once."""
+        """Have the entry write ``receipt``'s signature, in the entry's own statement on
+        PostgreSQL. A second receipt in the same transaction (none today) writes the first
+        at once."""
         if self.receipt is not None:
             sign_receipt(session.connection(), self.receipt)
         self.receipt = receipt
 
 
+def new_entry_id() -> str:
+    """128 random bits: named by a receipt before its leaf has an index, unique by
+    constraint (a collision, 2⁻⁶⁴ after 2³² entries, fails the write, which is retried)."""
+    return secrets.token_hex(16)
+
+
 def reserve(session: Session) -> Reservation:
-    """The transaction's next leaf's index; locks the head until the commit. The next
-    ``append`` in the transaction takes the reservation (and what it carries)."""
+    """The entry id of the transaction's next leaf. The next ``append`` in the transaction
+    takes the reservation (and what it carries)."""
     reserved = session.info.get(_RESERVED)
     if not isinstance(reserved, Reservation):
-        reserved = Reservation(head_state(session))
+        reserved = Reservation(new_entry_id())
         session.info[_RESERVED] = reserved
     return reserved
 
@@ -120,45 +129,52 @@ def append(
     *,
     at: datetime,
     answer: Answer | None = None,
-) -> int:
-    """Append one leaf in the caller's transaction; its index. The leaf is dated ``at``, or
-    the previous leaf's time if that is later: leaves are in commit order, and a transaction
-    that started first may commit after one that started later. ``answer`` (the stored
-    response of the signed request the leaf records) is written with it."""
+) -> str:
+    """Record one leaf in the caller's transaction, as a pending entry that the sequencer
+    gives an index to after the commit (``agent_api.services.log.sequencer``); its entry id.
+    The leaf holds the time it was recorded (``at``) and the time by which it is promised to
+    be in a signed checkpoint (``log_by``). ``answer`` (the stored response of the signed request
+    the leaf records) is written with it. Nothing of the log is locked: writes wait on no
+    other write's transaction."""
     reserved: Reservation | None = session.info.pop(_RESERVED, None)
-    if reserved is None:
-        head = head_state(session)
-    else:
-        head = reserved.head
-        session.flush()
-    if head.last_at is not None and head.last_at > at:
-        at = head.last_at
-    index = head.size
+    entry = reserved.entry if reserved is not None else new_entry_id()
+    by = at + MERGE_DELAY
+    if reserved is not None and reserved.by is not None:
+        by = min(by, reserved.by)
     data = canonical(
-        {"v": LEAF_VERSION, "index": index, "kind": kind, "at": at.isoformat(), **facts}
+        {
+            "v": LEAF_VERSION,
+            "entry": entry,
+            "kind": kind,
+            "at": at.isoformat(),
+            "log_by": by.isoformat(),
+            **facts,
+        }
     )
+    if ENVELOPE.intersection(facts):
+        # The envelope says where and when the leaf is; a fact of the same name would
+        # silently replace it.
+        raise ValueError(f"a {kind} leaf's facts name {sorted(ENVELOPE.intersection(facts))}")
     if len(data) > MAX_LEAF_BYTES:
         # An entry bundle (C2SP tlog-tiles) prefixes each leaf with a 16-bit length: a longer
         # leaf could never be served. Leaves hold digests and codes, never bodies (about
         # 200 bytes to 2 KB): one this long is a bug, refused before anything is written.
         raise ValueError(f"a {kind} leaf of {len(data)} bytes is over {MAX_LEAF_BYTES}")
-    digest = merkle.leaf_hash(data)
-    frontier = head_frontier(head)
-    frontier.append(digest)
-    write_leaf(
+    session.flush()
+    write_entry(
         session.connection(),
         {
-            "leaf_index": index,
+            "entry": entry,
             "leaf_kind": kind,
             "leaf_data": data.decode(),
-            "leaf_hash": digest.hex(),
+            "leaf_hash": merkle.leaf_hash(data).hex(),
             "leaf_at": at,
         },
-        {"new_size": frontier.size, "new_frontier": " ".join(h.hex() for h in frontier.hashes)},
         receipt=reserved.receipt if reserved is not None else None,
         answer=answer,
     )
-    return index
+    session.info[APPENDED] = True
+    return entry
 
 
 def actor_facts(actor: Actor) -> dict[str, Any]:

@@ -1,12 +1,12 @@
-"""Writing a leaf with everything that must land with it, in as few statements as can be.
+"""Writing a pending entry with everything that must land with it, in as few statements as
+can be.
 
-Appending a leaf holds the audit log's head, which every write of the service waits for, so
-what happens between locking the head and committing is the service's critical section. On
-PostgreSQL the leaf, the new head, the signed receipt that names the leaf and the stored
-response of the signed request are one statement (data-modifying CTEs, which PostgreSQL
-runs to completion whether or not the outer statement reads them): one round trip instead
-of four. SQLite runs in process, where a statement costs no round trip: it runs them one by
-one.
+A signed write records its leaf as a pending entry (``audit_entries``), in its own
+transaction and without any lock of the log: the sequencer gives it its index later. On
+PostgreSQL the entry, the signed receipt that names it and the stored response of the signed
+request are one statement (data-modifying CTEs, which PostgreSQL runs to completion whether
+or not the outer statement reads them): one round trip instead of three. SQLite runs in
+process, where a statement costs no round trip: it runs them one by one.
 """
 
 from __future__ import annotations
@@ -18,24 +18,18 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, insert, update
 
 from agent_api.persistence.fast import Fast
-from agent_api.persistence.tables import AuditHead, AuditLeaf, IdempotencyRecord, Receipt
+from agent_api.persistence.tables import AuditEntry, IdempotencyRecord, Receipt
 
-_h = AuditHead.__table__  # type: ignore[attr-defined]
-_l = AuditLeaf.__table__  # type: ignore[attr-defined]
+_e = AuditEntry.__table__  # type: ignore[attr-defined]
 _r = Receipt.__table__  # type: ignore[attr-defined]
 _i = IdempotencyRecord.__table__  # type: ignore[attr-defined]
 
-_ADD_LEAF = insert(_l).values(
-    leaf_index=bindparam("leaf_index"),
+_ADD_ENTRY = insert(_e).values(
+    entry=bindparam("entry"),
     kind=bindparam("leaf_kind"),
     data=bindparam("leaf_data"),
     leaf_hash=bindparam("leaf_hash"),
     recorded_at=bindparam("leaf_at"),
-)
-_MOVE_HEAD = (
-    update(_h)
-    .where(_h.c.id == 1)
-    .values(size=bindparam("new_size"), frontier=bindparam("new_frontier"))
 )
 _SIGN_RECEIPT = (
     update(_r)
@@ -51,7 +45,7 @@ _ANSWER = (
 
 @dataclass(frozen=True)
 class SignedReceipt:
-    """A receipt's signature, written with the leaf whose index it carries."""
+    """A receipt's signature, written with the entry it names."""
 
     id: int
     number: str
@@ -77,16 +71,15 @@ def sign_receipt(connection: Connection, receipt: SignedReceipt) -> None:
     _FAST[("receipt",)].run(connection, receipt.params())
 
 
-def write_leaf(
+def write_entry(
     connection: Connection,
-    leaf: dict[str, Any],
-    head: dict[str, Any],
+    entry: dict[str, Any],
     *,
     receipt: SignedReceipt | None,
     answer: Answer | None,
 ) -> None:
-    """The leaf and the new head, with the receipt it signs and the response it records."""
-    params = {**leaf, **head}
+    """The pending entry, with the receipt that names it and the response it records."""
+    params = dict(entry)
     if receipt is not None:
         params.update(receipt.params())
     if answer is not None:
@@ -94,8 +87,7 @@ def write_leaf(
     if connection.dialect.name == "postgresql":
         _combined(receipt is not None, answer is not None).run(connection, params)
         return
-    _FAST[("leaf",)].run(connection, params)
-    _FAST[("head",)].run(connection, params)
+    _FAST[("entry",)].run(connection, params)
     if receipt is not None:
         _FAST[("receipt",)].run(connection, params)
     if answer is not None:
@@ -103,8 +95,7 @@ def write_leaf(
 
 
 _FAST = {
-    ("leaf",): Fast(_ADD_LEAF),
-    ("head",): Fast(_MOVE_HEAD),
+    ("entry",): Fast(_ADD_ENTRY),
     ("receipt",): Fast(_SIGN_RECEIPT),
     ("answer",): Fast(_ANSWER),
 }
@@ -112,10 +103,10 @@ _FAST = {
 
 @cache
 def _combined(with_receipt: bool, with_answer: bool) -> Fast:
-    """One PostgreSQL statement for the leaf, the head and what goes with them."""
-    parts: list[Any] = [_ADD_LEAF.cte("leaf")]
+    """One PostgreSQL statement for the entry and what goes with it."""
+    parts: list[Any] = []
     if with_receipt:
         parts.append(_SIGN_RECEIPT.cte("receipt"))
     if with_answer:
         parts.append(_ANSWER.cte("answer"))
-    return Fast(_MOVE_HEAD.add_cte(*parts))
+    return Fast(_ADD_ENTRY.add_cte(*parts) if parts else _ADD_ENTRY)

@@ -23,13 +23,20 @@ from sqlmodel import Session, col, select
 from agent_api.clock import Clock
 from agent_api.errors import Conflict, NotFound, ValidationFailed
 from agent_api.persistence import audit_tiles
-from agent_api.persistence.tables import AuditCheckpoint, AuditLeaf, Receipt, TerminalKey
+from agent_api.persistence.tables import (
+    AuditCheckpoint,
+    AuditEntry,
+    AuditLeaf,
+    Receipt,
+    TerminalKey,
+)
 from agent_api.persistence.unit_of_work import UnitOfWorkFactory
 from agent_api.protocol import merkle, tiles
 from agent_api.protocol.checkpoint import Checkpoint, NoteSigner, sign_checkpoint
 from agent_api.protocol.errors import ProofError
 from agent_api.protocol.tiles import TILE_WIDTH, TileId
 from agent_api.services.log.audit_log import head_frontier, head_state
+from agent_api.services.log.sequencer import Sequencer
 
 MAX_RANGE = 1000
 # Leaves integrated into the tiles per transaction when a log that predates the tiles (or a
@@ -55,10 +62,18 @@ class CheckpointView:
 
 
 class AuditLog:
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, signer: NoteSigner) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        signer: NoteSigner,
+        *,
+        sequencer: Sequencer | None = None,
+    ) -> None:
         self._uow = uow
         self._clock = clock
         self._signer = signer
+        self.sequencer = sequencer if sequencer is not None else Sequencer(uow, clock)
 
     @property
     def origin(self) -> str:
@@ -74,7 +89,9 @@ class AuditLog:
         frontier and the leaves added since, so it is only signed if it extends it; the same
         transaction integrates those leaves into the tiles (``integrate``), so every signed
         size has its tiles. A log whose tiles lag its last checkpoint (one that predates them)
-        catches up first, in batches (``build_tiles``)."""
+        catches up first, in batches (``build_tiles``). The entries recorded before the call
+        are sequenced first: a checkpoint holds every write committed before it was asked."""
+        self.sequencer.drain()
         self.build_tiles()
         with self._uow() as uow:
             session = uow.session
@@ -327,10 +344,10 @@ class AuditLog:
             raise NotFound(f"no receipt {number}")
         # Our own receipt, read from our own row, to find its leaf.
         claims = jwt.decode(jws, options={"verify_signature": False})
-        index = claims.get("log_index")
-        if not isinstance(index, int):
+        latest = self.checkpoint()  # after the entries committed before the call are in
+        index = self.leaf_of(claims)
+        if index is None:
             raise NotFound(f"receipt {number} was issued before the audit log")
-        latest = self.checkpoint()
         [leaf] = self.leaves(index, index + 1)
         return {
             "format": "qurb-receipt-proof/1",
@@ -340,6 +357,57 @@ class AuditLog:
             "proof": self.inclusion_proof(index, latest.size),
             "checkpoint": latest.note,
         }
+
+    def entry_proof(self, entry: str) -> dict[str, Any]:
+        """Where an entry is: in the tree (its index, leaf hash, inclusion proof and the
+        checkpoint it leads to) or still pending; ``NotFound`` if the log never recorded it.
+        Nothing of the leaf's content: its hash only."""
+        latest = self.checkpoint()  # integrates what was recorded before the call, and signs
+        index = self.index_of_entry(entry)
+        if index is None or index >= latest.size:
+            if index is None and not self.entry_pending(entry):
+                raise NotFound("the log recorded no such entry", field="entry")
+            return {"entry": entry, "state": "pending", "checkpoint": latest.note}
+        with self._uow() as uow:
+            leaf_hash = uow.session.exec(
+                select(AuditLeaf.leaf_hash).where(AuditLeaf.leaf_index == index)
+            ).one()
+        return {
+            "entry": entry,
+            "state": "included",
+            "index": index,
+            "leaf_hash": leaf_hash,
+            "proof": self.inclusion_proof(index, latest.size),
+            "checkpoint": latest.note,
+        }
+
+    def leaf_of(self, claims: dict[str, Any]) -> int | None:
+        """The index of the leaf a receipt's claims name: ``log_entry`` (the entry id, since
+        the sequencer) or ``log_index`` (before it); None if it names none, or an entry not
+        sequenced yet."""
+        index = claims.get("log_index")
+        if isinstance(index, int) and not isinstance(index, bool):
+            return index
+        entry = claims.get("log_entry")
+        if not isinstance(entry, str):
+            return None
+        return self.index_of_entry(entry)
+
+    def index_of_entry(self, entry: str) -> int | None:
+        """The index the sequencer gave an entry, or None (unknown, or still pending)."""
+        with self._uow() as uow:
+            found = uow.session.exec(
+                select(AuditLeaf.leaf_index).where(AuditLeaf.entry == entry)
+            ).first()
+        return None if found is None else int(found)
+
+    def entry_pending(self, entry: str) -> bool:
+        """Whether an entry is recorded and waiting for its index."""
+        with self._uow() as uow:
+            return (
+                uow.session.exec(select(AuditEntry.id).where(AuditEntry.entry == entry)).first()
+                is not None
+            )
 
 
 def _latest(session: Session) -> AuditCheckpoint | None:

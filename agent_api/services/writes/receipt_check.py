@@ -58,6 +58,7 @@ class ReceiptCheck:
     number: str | None = None
     claims: dict[str, Any] = field(default_factory=dict)
     index: int | None = None
+    entry: str | None = None
     leaf: str | None = None
     proof: list[str] = field(default_factory=list)
     checkpoint_size: int | None = None
@@ -121,11 +122,12 @@ def _signed_receipt(found: ReceiptCheck, token: str, typ: str, jwks: dict[str, A
         return False
     number = found.claims.get("receipt_number")
     found.number = number if isinstance(number, str) else None
-    index = found.claims.get("log_index")
-    if found.number is None or not isinstance(index, int):
+    index, entry = found.claims.get("log_index"), found.claims.get("log_entry")
+    if found.number is None or not (isinstance(index, int) or isinstance(entry, str)):
         found.findings.append("before_the_log")
         return False
-    found.index = index
+    found.index = index if isinstance(index, int) else None
+    found.entry = entry if isinstance(entry, str) else None
     return True
 
 
@@ -139,9 +141,13 @@ def _in_the_log(found: ReceiptCheck, audit: AuditLog) -> None:
         return
     found.leaf = str(bundle["leaf"])
     found.proof = list(bundle["proof"])
-    if bundle["index"] != found.index:
-        found.findings.append("other_leaf")
     recorded = json.loads(found.leaf)
+    if found.entry is not None:  # named by its entry id: the leaf must carry that id
+        if recorded.get("entry") != found.entry:
+            found.findings.append("other_leaf")
+        found.index = int(bundle["index"])
+    elif bundle["index"] != found.index:
+        found.findings.append("other_leaf")
     if (recorded.get("decision") or recorded).get("receipt") != found.number:
         found.findings.append("leaf_records_another")
     try:

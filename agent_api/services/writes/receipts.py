@@ -147,9 +147,12 @@ class ReceiptSigner:
             "operator": operator,
             "signed_at": signed_at.isoformat() if signed_at is not None else None,
             "recorded_at": issued_at.isoformat(),
-            # The audit-log leaf that records this transaction (reserved before the work):
-            # with an inclusion proof, the receipt proves it is in the log.
-            "log_index": reservation.index,
+            # The audit-log entry that records this transaction, and the signed promise that
+            # it is in a checkpoint by then: with its index and an inclusion proof, the
+            # receipt proves it is in the log; past that time without one, that the log
+            # broke its promise.
+            "log_entry": reservation.entry,
+            "log_by": int(reservation.promise(issued_at).timestamp()),
         }
         jws = self.sign(payload)
         reservation.carry(session, SignedReceipt(opened.id, opened.number, jws))

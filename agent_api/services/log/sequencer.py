@@ -1,0 +1,155 @@
+"""The sequencer: pending entries become leaves of the tree, in batches.
+
+A write records its leaf as a pending entry in its own transaction and locks nothing of the
+log (``audit_log.append``). The sequencer takes the committed entries in the order they were
+recorded, gives them the next indexes, writes them as leaves, moves the head, integrates them
+into the tiles and deletes them from the pending table: one transaction per batch of up to
+``BATCH`` entries, so that a batch is in the tree entirely or not at all. Killed mid-batch, it
+loses nothing (the entries are still pending) and forks nothing (the next batch starts from
+the committed head).
+
+One sequencer runs at a time, whatever the number of processes and hosts: on PostgreSQL a
+batch holds a transaction-scoped advisory lock (and the head row's lock), on SQLite the
+database's single writer; inside a process a lock keeps the threads from queueing on either.
+
+Who runs it: the unit of work of a write, once committed, nudges it (``nudge``: whoever finds
+the sequencer busy leaves a flag for the one running, which drains again before it stops), a
+checkpoint runs it to the end first (``drain``), and every process runs it every
+``QURB_SEQUENCE_INTERVAL_MS`` for entries no nudge reached (their writer died right after its
+commit, or another process held the lock). Under load one batch integrates every write that
+committed while the previous batch ran: the head's lock is held once per batch, not once per
+write.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+
+from sqlalchemy import Connection, delete, insert, select, text, update
+
+from agent_api.clock import Clock
+from agent_api.metrics import AUDIT_BATCH_SIZE, AUDIT_INTEGRATE_DELAY
+from agent_api.persistence import audit_tiles
+from agent_api.persistence.tables import AuditEntry, AuditHead, AuditLeaf
+from agent_api.persistence.unit_of_work import UnitOfWorkFactory
+from agent_api.services.log.audit_log import head_frontier, head_state
+
+# Entries per transaction: about 1 MB of leaves, a few tens of milliseconds.
+BATCH = 2048
+# Drains one nudge runs at most (see ``nudge``).
+ROUNDS = 2
+# The advisory lock's key (any 64-bit number no other part of the service uses): "qurbseq".
+LOCK_KEY = 0x71757262736571
+
+_e = AuditEntry.__table__  # type: ignore[attr-defined]
+_l = AuditLeaf.__table__  # type: ignore[attr-defined]
+_h = AuditHead.__table__  # type: ignore[attr-defined]
+
+logger = logging.getLogger(__name__)
+
+
+class Sequencer:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._running = threading.Lock()
+        self._wanted = False
+        # For tests of a crash mid-batch: called with the connection after the batch's
+        # leaves are written, before its commit.
+        self.before_commit: Callable[[Connection], None] | None = None
+
+    def nudge(self) -> None:
+        """Integrate what is pending now, unless a sequencer of this process is running: it
+        then drains once more before it stops (at most ``ROUNDS`` times, so that a request
+        that runs the sequencer does not work for every other one under a steady load: the
+        next write's nudge, or the periodic one, takes what is left). Never waits for
+        another process's batch."""
+        self._wanted = True
+        if not self._running.acquire(blocking=False):
+            return
+        try:
+            for _ in range(ROUNDS):
+                if not self._wanted:
+                    break
+                self._wanted = False
+                self._drain(wait=False)
+        finally:
+            self._running.release()
+
+    def drain(self) -> int:
+        """Integrate every entry committed before this call, waiting for a sequencer that is
+        running (in any process) to finish its batch first. The number integrated here."""
+        with self._running:
+            return self._drain(wait=True)
+
+    def _drain(self, *, wait: bool) -> int:
+        total = 0
+        while True:
+            done = self._batch(wait=wait)
+            if done is None:
+                return total  # another process is sequencing
+            total += done
+            if done < BATCH:
+                return total
+
+    def _batch(self, *, wait: bool) -> int | None:
+        """One batch in one transaction: the number of entries integrated, or None when
+        another process holds the sequencer's lock (and ``wait`` is false)."""
+        with self._uow() as uow:
+            connection = uow.connection()
+            if connection.dialect.name == "postgresql":
+                if wait:
+                    connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOCK_KEY})
+                elif not connection.execute(
+                    text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": LOCK_KEY}
+                ).scalar():
+                    return None
+            pending = connection.execute(
+                select(_e.c.id, _e.c.entry, _e.c.kind, _e.c.data, _e.c.leaf_hash, _e.c.recorded_at)
+                .order_by(_e.c.id)
+                .limit(BATCH)
+            ).all()
+            if not pending:
+                return 0
+            head = head_state(uow.session)
+            start = head.size
+            sequenced_at = self._clock()
+            hashes = [bytes.fromhex(row.leaf_hash) for row in pending]
+            frontier = head_frontier(head)
+            frontier.extend(hashes)
+            connection.execute(
+                insert(_l),
+                [
+                    {
+                        "leaf_index": start + offset,
+                        "entry": row.entry,
+                        "kind": row.kind,
+                        "data": row.data,
+                        "leaf_hash": row.leaf_hash,
+                        "recorded_at": row.recorded_at,
+                        "sequenced_at": sequenced_at,
+                    }
+                    for offset, row in enumerate(pending)
+                ],
+            )
+            connection.execute(delete(_e).where(_e.c.id.in_([row.id for row in pending])))
+            connection.execute(
+                update(_h)
+                .where(_h.c.id == 1)
+                .values(size=frontier.size, frontier=" ".join(h.hex() for h in frontier.hashes))
+            )
+            # The tiles grow with the head, unless they lag it (a log older than the tiles,
+            # being caught up by ``AuditLog.build_tiles``): the checkpoint integrates then.
+            if audit_tiles.tiled_size(connection) == start:
+                audit_tiles.integrate(connection, start, hashes)
+            if self.before_commit is not None:
+                self.before_commit(connection)
+            uow.commit()
+        for row in pending:
+            AUDIT_INTEGRATE_DELAY.observe(
+                max(0.0, (sequenced_at - row.recorded_at).total_seconds())
+            )
+        AUDIT_BATCH_SIZE.observe(len(pending))
+        return len(pending)
