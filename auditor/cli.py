@@ -24,6 +24,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -153,9 +154,18 @@ def _verify_receipt(args: argparse.Namespace) -> int:
     except jwt.InvalidTokenError as exc:
         print(f"receipt: its signature does not verify ({exc})")
         return 1
-    print(
-        f"receipt {claims.get('receipt_number')}: signature valid; leaf {claims.get('log_index')}"
-    )
+    if isinstance(claims.get("log_entry"), str):
+        by = claims.get("log_by")
+        promised = datetime.fromtimestamp(by, UTC).isoformat() if isinstance(by, int) else "?"
+        print(
+            f"receipt {claims.get('receipt_number')}: signature valid; log entry "
+            f"{claims['log_entry']}, promised in a checkpoint by {promised}"
+        )
+    else:
+        print(
+            f"receipt {claims.get('receipt_number')}: signature valid; "
+            f"leaf {claims.get('log_index')}"
+        )
     return 0
 
 
@@ -170,7 +180,12 @@ def _verify_proof(args: argparse.Namespace) -> int:
     index = int(bundle["index"])
     leaf = json.loads(bundle["leaf"])
     number = claims.get("receipt_number")
-    if claims and claims.get("log_index") != index:
+    if claims and isinstance(claims.get("log_entry"), str):
+        if leaf.get("entry") != claims["log_entry"]:
+            findings.append(
+                f"receipt: names entry {claims['log_entry']}, the proof leaf {leaf.get('entry')}"
+            )
+    elif claims and claims.get("log_index") != index:
         findings.append(f"receipt: names leaf {claims.get('log_index')}, the proof leaf {index}")
     decision = leaf.get("decision", leaf)
     if number is not None and decision.get("receipt") != number:

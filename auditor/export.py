@@ -49,9 +49,13 @@ def from_database(url: str, *, start: int = 0, end: int | None = None) -> dict[s
             ]
             cosigned = _cosignatures(c)
             checkpoints = [
-                {"size": int(size), "note": _with_cosignatures(note, cosigned.get(int(size)))}
-                for size, note in c.execute(
-                    text("SELECT size, note FROM audit_checkpoints ORDER BY size")
+                {
+                    "size": int(size),
+                    "note": _with_cosignatures(note, cosigned.get(int(size))),
+                    "signed_at": _iso(signed_at),
+                }
+                for size, note, signed_at in c.execute(
+                    text("SELECT size, note, signed_at FROM audit_checkpoints ORDER BY size")
                 )
             ]
             keys = [
@@ -109,7 +113,10 @@ def from_service(
         leaves = [leaf for page in _pages(client, start, upper) for leaf in page]
         keys = _get(client, "/v1/audit/terminal-keys")["items"]
     return _document(
-        start, leaves, [{"size": c["size"], "note": c["note"]} for c in checkpoints], keys
+        start,
+        leaves,
+        [{"size": c["size"], "note": c["note"], "signed_at": c["signed_at"]} for c in checkpoints],
+        keys,
     )
 
 

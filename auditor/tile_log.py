@@ -17,6 +17,7 @@ entries before comparing.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,6 +49,9 @@ def http_client(base_url: str, token: str | None = None) -> httpx.Client:
     return httpx.Client(base_url=base_url.rstrip("/"), headers=headers, timeout=30)
 
 
+_ENTRY_ID = re.compile(r"[0-9a-f]{32}")
+
+
 class HttpSource:
     """The service's tlog-tiles paths: the tiles and checkpoint need nothing, the entry
     bundles an auditor's ``token``."""
@@ -72,6 +76,16 @@ class HttpSource:
         if status == 401:
             return f"the service refused the token given ({status}): {NO_ENTRIES}"
         return f"the token given is not an auditor's ({status}): {NO_ENTRIES}"
+
+    def entry_index(self, entry: str) -> int | None:
+        """Where the service says an entry is (``GET /v1/audit/entries/{entry}``, public);
+        the caller checks it with the proof from the tiles."""
+        response = self._client.get(f"/v1/audit/entries/{entry}")
+        if response.status_code == 404:
+            return None
+        response.raise_for_status()
+        index = response.json().get("index")
+        return index if isinstance(index, int) else None
 
     def close(self) -> None:
         self._client.close()
@@ -209,13 +223,33 @@ def verify_log(source: TileSource, trusted: list[NoteVerifier]) -> LogReport:
 
 
 def _check_entry(entry: bytes, index: int, report: LogReport) -> None:
+    """A version 1 leaf names its own index; a version 2 leaf (sequenced in batches) an
+    entry id, 32 hex digits."""
     try:
-        named = json.loads(entry).get("index")
+        body = json.loads(entry)
+        version = body.get("v", 1)
     except (ValueError, AttributeError):
         report.findings.append(f"leaf {index}: not a JSON object")
         return
-    if named != index:
-        report.findings.append(f"leaf {index}: names index {named}")
+    if version == 1:
+        if body.get("index") != index:
+            report.findings.append(f"leaf {index}: names index {body.get('index')}")
+        return
+    named = body.get("entry")
+    if not (isinstance(named, str) and _ENTRY_ID.fullmatch(named)):
+        report.findings.append(f"leaf {index}: names no entry id ({named!r})")
+
+
+def find_entry(source: TileSource, entry: str, size: int) -> int | None:
+    """The index of the leaf that names ``entry`` among the first ``size``: by scanning the
+    entry bundles (an export read offline has no index of entries)."""
+    wanted = f'"entry":"{entry}"'.encode()
+    for number in range((size + TILE_WIDTH - 1) // TILE_WIDTH):
+        entries = fetch_bundle(source, number, tlog.width_at(0, number, size))
+        for offset, data in enumerate(entries):
+            if wanted in data and json.loads(data).get("entry") == entry:
+                return number * TILE_WIDTH + offset
+    return None
 
 
 class _Levels:
@@ -280,6 +314,14 @@ def every_path(size: int) -> Iterator[str]:
         yield tlog.tile_path(tile.level, tile.index, width)
     for number in range((size + TILE_WIDTH - 1) // TILE_WIDTH):
         yield tlog.entries_path(number, tlog.width_at(0, number, size))
+
+
+def entry_id(leaf: bytes) -> Any:
+    """The entry id a version 2 leaf names (None for another)."""
+    try:
+        return json.loads(leaf).get("entry")
+    except (ValueError, AttributeError):
+        return None
 
 
 def receipt_leaf(entry: bytes) -> Any:

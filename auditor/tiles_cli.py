@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -123,27 +124,38 @@ def _verify_receipt(args: argparse.Namespace) -> int:
         _say(f"receipt: its signature does not verify ({exc})")
         return 1
     number, index = claims.get("receipt_number"), claims.get("log_index")
-    if not isinstance(index, int):
+    entry = claims.get("log_entry")
+    if not isinstance(index, int) and not isinstance(entry, str):
         _say(f"receipt {number}: names no leaf of the log")
         return 1
     source = tile_log.source_of(args.url, args.dir, _auditor_token(args))
     try:
         _, checkpoint = tile_log.read_checkpoint(source, verifiers(args.key))
+        if isinstance(entry, str):
+            index = _entry_index(source, entry, checkpoint.size)
+            if index is None:
+                _say(_unmerged(number, entry, claims.get("log_by"), checkpoint.size))
+                return 1
+        assert isinstance(index, int)
         if not 0 <= index < checkpoint.size:
             _say(
                 f"receipt {number}: leaf {index} is not in the checkpoint of "
                 f"{checkpoint.size} leaves yet"
             )
             return 1
-        entry, proof = tile_log.inclusion(source, index, checkpoint.size)
+        leaf, proof = tile_log.inclusion(source, index, checkpoint.size)
     finally:
         source.close()
     findings = []
-    if tile_log.receipt_leaf(entry) != number:
-        findings.append(f"leaf {index}: records receipt {tile_log.receipt_leaf(entry)}")
+    if isinstance(claims.get("log_entry"), str):
+        named = tile_log.entry_id(leaf)
+        if named != claims["log_entry"]:
+            findings.append(f"leaf {index}: names entry {named}, the receipt another")
+    if tile_log.receipt_leaf(leaf) != number:
+        findings.append(f"leaf {index}: records receipt {tile_log.receipt_leaf(leaf)}")
     try:
         merkle.verify_inclusion(
-            merkle.leaf_hash(entry), index, checkpoint.size, proof, checkpoint.root_hash
+            merkle.leaf_hash(leaf), index, checkpoint.size, proof, checkpoint.root_hash
         )
     except ProtocolError as exc:
         findings.append(f"leaf {index}: not in the checkpointed tree ({exc})")
@@ -155,6 +167,29 @@ def _verify_receipt(args: argparse.Namespace) -> int:
             f"{checkpoint.size} leaves signed by {checkpoint.origin} (from tiles)"
         )
     return 1 if findings else 0
+
+
+def _entry_index(source: tile_log.TileSource, entry: str, size: int) -> int | None:
+    """Where the leaf naming ``entry`` is: the service says (its answer is then checked
+    against the tiles and the leaf itself), an export is scanned."""
+    if isinstance(source, tile_log.HttpSource):
+        index = source.entry_index(entry)
+        return index if index is not None and index < size else None
+    return tile_log.find_entry(source, entry, size)
+
+
+def _unmerged(number: Any, entry: str, by: Any, size: int) -> str:
+    """A receipt whose entry is in no checkpoint yet: within its promise, or past it."""
+    if isinstance(by, int) and by < int(datetime.now(UTC).timestamp()):
+        promised = datetime.fromtimestamp(by, UTC).isoformat()
+        return (
+            f"receipt {number}: entry {entry} is not in the checkpoint of {size} leaves, "
+            f"promised by {promised}: the log broke its promise"
+        )
+    return (
+        f"receipt {number}: entry {entry} is not in the checkpoint of {size} leaves yet "
+        "(within its promise: ask again later)"
+    )
 
 
 def _consistency(args: argparse.Namespace) -> int:

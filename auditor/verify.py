@@ -2,12 +2,17 @@
 
 Each problem is a finding: what is wrong and where, one per line. The checks:
 
-- every leaf hashes to what is stored, names its own index, and the indexes are dense;
+- every leaf hashes to what is stored, the indexes are dense, and each leaf names its own
+  index (a version 1 leaf) or an entry id no other leaf names (version 2: written by its
+  transaction and given its index by the sequencer);
 - the tree recomputed from the leaves' bytes has, at every checkpoint's size, the root the
   checkpoint states, and every checkpoint is signed by the log key the auditor trusts
   (a checkpoint larger than the export: the log was truncated);
-- recorded times only move forward (a leaf recorded before its predecessor was back-dated
-  or moved);
+- recorded times only move forward among version 1 leaves (one recorded before its
+  predecessor was back-dated or moved); a version 2 leaf promises to be in a checkpoint by
+  its ``log_by`` (at most ``MAX_MERGE_DELAY_SECONDS`` after it was recorded): a checkpoint
+  signed after that time without it is a broken promise, and a leaf recorded after a
+  checkpoint that holds it was signed was back-dated (checkpoints' ``signed_at``);
 - per terminal, sequence numbers are unique and without gaps, and every signature verifies
   against the key the terminal held then; a key used after it was retired or revoked is a
   finding. The log's order decides: a rotation is signed by the key it retires, so the leaf
@@ -20,24 +25,30 @@ Each problem is a finding: what is wrong and where, one per line. The checks:
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import json
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import jwt
 
 from agent_api.protocol import merkle
 from agent_api.protocol import signatures as sig
-from agent_api.protocol.checkpoint import NoteVerifier, open_checkpoint
+from agent_api.protocol.checkpoint import MAX_MERGE_DELAY_SECONDS, NoteVerifier, open_checkpoint
 from agent_api.protocol.cosignature import CosignerKey, require_quorum
 from agent_api.protocol.errors import ProtocolError
 from agent_api.protocol.keys import public_raw_from_b64url
 
 _REVERSAL_SUFFIX = "/reversal"
+_ENTRY_ID = re.compile(r"[0-9a-f]{32}")
+MAX_MERGE_DELAY = timedelta(seconds=MAX_MERGE_DELAY_SECONDS)
+# How far the clock of the process that recorded a leaf may be ahead of the sequencer's.
+_CLOCK_SKEW = timedelta(minutes=5)
 _ROTATION_PATH = "/v1/terminals/current/keys"
 
 
@@ -81,23 +92,28 @@ def verify(
         _check_tree(leaves, document.get("checkpoints", []), trusted, report)
         _check_settlements(parsed, report)
     _check_times(parsed, report)
+    if start == 0:
+        _check_promises(parsed, document.get("checkpoints", []), report)
     _check_signed_writes(parsed, document.get("terminal_keys", []), report)
     if receipt_keys is not None:
-        _check_receipts(document.get("receipts", []), dict(parsed), receipt_keys, report)
+        _check_receipts(document.get("receipts", []), parsed, receipt_keys, report)
     return report
 
 
 def _check_receipts(
     receipts: Sequence[dict[str, Any]],
-    leaves: dict[int, dict[str, Any]],
+    parsed: Sequence[tuple[int, dict[str, Any]]],
     jwks: dict[str, Any],
     report: Report,
 ) -> None:
     """Every receipt is signed by a published receipt key and names the leaf that records
-    it: a receipt the log does not hold was issued outside it."""
+    it (by its index, or by its entry id since the sequencer): a receipt the log does not
+    hold was issued outside it."""
     keys = {
         k.get("kid"): jwt.PyJWK(k).key for k in jwks.get("keys", []) if k.get("crv") == "Ed25519"
     }
+    leaves = dict(parsed)
+    entries = {body["entry"]: index for index, body in parsed if isinstance(body.get("entry"), str)}
     for receipt in receipts:
         number = receipt.get("number")
         where = f"receipt {number}"
@@ -113,10 +129,11 @@ def _check_receipts(
         report.receipts_checked += 1
         if claims.get("receipt_number") != number:
             report.find(where, f"the signed receipt is {claims.get('receipt_number')}")
-        index = claims.get("log_index")
+        named = claims.get("log_entry", claims.get("log_index"))
+        index = entries.get(named) if isinstance(named, str) else named
         leaf = leaves.get(index) if isinstance(index, int) else None
         if leaf is None:
-            report.find(where, f"names leaf {index}, which the export does not hold")
+            report.find(where, f"names leaf {named}, which the export does not hold")
             continue
         recorded = (leaf.get("decision") or leaf).get("receipt")
         if recorded != number:
@@ -128,6 +145,7 @@ def _check_leaves(
 ) -> list[tuple[int, dict[str, Any]]]:
     parsed: list[tuple[int, dict[str, Any]]] = []
     expected = start
+    seen: dict[str, int] = {}
     for leaf in leaves:
         index = int(leaf["index"])
         where = f"leaf {index}"
@@ -143,8 +161,20 @@ def _check_leaves(
         except ValueError:
             report.find(where, "its bytes are not JSON")
             continue
-        if body.get("index") != index:
-            report.find(where, f"its content names leaf {body.get('index')} (moved)")
+        if not isinstance(body, dict):
+            report.find(where, "its bytes are not a JSON object")
+            continue
+        if body.get("v", 1) == 1:
+            if body.get("index") != index:
+                report.find(where, f"its content names leaf {body.get('index')} (moved)")
+        else:
+            entry = body.get("entry")
+            if not (isinstance(entry, str) and _ENTRY_ID.fullmatch(entry)):
+                report.find(where, f"names no entry id ({entry!r})")
+            elif entry in seen:
+                report.find(where, f"entry {entry} is leaf {seen[entry]} already (logged twice)")
+            else:
+                seen[entry] = index
         parsed.append((index, body))
         report.leaves += 1
     return parsed
@@ -233,9 +263,70 @@ def _check_times(parsed: Sequence[tuple[int, dict[str, Any]]], report: Report) -
         if at is None:
             report.find(f"leaf {index}", "no recorded time")
             continue
+        if body.get("v", 1) != 1:
+            by = _when(body.get("log_by"))
+            if by is None or not at <= by <= at + MAX_MERGE_DELAY:
+                report.find(
+                    f"leaf {index}",
+                    f"promises to be in the log by {body.get('log_by')}: not within "
+                    f"{MAX_MERGE_DELAY_SECONDS} s of its recorded time",
+                )
+            continue  # sequenced in batches: its neighbours may have been recorded later
         if previous is not None and at < previous:
             report.find(f"leaf {index}", f"recorded at {at.isoformat()}, before the leaf before it")
         previous = at if previous is None or at > previous else previous
+
+
+def _check_promises(
+    parsed: Sequence[tuple[int, dict[str, Any]]],
+    checkpoints: Iterable[dict[str, Any]],
+    report: Report,
+) -> None:
+    """Each checkpoint (with the time the log says it signed it) holds every leaf promised
+    by then, and no leaf recorded after it (beyond a clock's skew)."""
+    promised: list[tuple[int, datetime]] = []
+    recorded: list[tuple[int, datetime]] = []
+    for index, body in parsed:
+        if body.get("v", 1) == 1:
+            continue
+        by, at = _when(body.get("log_by")), _when(body.get("at"))
+        if by is not None:
+            promised.append((index, by))
+        if at is not None:
+            recorded.append((index, at))
+    # The earliest promise among the leaves from each position on (a suffix minimum).
+    earliest: list[tuple[datetime, int]] = []
+    for index, by in reversed(promised):
+        earliest.append(min((by, index), earliest[-1]) if earliest else (by, index))
+    earliest.reverse()
+    latest_recorded: list[tuple[datetime, int]] = []
+    for index, at in recorded:
+        latest_recorded.append(
+            max((at, index), latest_recorded[-1]) if latest_recorded else (at, index)
+        )
+    promised_at = [index for index, _ in promised]
+    recorded_at = [index for index, _ in recorded]
+    for checkpoint in checkpoints:
+        signed_at = _when(checkpoint.get("signed_at"))
+        if signed_at is None:
+            continue
+        size = int(checkpoint["size"])
+        after = bisect.bisect_left(promised_at, size)
+        if after < len(earliest) and earliest[after][0] <= signed_at:
+            by, index = earliest[after]
+            report.find(
+                f"leaf {index}",
+                f"promised to be in the log by {by.isoformat()}, not in checkpoint {size} "
+                f"signed at {signed_at.isoformat()} (the log broke its promise)",
+            )
+        within = bisect.bisect_left(recorded_at, size)
+        if within and latest_recorded[within - 1][0] > signed_at + _CLOCK_SKEW:
+            at, index = latest_recorded[within - 1]
+            report.find(
+                f"leaf {index}",
+                f"recorded at {at.isoformat()}, after checkpoint {size} that holds it was "
+                f"signed at {signed_at.isoformat()} (back-dated checkpoint or forward-dated leaf)",
+            )
 
 
 def _check_signed_writes(

@@ -4,6 +4,7 @@ database administrator could try is caught with a precise finding."""
 from __future__ import annotations
 
 import json
+import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -121,9 +122,22 @@ def _insert_back_dated(engine: Engine) -> None:
     n = _size(engine)
     last, recorded = _leaf(engine, n - 1)
     body = json.loads(last)
-    body["index"] = n
-    # Dated an hour before the leaf it follows: slipped in afterwards, with an earlier time.
-    body["at"] = (datetime.fromisoformat(body["at"]) - timedelta(hours=1)).isoformat()
+    body["entry"] = secrets.token_hex(16)
+    # Dated an hour before the leaf it follows, with the promise that date makes: slipped in
+    # afterwards, it is in none of the checkpoints signed after that promise ran out.
+    at = datetime.fromisoformat(body["at"]) - timedelta(hours=1)
+    body["at"] = at.isoformat()
+    body["log_by"] = (at + timedelta(hours=1)).isoformat()
+    _insert_leaf(engine, n, body, recorded)
+
+
+def _log_twice(engine: Engine) -> None:
+    n = _size(engine)
+    last, recorded = _leaf(engine, n - 1)
+    _insert_leaf(engine, n, json.loads(last), recorded)
+
+
+def _insert_leaf(engine: Engine, n: int, body: dict[str, object], recorded: object) -> None:
     data = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     _sql(
         engine,
@@ -165,8 +179,11 @@ TAMPERINGS: dict[str, tuple[Callable[[Engine], None], str]] = {
     "edit an amount": (_edit_amount, "do not hash to the stored leaf hash"),
     "edit an amount and rehash": (_edit_amount_and_rehash, "has another root"),
     "delete a row": (_delete_row, "leaves are missing or reordered"),
-    "insert a back-dated row": (_insert_back_dated, "before the leaf before it"),
-    "reorder two leaves": (_reorder, "(moved)"),
+    "insert a back-dated row": (_insert_back_dated, "(the log broke its promise)"),
+    "log an entry twice": (_log_twice, "(logged twice)"),
+    # Leaves sequenced in batches name their entry, not their index: moved, they make
+    # another tree.
+    "reorder two leaves": (_reorder, "has another root"),
     "truncate the log": (_truncate, "the log was truncated"),
     "forge a receipt": (_forge_receipt, "receipt R-CASHPLUS-00000001: "),
     "use a key after its revocation": (_backdate_revocation, "used after it was revoked"),
