@@ -31,6 +31,7 @@ import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import loadgen
 
@@ -230,16 +231,28 @@ def run(
 
 
 def receipt_log_index(body: bytes) -> int | None:
-    """The audit-log index a collection's receipt names (``log_index`` in the JWS payload),
-    None if the answer carries none."""
+    """The audit-log index a collection's receipt names (``log_index``: receipts issued
+    before the sequencer), None if the answer carries none."""
+    claims = _receipt_claims(body)
+    index = claims.get("log_index") if claims is not None else None
+    return index if isinstance(index, int) else None
+
+
+def receipt_log_entry(body: bytes) -> str | None:
+    """The audit-log entry a collection's receipt names (``log_entry``), None if none."""
+    claims = _receipt_claims(body)
+    entry = claims.get("log_entry") if claims is not None else None
+    return entry if isinstance(entry, str) else None
+
+
+def _receipt_claims(body: bytes) -> dict[str, Any] | None:
     try:
         jws = json.loads(body)["receipt"]["receipt"]
         payload = jws.split(".")[1]
         claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
     except (ValueError, KeyError, IndexError, TypeError, AttributeError):
         return None
-    index = claims.get("log_index") if isinstance(claims, dict) else None
-    return index if isinstance(index, int) else None
+    return claims if isinstance(claims, dict) else None
 
 
 def integration_delays(

@@ -134,6 +134,17 @@ def test_an_answer_without_an_index_gives_none(body: bytes) -> None:
     assert open_model.receipt_log_index(body) is None
 
 
+def test_a_receipt_names_its_audit_log_entry() -> None:
+    entry = "0123456789abcdef0123456789abcdef"
+    claims = {"log_entry": entry, "log_by": 1_800_000_000}
+    body = json.dumps({"receipt": {"number": "R-1", "receipt": _jws(claims)}})
+    assert open_model.receipt_log_entry(body.encode()) == entry
+    assert open_model.receipt_log_index(body.encode()) is None
+    older = json.dumps({"receipt": {"receipt": _jws({"log_index": 41})}}).encode()
+    assert open_model.receipt_log_entry(older) is None
+    assert open_model.receipt_log_entry(b"not json") is None
+
+
 def test_a_leaf_is_integrated_when_the_first_checkpoint_covering_it_is_signed() -> None:
     checkpoints = [(10, 105.0), (3, 101.0), (20, 108.0)]  # (size, signed at)
     accepted = [(0, 100.0), (3, 100.5), (9, 104.0), (15, 100.0), (20, 100.0)]
