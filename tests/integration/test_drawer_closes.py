@@ -10,6 +10,8 @@ The office's supervisor reads the office's closes; an operator and other offices
 from __future__ import annotations
 
 import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import jwt
@@ -216,3 +218,30 @@ def test_the_supervisor_reads_the_offices_closes_and_no_one_elses(
     )
     assert (line["expected_centimes"], line["counted_centimes"]) == (10_000, 9_000)
     assert line["difference_centimes"] == -1_000
+
+
+def test_concurrent_closes_of_one_drawer_leave_one_close_and_one_report(
+    world: World, terminal: TestTerminal
+) -> None:
+    """Two counts sent at once from the same drawer (two tabs, a retry racing the first):
+    the unique constraint lets one in; the same count gets its report, the other a 409."""
+    counts = [_count(n100=1), _count(n100=1), _count(n200=1), _count(n200=1)]
+    sequences = [terminal.next_sequence() for _ in counts]
+    start = threading.Barrier(len(counts))
+
+    def close(turn: int) -> Any:
+        start.wait()
+        return terminal.send("POST", "/v1/drawer-closes", counts[turn], sequence=sequences[turn])
+
+    with ThreadPoolExecutor(len(counts)) as pool:
+        answers = list(pool.map(close, range(len(counts))))
+
+    [stored] = _closes(world)
+    won = 0 if stored.counted_centimes == 100 else 2
+    for turn, answer in enumerate(answers):
+        if turn // 2 == won // 2:
+            assert answer.status_code == 201, answer.text
+            assert answer.json()["receipt"]["number"] == stored.number
+        else:
+            assert answer.status_code == 409, answer.text
+            assert answer.json()["error"]["field"] == "counts"
