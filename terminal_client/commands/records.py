@@ -25,6 +25,7 @@ from terminal_client.commands.context import (
     shown_label,
     sync_first,
 )
+from terminal_client.commands.printer import send_to_printer
 from terminal_client.i18n import N_
 from terminal_client.outbox import Item
 from terminal_client.printing import qr_text, ticket_pdf, ticket_png
@@ -137,8 +138,8 @@ def receipt_show(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def receipt_print(ctx: Context, args: argparse.Namespace) -> int:
-    if args.png is None and args.pdf is None:
-        raise BadInput(N_("Say where to write it: --png FILE and/or --pdf FILE."))
+    if args.png is None and args.pdf is None and not args.printer:
+        raise BadInput(N_("Say where to write it: --png FILE and/or --pdf FILE, or --printer."))
     try:
         jws = _resolve_receipt(ctx, args.receipt)
     except StillQueued as queued:
@@ -156,6 +157,8 @@ def receipt_print(ctx: Context, args: argparse.Namespace) -> int:
                 message.format(path=path, reason=exc.strerror or exc), BAD_INPUT
             ) from None
         ctx.say(str(path))
+    if args.printer:
+        send_to_printer(ctx, text, jws, args.width)
     return 0
 
 
