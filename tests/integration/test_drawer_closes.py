@@ -23,6 +23,7 @@ from agent_api.domain.permissions import SYSTEM_ACTOR
 from agent_api.persistence.tables import AuditLeaf, DrawerClose
 from tests.conftest import FakeClock
 from tests.integration.conftest import PASSWORD, World, activated
+from tests.support.backoffice import BackOffice
 from tests.support.reconciliation import enroll, pay, reverse, today
 from tests.support.terminal import TestTerminal
 
@@ -245,3 +246,36 @@ def test_concurrent_closes_of_one_drawer_leave_one_close_and_one_report(
         else:
             assert answer.status_code == 409, answer.text
             assert answer.json()["error"]["field"] == "counts"
+
+
+def test_a_network_admin_reads_its_networks_closes_in_the_back_office(
+    world: World, terminal: TestTerminal, clock: FakeClock
+) -> None:
+    number = enroll(terminal)
+    pay(terminal, number, 10_000, "CA-01")
+    ours = _close(terminal, _count(n5000=1, n2000=2)).json()  # 10.00 short
+    theirs = activated(world, clock, "WA-01")
+    assert theirs.login("op.wa-01", PASSWORD).status_code == 201
+    other = _close(theirs, _count(n100=3)).json()
+    office = BackOffice(world)
+    assert office.sign_in("admin.cashplus").status_code == 303
+
+    page = office.get(f"/network/drawer-closes?day={today(clock).isoformat()}")
+
+    assert page.status_code == 200, page.text
+    assert ours["receipt"]["number"] in page.text
+    assert other["receipt"]["number"] not in page.text  # another network's counter
+    assert "-10,00" in page.text
+    assert "manque" in page.text
+    assert 'href="/back-office/network/drawer-closes"' in office.get("/").text  # in the menu
+
+    arabic = office.get(f"/network/drawer-closes?day={today(clock).isoformat()}&lang=ar")
+    assert 'dir="rtl"' in arabic.text
+    assert "إغلاقات الصناديق" in arabic.text
+    assert "عجز" in arabic.text
+
+    yesterday = office.get("/network/drawer-closes?day=2020-01-01&lang=fr")
+    assert ours["receipt"]["number"] not in yesterday.text
+    assert "Aucune caisse clôturée ce jour" in yesterday.text
+    bad = office.get("/network/drawer-closes?day=2026-02-30")
+    assert bad.status_code == 422
