@@ -111,3 +111,42 @@ def test_a_close_is_never_queued_the_server_must_count_the_drawer(
     assert code == 0, err  # the payment went first; then the drawer closed on it
     assert "Attendu: 100,00 MAD" in out
     assert "Écart: 0,00 MAD" in out
+
+
+def test_the_printer_set_on_the_terminal_gets_the_receipt_and_the_close_report(
+    counter: tuple[Counter, Server], tmp_path: Path
+) -> None:
+    terminal, _ = counter
+    device = tmp_path / "lp0"  # what a USB receipt printer's device file takes
+    device.touch()
+    code, out, err = terminal.run("printer", "set", str(device))
+    assert code == 0, err
+    number = enroll_from_json(terminal, tmp_path)
+    code, out, _ = terminal.run("pay", "--yes", number, "100")
+    assert code == 0
+    code, _, err = terminal.run("receipt", "print", _receipt(out), "--printer")
+    assert code == 0, err
+    printed = device.read_bytes()
+    assert _receipt(out).encode() in printed
+    assert b"\x1dv0" in printed  # the QR, as a raster image
+    assert printed.count(b"\x1dV") == 1  # and the cut
+
+    code, out, err = terminal.run("drawer", "close", "--yes", "--count", "100=1")
+    assert code == 0, err
+    report = next(x for x in out.split() if x.startswith("C-CASHPLUS-"))
+    printed = device.read_bytes()  # a device file takes each ticket afresh
+    assert report.encode() in printed
+    assert b"\x1dv0" not in printed  # no QR on the report: it stays with the cash
+    assert printed.count(b"\x1dV") == 1
+
+    # The report again, from the terminal's own copy.
+    code, out, err = terminal.run("receipt", "show", report)
+    assert code == 0, err
+    assert "CLÔTURE DE CAISSE" in out
+
+    # A printer that went away: said in a sentence; the close itself was recorded.
+    device.unlink()
+    terminal.run("printer", "set", str(tmp_path / "gone" / "lp0"))
+    code, _, err = terminal.run("receipt", "print", report, "--printer")
+    assert code == 1
+    assert "L'imprimante n'a pas imprimé" in err
