@@ -12,7 +12,9 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 from terminal_client.api import Terminal
 from terminal_client.i18n import N_, translator
@@ -32,6 +34,7 @@ __all__ = [
 ]
 
 CLOSE_PATH = "/v1/drawer-closes"
+CASABLANCA = ZoneInfo("Africa/Casablanca")
 # The dirham's notes and coins in circulation, as the hub knows them (agent_api.domain.cash;
 # a test holds the two lists equal: the terminal imports no server code).
 NOTES_CENTIMES: tuple[int, ...] = (20_000, 10_000, 5_000, 2_000)
@@ -154,6 +157,17 @@ def _signed(centimes: int) -> str:
     return ("+" if centimes > 0 else "") + format_mad(centimes)
 
 
+def _local_time(iso: str) -> str:
+    """An instant in Casablanca to the minute (``06/12/2026 18:02``), as tickets show it."""
+    try:
+        moment = datetime.fromisoformat(iso)
+    except ValueError:
+        return iso
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)  # the server writes UTC; be explicit about it
+    return moment.astimezone(CASABLANCA).strftime("%d/%m/%Y %H:%M")
+
+
 def _date(iso: str) -> str:
     parts = iso.split("-")
     return "/".join(reversed(parts)) if len(parts) == 3 else iso
@@ -184,6 +198,9 @@ def _lines(claims: Mapping[str, Any], _: Callable[[str], str]) -> Iterable[tuple
     ):
         if claims.get(key) not in (None, ""):
             yield _(label), str(claims[key])
+    for key, label in (("signed_at", N_("Signed at")), ("recorded_at", N_("Recorded at"))):
+        if isinstance(claims.get(key), str):
+            yield _(label), _local_time(claims[key])
     if isinstance(claims.get("log_index"), int):
         yield _("Log entry"), str(claims["log_index"])
 

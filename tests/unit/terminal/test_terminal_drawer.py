@@ -32,6 +32,8 @@ REPORT: dict[str, Any] = {
     "office": "CA-01",
     "terminal": 3,
     "operator": "op.ca-01",
+    "signed_at": "2026-12-06T18:02:11+00:00",
+    "recorded_at": "2026-12-06T18:02:12.204311+00:00",
     "log_index": 1_204,
 }
 
@@ -87,6 +89,7 @@ def test_the_close_report_reads_as_a_french_cashier_expects() -> None:
     assert "Annulations (1)" in report
     assert "Manque en caisse: 10,00 MAD" in report
     assert "06/12/2026" in report
+    assert "06/12/2026 19:02" in report  # in Casablanca, to the minute
 
 
 def test_the_close_report_reads_in_arabic() -> None:
