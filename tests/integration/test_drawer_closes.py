@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from typing import Any
 
 import jwt
@@ -21,6 +22,8 @@ from sqlmodel import Session, col, select
 
 from agent_api.domain.permissions import SYSTEM_ACTOR
 from agent_api.persistence.tables import AuditLeaf, DrawerClose
+from agent_api.persistence.unit_of_work import UnitOfWork
+from reconciliation.closing import DayCloser
 from tests.conftest import FakeClock
 from tests.integration.conftest import PASSWORD, World, activated
 from tests.support.backoffice import BackOffice
@@ -279,3 +282,35 @@ def test_a_network_admin_reads_its_networks_closes_in_the_back_office(
     assert "Aucune caisse clôturée ce jour" in yesterday.text
     bad = office.get("/network/drawer-closes?day=2026-02-30")
     assert bad.status_code == 422
+
+
+def test_a_late_offline_collection_is_in_the_drawer_of_the_day_it_was_taken(
+    world: World, terminal: TestTerminal, clock: FakeClock
+) -> None:
+    """Its money came in on the day it was signed, though it settles with the next day."""
+    number = enroll(terminal)
+    pay(terminal, number, 5_000, "CA-01")
+    signed = clock()
+    day = today(clock)
+    closer = DayCloser(lambda: UnitOfWork(world.services.engine), world.services.clock)
+    closer.close(day, networks=["CASHPLUS"], by="test")
+    clock.advance(minutes=5)
+    late = terminal.send(
+        "POST",
+        "/v1/contributions",
+        {"registration_number": number, "amount_centimes": 2_500},
+        offline=True,
+        created=int(signed.timestamp()),
+    )
+    assert late.status_code == 201, late.text
+    assert late.json()["business_date"] == (day + timedelta(days=1)).isoformat()
+
+    closed = _close(terminal, _count(n5000=1, n2000=1, n500=1))
+    assert closed.status_code == 201, closed.text
+    assert closed.json()["business_date"] == day.isoformat()
+    assert (closed.json()["collections"], closed.json()["expected_centimes"]) == (2, 7_500)
+
+    clock.advance(days=1)
+    assert terminal.login("op.ca-01", PASSWORD).status_code == 201
+    next_day = _close(terminal, {"counts": []})
+    assert (next_day.json()["collections"], next_day.json()["expected_centimes"]) == (0, 0)

@@ -235,11 +235,16 @@ def expected_cash(session: Session, office_id: int, terminal_id: int, day: date)
     collected = (
         select(func.count(), total(Contribution.amount_centimes))
         .where(col(Contribution.office_id) == office_id)
+        # Every row taken that day belongs to it or to a later day (a late one): the range
+        # keeps the read on the office's days from ``day`` on (ix_contributions_office_day),
+        # not on its whole history.
+        .where(col(Contribution.business_date) >= day)
         .where(col(Contribution.terminal_id) == terminal_id)
         .where(taken_that_day)
     )
     paid_back = (
         select(func.count(), total(Reversal.amount_centimes))
+        .where(col(Reversal.office_id) == office_id)  # its index: an office's few reversals
         .where(col(Reversal.terminal_id) == terminal_id)
         .where(col(Reversal.business_date) == day)
     )
