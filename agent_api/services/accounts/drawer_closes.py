@@ -24,17 +24,17 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import BigInteger, and_, cast, func, or_, select, update
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col
-from sqlmodel import select as select_models
+from sqlmodel import col
 
 from agent_api.clock import Clock
 from agent_api.domain.business_day import business_date
 from agent_api.domain.cash import CashCount
 from agent_api.domain.roles import Actor, Role
 from agent_api.errors import Conflict, Forbidden
-from agent_api.persistence.tables import Contribution, DrawerClose, Office, Reversal, Terminal, User
+from agent_api.persistence.drawers import closes_of, existing_close, expected_cash
+from agent_api.persistence.tables import DrawerClose
 from agent_api.persistence.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from agent_api.services.log import audit_log
 from agent_api.services.sessions.terminal_auth import TerminalContext
@@ -43,20 +43,6 @@ from agent_api.services.writes.receipts import ReceiptSigner
 from agent_api.services.writes.signed_writes import Decision
 
 KIND = "drawer_close"
-
-
-@dataclass(frozen=True)
-class Expected:
-    """What a drawer should hold, from the database: collections in, reversals out."""
-
-    collections: int
-    collected_centimes: int
-    reversals: int
-    reversed_centimes: int
-
-    @property
-    def expected_centimes(self) -> int:
-        return self.collected_centimes - self.reversed_centimes
 
 
 @dataclass(frozen=True)
@@ -123,7 +109,7 @@ class DrawerCloseService:
         caller through ``domain.cash.cash_count``), in the caller's transaction."""
         session = uow.session
         day = business_date(write.signed_at, self._cutoff)
-        earlier = _existing(session, terminal.terminal_id, day)
+        earlier = existing_close(session, terminal.terminal_id, day)
         if earlier is not None:
             return _again(earlier, count)
         expected = expected_cash(session, terminal.office_id, terminal.terminal_id, day)
@@ -154,7 +140,7 @@ class DrawerCloseService:
                 session.flush()
         except IntegrityError:
             # A concurrent close of the same drawer committed first: judge against it.
-            raced = _existing(session, terminal.terminal_id, day)
+            raced = existing_close(session, terminal.terminal_id, day)
             if raced is None:
                 raise
             return _again(raced, count)
@@ -180,88 +166,34 @@ class DrawerCloseService:
         """The closes of the actor's office on ``day``: its supervisor's view."""
         if actor.role != Role.SUPERVISOR or actor.office_id is None:
             raise Forbidden(f"the {actor.role.value} role may not read the office's closes")
-        return self._lines(col(DrawerClose.office_id) == actor.office_id, day)
+        return self._lines(day, office_id=actor.office_id)
 
     def of_network(self, actor: Actor, day: date) -> list[CloseLine]:
         """The closes of every office of the actor's network on ``day``: its admin's view."""
         if actor.role != Role.NETWORK_ADMIN or actor.network_id is None:
             raise Forbidden(f"the {actor.role.value} role may not read the network's closes")
-        return self._lines(col(DrawerClose.network_id) == actor.network_id, day)
+        return self._lines(day, network_id=actor.network_id)
 
-    def _lines(self, scope: Any, day: date) -> list[CloseLine]:
+    def _lines(self, day: date, **scope: int | None) -> list[CloseLine]:
         with self._uow() as uow:
-            rows = uow.session.exec(
-                select_models(DrawerClose, Office.code, Terminal.label, User.username)
-                .join(Office, col(Office.id) == DrawerClose.office_id)
-                .join(Terminal, col(Terminal.id) == DrawerClose.terminal_id)
-                .join(User, col(User.id) == DrawerClose.operator_id)
-                .where(scope, col(DrawerClose.business_date) == day)
-                .where(col(DrawerClose.number).is_not(None))
-                .order_by(Office.code, Terminal.label)
-            ).all()
+            found = closes_of(uow.session, day, **scope)
         return [
             CloseLine(
-                number=close.number or "",
-                business_date=close.business_date,
-                office=office,
-                terminal_id=close.terminal_id,
-                terminal=label,
-                operator=username,
-                counted_centimes=close.counted_centimes,
-                expected_centimes=close.expected_centimes,
-                difference_centimes=close.difference_centimes,
-                collections=close.collections,
-                reversals=close.reversals,
-                closed_at=close.closed_at,
+                number=c.close.number or "",
+                business_date=c.close.business_date,
+                office=c.office,
+                terminal_id=c.close.terminal_id,
+                terminal=c.terminal,
+                operator=c.operator,
+                counted_centimes=c.close.counted_centimes,
+                expected_centimes=c.close.expected_centimes,
+                difference_centimes=c.close.difference_centimes,
+                collections=c.close.collections,
+                reversals=c.close.reversals,
+                closed_at=c.close.closed_at,
             )
-            for close, office, label, username in rows
+            for c in found
         ]
-
-
-def expected_cash(session: Session, office_id: int, terminal_id: int, day: date) -> Expected:
-    """The drawer's expected cash, summed by the database as BIGINTs (PostgreSQL's SUM of a
-    BIGINT is a NUMERIC: cast back, never through a float)."""
-
-    def total(amount: Any) -> Any:
-        return cast(func.coalesce(func.sum(amount), 0), BigInteger)
-
-    taken_that_day = or_(
-        and_(
-            col(Contribution.business_date) == day,
-            col(Contribution.signed_business_date).is_(None),
-        ),
-        col(Contribution.signed_business_date) == day,
-    )
-    collected = (
-        select(func.count(), total(Contribution.amount_centimes))
-        .where(col(Contribution.office_id) == office_id)
-        # Every row taken that day belongs to it or to a later day (a late one): the range
-        # keeps the read on the office's days from ``day`` on (ix_contributions_office_day),
-        # not on its whole history.
-        .where(col(Contribution.business_date) >= day)
-        .where(col(Contribution.terminal_id) == terminal_id)
-        .where(taken_that_day)
-    )
-    paid_back = (
-        select(func.count(), total(Reversal.amount_centimes))
-        .where(col(Reversal.office_id) == office_id)  # its index: an office's few reversals
-        .where(col(Reversal.terminal_id) == terminal_id)
-        .where(col(Reversal.business_date) == day)
-    )
-    collections, collected_centimes = session.execute(collected).one()
-    reversals, reversed_centimes = session.execute(paid_back).one()
-    return Expected(
-        int(collections), int(collected_centimes), int(reversals), int(reversed_centimes)
-    )
-
-
-def _existing(session: Session, terminal_id: int, day: date) -> DrawerClose | None:
-    found: DrawerClose | None = session.execute(
-        select(DrawerClose)
-        .where(col(DrawerClose.terminal_id) == terminal_id)
-        .where(col(DrawerClose.business_date) == day)
-    ).scalar_one_or_none()
-    return found
 
 
 def _again(earlier: DrawerClose, count: CashCount) -> DrawerClosed:
