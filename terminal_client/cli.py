@@ -24,6 +24,7 @@ from typing import Any
 
 from terminal_client import commands
 from terminal_client.api import NetworkUnreachable, Patience, ServiceError, Terminal
+from terminal_client.commands import drawer, printer
 from terminal_client.commands.context import Explained
 from terminal_client.home import Home, HomeError, default_home
 from terminal_client.i18n import LANGUAGES, N_
@@ -243,6 +244,7 @@ def _parser() -> argparse.ArgumentParser:
     _worker_commands(command)
     _money_commands(command)
     _receipt_and_outbox_commands(sub)
+    _drawer_and_printer_commands(sub)
     return parser
 
 
@@ -321,6 +323,9 @@ def _receipt_and_outbox_commands(sub: Any) -> None:
         if action == "print":
             p.add_argument("--png", type=Path)
             p.add_argument("--pdf", type=Path)
+            p.add_argument(
+                "--printer", action="store_true", help="to the ESC/POS printer (printer set)"
+            )
 
     outbox = sub.add_parser("outbox", help="queued writes")
     outbox_sub = outbox.add_subparsers(required=True, metavar="ACTION")
@@ -330,6 +335,38 @@ def _receipt_and_outbox_commands(sub: Any) -> None:
     outbox_sub.add_parser("sync", help="send what is queued, in order").set_defaults(
         run=commands.outbox_sync
     )
+
+
+def _drawer_and_printer_commands(sub: Any) -> None:
+    group = sub.add_parser("drawer", help="close the cash drawer; the office's closes")
+    actions = group.add_subparsers(required=True, metavar="ACTION")
+    text = "count the cash by denomination, close the drawer and print the signed report"
+    p = actions.add_parser("close", help=text, description=text)
+    p.set_defaults(run=drawer.close)
+    p.add_argument(
+        "--count",
+        action="append",
+        metavar="VALUE=HOW_MANY",
+        help="a note or coin in MAD and how many, e.g. 200=3 or 0,50=4 (repeat; "
+        "without any, the counts are asked one by one)",
+    )
+    p.add_argument("--width", type=int, choices=(58, 80), default=58)
+    p.add_argument("--yes", action="store_true", help="close without asking (scripts)")
+    text = "the office's drawer closes of a day (supervisor)"
+    p = actions.add_parser("list", help=text, description=text)
+    p.set_defaults(run=drawer.closes)
+    p.add_argument("--date", help="YYYY-MM-DD (default: today)")
+
+    group = sub.add_parser("printer", help="the ESC/POS receipt printer")
+    actions = group.add_subparsers(required=True, metavar="ACTION")
+    text = "set the printer: none, a device such as /dev/usb/lp0, or tcp://HOST:PORT"
+    p = actions.add_parser("set", help=text, description=text)
+    p.set_defaults(run=printer.set_printer)
+    p.add_argument("setting")
+    text = "print a test ticket"
+    p = actions.add_parser("test", help=text, description=text)
+    p.set_defaults(run=printer.test_printer)
+    p.add_argument("--width", type=int, choices=(58, 80), default=58)
 
 
 __all__ = ["Terminal", "main"]

@@ -137,6 +137,13 @@ _MEANINGS: dict[str, _Meaning] = {
     "supervisor_required": _Meaning(
         N_("This operation needs the approval of a supervisor of this office."), Exit.REFUSED
     ),
+    "drawer_already_closed": _Meaning(
+        N_(
+            "This drawer is already closed for the day with another count. A drawer is "
+            "closed once a day: ask the supervisor to record the difference."
+        ),
+        Exit.REFUSED,
+    ),
     "day_already_declared": _Meaning(
         N_("One of these days is already declared for this worker."), Exit.REFUSED
     ),
@@ -329,6 +336,9 @@ _FIELD_LABELS = {
     "file": N_("File"),
     "relation": N_("Relation"),
     "reason": N_("Reason"),
+    "counts": N_("Cash count"),
+    "denomination_centimes": N_("Note or coin"),
+    "quantity": N_("Quantity"),
 }
 
 

@@ -153,3 +153,14 @@ def ticket_pdf(ticket_text: str, qr_data: str, path: Path, *, width: Literal[58,
     JPEG-blurred on the way to the printer (a blurred QR does not scan).
     """
     _ticket_page(ticket_text, qr_data, width).save(path, format="PDF", resolution=_DPI)
+
+
+def text_image(ticket_text: str, *, width: Literal[58, 80] = 58) -> Image.Image:
+    """The ticket's text alone, 1-bit, the printable width of the paper: what an ESC/POS
+    printer that cannot shape Arabic (or lacks a character's code page) prints instead of
+    text (terminal_client.escpos)."""
+    if width not in LINE_WIDTH:
+        raise ValueError("tickets are 58 or 80 mm wide")
+    lines = ticket_text.rstrip("\n").split("\n")
+    image = _text_image(lines, LINE_WIDTH[width], _PRINTABLE_DOTS[width])
+    return image.convert("1", dither=Image.Dither.NONE)

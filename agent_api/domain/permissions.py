@@ -15,6 +15,8 @@ READ_REGISTRY = frozenset({Role.CNSS_ADMIN, Role.NETWORK_ADMIN, Role.FINANCE, Ro
 MANAGE_TARIFF = frozenset({Role.CNSS_ADMIN})
 READ_SECURITY_EVENTS = frozenset({Role.CNSS_ADMIN, Role.NETWORK_ADMIN, Role.AUDITOR})
 COUNTER_STAFF = frozenset({Role.OPERATOR, Role.SUPERVISOR})
+# The office's drawer closes, every counter's difference: its supervisor's to read.
+SUPERVISE_OFFICE = frozenset({Role.SUPERVISOR})
 BACK_OFFICE_SESSION = frozenset({Role.CNSS_ADMIN, Role.NETWORK_ADMIN, Role.FINANCE, Role.AUDITOR})
 
 # The identity the operator's command line acts as: it already holds the database.

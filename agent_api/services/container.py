@@ -18,6 +18,7 @@ from agent_api.protocol.keys import public_jwk
 from agent_api.secrets import parse_ed25519_private_key, parse_symmetric_key
 from agent_api.services.accounts.accounts import AccountService, AccountSettings
 from agent_api.services.accounts.declarations import DeclarationService
+from agent_api.services.accounts.drawer_closes import DrawerCloseService
 from agent_api.services.accounts.office_day import OfficeDayService
 from agent_api.services.log.sequencer import Sequencer
 from agent_api.services.log.transparency import AuditLog
@@ -62,6 +63,7 @@ class Services:
     accounts: AccountService
     declarations: DeclarationService
     office_day: OfficeDayService
+    drawer_closes: DrawerCloseService
     amnesties: AmnestyService
     audit: AuditLog
     jwks: dict[str, list[dict[str, str]]]
@@ -182,6 +184,9 @@ class Services:
             ),
             declarations=DeclarationService(clock),
             office_day=OfficeDayService(uow),
+            drawer_closes=DrawerCloseService(
+                uow, clock, receipts, cutoff=settings.business_day_cutoff
+            ),
             amnesties=AmnestyService(uow, clock),
             audit=audit_log_of(settings, uow, clock, sequencer=sequencer),
             # Published at GET /v1/keys so tokens and receipts verify with standard JOSE tools.

@@ -11,7 +11,7 @@ from starlette.staticfiles import StaticFiles
 
 from agent_api.domain.registry import NetworkStatus
 from agent_api.domain.roles import BACK_OFFICE_ROLES, Role
-from qurb.backoffice.views import account, auditor, cnss_admin, finance, network_admin
+from qurb.backoffice.views import account, auditor, cnss_admin, drawers, finance, network_admin
 from qurb.backoffice.web import HERE, NAVIGATION, NavItem, page
 
 ANYONE = frozenset(BACK_OFFICE_ROLES)
@@ -155,6 +155,7 @@ ROUTES: list[BaseRoute] = [
         methods=("POST",),
     ),
     page("/network/security-events", auditor.security_events, roles=NETWORK),
+    page("/network/drawer-closes", drawers.network_closes, roles=NETWORK),
     Mount("/static", StaticFiles(directory=HERE / "static"), name="back-office-static"),
 ]
 
@@ -185,6 +186,7 @@ NAVIGATION.extend(
         NavItem("network.nav.terminals", "/network/terminals", NETWORK),
         NavItem("network.nav.staff", "/network/staff", NETWORK),
         NavItem("network.nav.settlements", "/finance/statements", NETWORK),
+        NavItem("network.nav.drawers", "/network/drawer-closes", NETWORK),
         NavItem("network.nav.events", "/network/security-events", NETWORK),
     ]
 )

@@ -160,6 +160,7 @@ _LABELS = {
     "key rotation": N_("Key change"),
     "sign-in": N_("Sign-in"),
     "sign-out": N_("Sign-out"),
+    "drawer close": N_("Drawer close"),
 }
 _DAY_COUNT = re.compile(r"\((\d+) d\)$")
 

@@ -11,7 +11,7 @@ import argparse
 import re
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from terminal_client.api import ServiceError, segment
 from terminal_client.commands.context import (
@@ -25,6 +25,8 @@ from terminal_client.commands.context import (
     shown_label,
     sync_first,
 )
+from terminal_client.commands.printer import send_to_printer
+from terminal_client.drawer import render_close_report
 from terminal_client.i18n import N_
 from terminal_client.outbox import Item
 from terminal_client.printing import qr_text, ticket_pdf, ticket_png
@@ -126,25 +128,32 @@ def _say_still_queued(ctx: Context, item: Item, width: int) -> int:
     return QUEUED
 
 
+def _ticket_of(claims: dict[str, Any], width: Literal[58, 80], lang: str) -> str:
+    """A receipt's ticket; a drawer's close report as its own (terminal_client.drawer)."""
+    if claims.get("kind") == "drawer_close":
+        return render_close_report(claims, width=width, lang=lang)
+    return render_ticket(claims, width=width, lang=lang)
+
+
 def receipt_show(ctx: Context, args: argparse.Namespace) -> int:
     try:
         jws = _resolve_receipt(ctx, args.receipt)
     except StillQueued as queued:
         return _say_still_queued(ctx, queued.item, args.width)
-    ctx.say(render_ticket(decode_unverified(jws), width=args.width, lang=ctx.lang))
+    ctx.say(_ticket_of(decode_unverified(jws), args.width, ctx.lang))
     ctx.say(qr_text(jws))
     return 0
 
 
 def receipt_print(ctx: Context, args: argparse.Namespace) -> int:
-    if args.png is None and args.pdf is None:
-        raise BadInput(N_("Say where to write it: --png FILE and/or --pdf FILE."))
+    if args.png is None and args.pdf is None and not args.printer:
+        raise BadInput(N_("Say where to write it: --png FILE and/or --pdf FILE, or --printer."))
     try:
         jws = _resolve_receipt(ctx, args.receipt)
     except StillQueued as queued:
         ctx.say(ctx._("No receipt yet: print it once the write is sent."))
         return _say_still_queued(ctx, queued.item, args.width)
-    text = render_ticket(decode_unverified(jws), width=args.width, lang=ctx.lang)
+    text = _ticket_of(decode_unverified(jws), args.width, ctx.lang)
     for path, write in ((args.png, ticket_png), (args.pdf, ticket_pdf)):
         if path is None:
             continue
@@ -156,6 +165,8 @@ def receipt_print(ctx: Context, args: argparse.Namespace) -> int:
                 message.format(path=path, reason=exc.strerror or exc), BAD_INPUT
             ) from None
         ctx.say(str(path))
+    if args.printer:
+        send_to_printer(ctx, text, jws, args.width)
     return 0
 
 

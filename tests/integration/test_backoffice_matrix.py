@@ -182,6 +182,7 @@ MATRIX: dict[tuple[str, str], Row] = {
         "/network/staff/op.wa-01/password",
     ),
     ("GET", "/network/security-events"): Row(frozenset({NET}), 200),
+    ("GET", "/network/drawer-closes"): Row(frozenset({NET}), 200),
 }
 
 

@@ -125,6 +125,8 @@ USERNAMES = [
 ]
 FuzzCase = Case[Any]
 OPERATOR = "op.ca-01"  # signed in on the fuzzing terminal, at CA-01
+# Signed in on the same terminal too, for what only the office's supervisor reads.
+SUPERVISOR = "sup.ca-01"
 DOOR_OPERATOR = "op.ca-02"  # of CA-02, whose terminal takes the fuzzed sign-ins
 
 
@@ -306,6 +308,10 @@ class Targets:
                 "declared_by": "Coopérative Al Amal",
                 "days": [{"date": fishing_day, "earnings_centimes": 50_000}],
             },
+            # The same count each time: the first closes the drawer, the others get its report.
+            ("POST", "/v1/drawer-closes"): lambda: {
+                "counts": [{"denomination_centimes": 20_000, "quantity": 3}]
+            },
             ("POST", "/v1/admin/networks"): lambda: {
                 "code": f"NET{n}",
                 "name": f"Network {n}",
@@ -384,6 +390,8 @@ class Harness:
         self.targets = targets
         self.tokens: dict[str, str] = {}
         self.rotation: Ed25519PrivateKey | None = None  # the next key, during a rotation
+        self.supervisor_token = ""
+        self.sign_in_main()
         self.tallies: dict[str, Tally] = {}
         self.failures: list[str] = []
         self.harness_refusals: list[str] = []
@@ -405,7 +413,7 @@ class Harness:
             return {"Authorization": f"Bearer {self.admin_token(self.back_office_user(endpoint))}"}
         if endpoint.auth == "operator":
             sequence = self.main.next_sequence() if write else None
-            token = self.main.token
+            token = self.main.token if Role.OPERATOR in endpoint.roles else self.supervisor_token
             return self.main.signed_headers(method, raw_path, body, sequence=sequence, token=token)
         if endpoint.auth == "terminal":
             sequence = self.door.next_sequence() if write else None
@@ -510,6 +518,11 @@ class Harness:
             self.restore_user(params["username"])
 
     def sign_in_main(self) -> None:
+        """The supervisor's session, then the operator's: the terminal's token is the
+        operator's, the supervisor's is kept aside."""
+        response = self.main.login(SUPERVISOR, PASSWORD)
+        assert response.status_code == 201, response.text
+        self.supervisor_token = self.main.token or ""
         response = self.main.login(OPERATOR, PASSWORD)
         assert response.status_code == 201, response.text
 
@@ -521,7 +534,7 @@ class Harness:
         except QurbError:
             return  # a user the fuzz created: no credential of the harness
         self.tokens.pop(username, None)
-        if username == OPERATOR:
+        if username in (OPERATOR, SUPERVISOR):
             self.sign_in_main()
 
     def replace_revoked(self, terminal_id: int) -> None:

@@ -43,6 +43,12 @@ def _issued(terminal: TestTerminal, clock: FakeClock, recon: Reconciliation) -> 
         response = terminal.send("POST", f"/v1/workers/{number}/certificates", {"kind": kind})
         assert response.status_code == 201, response.text
         issued.append(response.json()["receipt"]["receipt"])
+    # The drawer's close report, before the day closes.
+    closed = terminal.send(
+        "POST", "/v1/drawer-closes", {"counts": [{"denomination_centimes": 100, "quantity": 2}]}
+    )
+    assert closed.status_code == 201, closed.text
+    issued.append(closed.json()["receipt"]["receipt"])
     settled = close_and_settle(recon, today(clock))
     issued.extend(s.statement_jws for s in settled.values())
     # The day is closed: this collection joins the next day, flagged late.
@@ -68,7 +74,14 @@ def test_every_signed_document_carries_exactly_the_documented_claims(
         undocumented = own - documented[key]
         assert not undocumented, f"{key} carries claims docs/signed-documents.md lacks"
         assert set(header) <= documented["header"], header
-    kinds = {"enrollment", "collection", "reversal", "certificate:rights", "certificate:payments"}
+    kinds = {
+        "enrollment",
+        "collection",
+        "reversal",
+        "certificate:rights",
+        "certificate:payments",
+        "drawer_close",
+    }
     assert kinds | {"settlement", "header", "envelope"} <= set(seen)
     for key, claims in documented.items():
         assert claims <= seen[key], f"documented for {key} but never issued: {claims - seen[key]}"

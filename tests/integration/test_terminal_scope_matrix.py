@@ -121,6 +121,14 @@ ROWS: dict[tuple[str, str], Callable[[TestTerminal, TestTerminal], Request]] = {
         f"/v1/offices/current/day?business_date={today().isoformat()}",
         None,
     ),
+    ("POST", "/v1/drawer-closes"): lambda home, t: (
+        "/v1/drawer-closes",
+        {"counts": [{"denomination_centimes": 10_000, "quantity": 1}]},
+    ),
+    ("GET", "/v1/offices/current/drawer-closes"): lambda home, t: (
+        f"/v1/offices/current/drawer-closes?business_date={today().isoformat()}",
+        None,
+    ),
     ("GET", "/v1/workers/{registration_number}/rights"): lambda home, t: (
         f"/v1/workers/{_rn(home)}/rights",
         None,
@@ -163,11 +171,12 @@ def test_operator_endpoint_respects_role_and_terminal(
     caller.token = home.token
     path, body = ROWS[(endpoint.method, endpoint.template)](home, caller)
     response = caller.send(endpoint.method, path, body)
-    if role not in endpoint.roles:
-        assert response.status_code == 403, response.text
-    elif place != "own":
+    # A token on another terminal is refused before its role is looked at.
+    if place != "own":
         assert response.status_code == 401, response.text
         assert response.json()["error"]["code"] == "token_wrong_terminal"
+    elif role not in endpoint.roles:
+        assert response.status_code == 403, response.text
     else:
         assert 200 <= response.status_code < 300, response.text
 

@@ -207,14 +207,15 @@ def test_each_kinds_leaf_decides_what_its_response_says(
             "supervisor": {"username": "sup.ca-01", "password": SUPERVISOR_PASSWORD},
         },
     )
+    send("POST", "/v1/drawer-closes", {"counts": [{"denomination_centimes": 100, "quantity": 70}]})
     send("DELETE", "/v1/sessions/current")
-    assert [r.status_code for r in answered.values()] == [201, 201, 201, 201, 204]
+    assert [r.status_code for r in answered.values()] == [201, 201, 201, 201, 201, 204]
 
     for sequence, response in answered.items():
         body = response.json() if response.content else None
         leaf = _leaf_of(world, terminal, sequence)
         assert leaf["decision"] == _body_facts(response.status_code, body)
-    decision = _leaf_of(world, terminal, terminal.sequence - 1)["decision"]
+    decision = _leaf_of(world, terminal, terminal.sequence - 2)["decision"]
     assert decision == {
         "status": 201,
         "response_sha256": hashlib.sha256(audit_log.canonical(reversal.json())).hexdigest(),

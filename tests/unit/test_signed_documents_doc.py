@@ -22,6 +22,7 @@ DOCUMENTS = {
     "reversal",
     "certificate:rights",
     "certificate:payments",
+    "drawer_close",
     "settlement",
 }
 

@@ -10,6 +10,7 @@ from agent_api.persistence.tables.contributions import (
     SurchargeWaiver,
 )
 from agent_api.persistence.tables.days import BusinessDay
+from agent_api.persistence.tables.drawers import DrawerClose
 from agent_api.persistence.tables.registry import Network, Office, Terminal, TerminalKey, User
 from agent_api.persistence.tables.sessions import UserSession
 from agent_api.persistence.tables.terminal_security import IdempotencyRecord, SecurityEvent
@@ -39,6 +40,7 @@ __all__ = [
     "CategoryBracket",
     "Contribution",
     "DailyDeclaration",
+    "DrawerClose",
     "IdempotencyRecord",
     "LiaisonEntry",
     "Network",
