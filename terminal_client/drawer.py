@@ -203,6 +203,8 @@ def _lines(claims: Mapping[str, Any], _: Callable[[str], str]) -> Iterable[tuple
             yield _(label), _local_time(claims[key])
     if isinstance(claims.get("log_index"), int):
         yield _("Log entry"), str(claims["log_index"])
+    elif isinstance(claims.get("log_entry"), str):
+        yield _("Log entry"), str(claims["log_entry"])[:12]
 
 
 def render_close_report(

@@ -102,7 +102,7 @@ def test_a_close_expects_the_terminals_collections_less_its_reversals_and_signs_
     # The leaf the report names records it: its number and day, nothing personal.
     with Session(world.services.engine) as session:
         leaf = session.exec(
-            select(AuditLeaf).where(col(AuditLeaf.leaf_index) == claims["log_index"])
+            select(AuditLeaf).where(col(AuditLeaf.entry) == claims["log_entry"])
         ).one()
     decision = json.loads(leaf.data)["decision"]
     assert decision["receipt"] == report["number"]

@@ -153,7 +153,8 @@ class DrawerCloseService:
             count=count,
             terminal=terminal,
             operator=actor.username,
-            log_index=reservation.index,
+            log_entry=reservation.entry,
+            log_by=int(reservation.promise(row.closed_at).timestamp()),
         )
         jws = self._receipts.sign(payload)
         session.execute(
@@ -237,7 +238,8 @@ def _claims(
     count: CashCount,
     terminal: TerminalContext,
     operator: str,
-    log_index: int,
+    log_entry: str,
+    log_by: int,
 ) -> dict[str, Any]:
     """The signed close report (docs/drawer.md): the count, the hub's figures, where, when."""
     return {
@@ -259,5 +261,8 @@ def _claims(
         "operator": operator,
         "signed_at": row.signed_at.isoformat(),
         "recorded_at": row.closed_at.isoformat(),
-        "log_index": log_index,
+        # The audit-log entry that records the close, and the log's promise to hold it by
+        # then (docs/audit.md), as on a receipt.
+        "log_entry": log_entry,
+        "log_by": log_by,
     }

@@ -1,7 +1,7 @@
 """drawer closes: an operator's end-of-day cash count and the hub's signed report (issue 19)
 
 Revision ID: 0014
-Revises: 0012
+Revises: 0013
 Create Date: 2026-12-06
 
 One close per terminal and business day (the unique constraint is what makes a retried or
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0014"
-down_revision = "0012"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
