@@ -12,8 +12,8 @@ One sequencer runs at a time, whatever the number of processes and hosts: on Pos
 batch holds a transaction-scoped advisory lock (and the head row's lock), on SQLite the
 database's single writer; inside a process a lock keeps the threads from queueing on either.
 
-Who runs it: the unit of work of a write, once committed, nudges it (``nudge``: whoever finds
-the sequencer busy leaves a flag for the one running, which drains again before it stops), a
+Who runs it: the unit of work of a write, once committed, nudges it (``nudge``: a thread that
+finds the sequencer running waits for that batch, then drains what is left), a
 checkpoint runs it to the end first (``drain``), and every process runs it every
 ``QURB_SEQUENCE_INTERVAL_MS`` for entries no nudge reached (their writer died right after its
 commit, or another process held the lock). Under load one batch integrates every write that
@@ -61,22 +61,20 @@ class Sequencer:
         self.before_commit: Callable[[Connection], None] | None = None
 
     def nudge(self) -> None:
-        """Integrate what is pending now, unless a sequencer of this process is running: it
-        then drains once more before it stops (at most ``ROUNDS`` times, so that a request
-        that runs the sequencer does not work for every other one under a steady load: the
-        next write's nudge, or the periodic one, takes what is left). Never waits for
-        another process's batch."""
+        """Integrate what was committed before the call, with whatever else is pending: a
+        group commit. A thread that finds this process's sequencer running waits for its
+        batch, then finds its entry taken (nothing to do) or drains once more itself, so a
+        write's entry is in the tree when its nudge returns, unless another process holds
+        the sequencer's lock (then that process's batch, or the next nudge or sweep, takes
+        it). At most ``ROUNDS`` drains per call: a thread does not work for every other one
+        under a steady load."""
         self._wanted = True
-        if not self._running.acquire(blocking=False):
-            return
-        try:
+        with self._running:
             for _ in range(ROUNDS):
                 if not self._wanted:
-                    break
+                    return
                 self._wanted = False
                 self._drain(wait=False)
-        finally:
-            self._running.release()
 
     def drain(self) -> int:
         """Integrate every entry committed before this call, waiting for a sequencer that is
