@@ -32,7 +32,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-__all__ = ["ENUMS", "KEYS", "decode_claims", "encode_claims"]
+__all__ = ["ENUMS", "KEYS", "SHAPES", "decode_claims", "encode_claims"]
 
 # Never renumber: a key once printed on a ticket is read by every verifier after it. Add new
 # claims at the end. The most frequent claims of a collection receipt take the one-byte keys.
@@ -163,8 +163,9 @@ def _registration_out(value: Any) -> Any:
 
 
 Codec = tuple[Callable[[Any], Any], Callable[[Any], Any]]
-_MONTHS: Codec = (_month_in, _month_out)
-_CODECS: dict[str, Codec] = {
+# The shape each claim's value takes, by name; the verification page reads this very table
+# (``qurb.verify`` embeds it), so the browser's decoder and this one cannot drift apart.
+SHAPES: dict[str, str] = {
     **dict.fromkeys(
         (
             "month",
@@ -177,32 +178,43 @@ _CODECS: dict[str, Codec] = {
             "reopens",
             "as_of",
         ),
-        _MONTHS,
+        "month",
     ),
-    "business_date": (_day_in, _day_out),
-    "signed_business_date": (_day_in, _day_out),
-    "signed_at": (_instant_in, _instant_out),
-    "recorded_at": (_instant_in, _instant_out),
-    "log_entry": (_hex_in, _hex_out),
-    "registration_number": (_registration_in, _registration_out),
+    "unpaid_months": "months",
+    "gaps": "months",
+    "business_date": "day",
+    "signed_business_date": "day",
+    "signed_at": "instant",
+    "recorded_at": "instant",
+    "log_entry": "hex",
+    "registration_number": "registration",
+    "receipt_number": "receipt",
+    "reverses": "receipt",
+    **dict.fromkeys(ENUMS, "enum"),
 }
-_MONTH_LISTS = frozenset({"unpaid_months", "gaps"})
-_RECEIPT_NUMBERS = frozenset({"receipt_number", "reverses"})
+_CODECS: dict[str, Codec] = {
+    "month": (_month_in, _month_out),
+    "day": (_day_in, _day_out),
+    "instant": (_instant_in, _instant_out),
+    "hex": (_hex_in, _hex_out),
+    "registration": (_registration_in, _registration_out),
+}
 
 
 def _value_in(name: str, value: Any, network: Any) -> Any:  # noqa: PLR0911 - one per shape
-    if name in _MONTH_LISTS and isinstance(value, list | tuple):
+    shape = SHAPES.get(name)
+    if shape == "months" and isinstance(value, list | tuple):
         return [_month_in(v) for v in value]
-    if name in _RECEIPT_NUMBERS and isinstance(network, str) and isinstance(value, str):
+    if shape == "receipt" and isinstance(network, str) and isinstance(value, str):
         prefix = f"R-{network}-"
         digits = value.removeprefix(prefix)
         if value.startswith(prefix) and len(digits) == 8 and digits.isdigit():
             return int(digits)
         return value
-    if name in ENUMS and isinstance(value, str) and value in ENUMS[name]:
+    if shape == "enum" and isinstance(value, str) and value in ENUMS[name]:
         return ENUMS[name].index(value)
-    if name in _CODECS:
-        return _CODECS[name][0](value)
+    if shape in _CODECS:
+        return _CODECS[shape][0](value)
     if isinstance(value, Mapping):
         return _map_in(value, network)
     if isinstance(value, list | tuple):
@@ -211,17 +223,18 @@ def _value_in(name: str, value: Any, network: Any) -> Any:  # noqa: PLR0911 - on
 
 
 def _value_out(name: str, value: Any, network: Any) -> Any:  # noqa: PLR0911 - one per shape
-    if name in _MONTH_LISTS and isinstance(value, list):
+    shape = SHAPES.get(name)
+    if shape == "months" and isinstance(value, list | tuple):
         return [_month_out(v) for v in value]
-    if name in _RECEIPT_NUMBERS and isinstance(network, str) and type(value) is int:
+    if shape == "receipt" and isinstance(network, str) and type(value) is int:
         return f"R-{network}-{value:08d}"
-    if name in ENUMS and type(value) is int and 0 <= value < len(ENUMS[name]):
+    if shape == "enum" and type(value) is int and 0 <= value < len(ENUMS[name]):
         return ENUMS[name][value]
-    if name in _CODECS:
-        return _CODECS[name][1](value)
+    if shape in _CODECS:
+        return _CODECS[shape][1](value)
     if isinstance(value, Mapping):
         return _map_out(value, network)
-    if isinstance(value, list):
+    if isinstance(value, list | tuple):
         return [_map_out(v, network) if isinstance(v, Mapping) else v for v in value]
     return value
 
