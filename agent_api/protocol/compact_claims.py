@@ -13,6 +13,8 @@ repeat a known shape take a shorter one:
   before), when it has no fraction and ``recorded_at`` is there;
 * ``iat`` → ``true`` when it is the seconds of ``recorded_at`` (it always is: the same
   instant, said twice by the JWS);
+* a collection's ``months`` → runs ``[first month, count, kind, centimes]``, so that a year
+  paid ahead costs no more than a month;
 * a word of a closed list (``kind``, ``status``…) → its index in ``ENUMS``;
 * a receipt number ``R-<network>-<8 digits>`` of the document's own network → the integer;
 * a registration number (10 digits) → the integer;
@@ -181,6 +183,7 @@ SHAPES: dict[str, str] = {
         "month",
     ),
     "unpaid_months": "months",
+    "months": "allocations",
     "gaps": "months",
     "business_date": "day",
     "signed_business_date": "day",
@@ -201,8 +204,57 @@ _CODECS: dict[str, Codec] = {
 }
 
 
+_ALLOCATION = frozenset({"month", "kind", "amount_centimes"})
+
+
+def _runs(value: Any) -> list[list[int]] | None:
+    """A collection's ``months`` as runs ``[first month, count, kind, centimes]`` of
+    consecutive months of one kind and amount (a year paid ahead is one run); None for a
+    list of another shape (a payments certificate's months), encoded as it is."""
+    runs: list[list[int]] = []
+    if not isinstance(value, list | tuple) or not value:
+        return None
+    for entry in value:
+        if not (isinstance(entry, Mapping) and set(entry) == _ALLOCATION):
+            return None
+        month, kind, amount = _month_in(entry["month"]), entry["kind"], entry["amount_centimes"]
+        if type(month) is not int or type(amount) is not int or kind not in ENUMS["kind"]:
+            return None
+        code = ENUMS["kind"].index(kind)
+        last = runs[-1] if runs else None
+        if last and last[0] + last[1] == month and last[2:] == [code, amount]:
+            last[1] += 1
+        else:
+            runs.append([month, 1, code, amount])
+    return runs
+
+
+# A run longer than this is no payment the hub would take: refused, not expanded.
+MAX_RUN = 600
+
+
+def _is_run(run: Any) -> bool:
+    return (
+        isinstance(run, list | tuple)
+        and len(run) == len(_ALLOCATION) + 1
+        and all(type(part) is int for part in run)
+        and 0 < run[1] <= MAX_RUN
+        and 0 <= run[2] < len(ENUMS["kind"])
+    )
+
+
+def _allocations(runs: list[Any]) -> list[dict[str, Any]]:
+    return [
+        {"month": _month_out(first + i), "kind": ENUMS["kind"][code], "amount_centimes": amount}
+        for first, count, code, amount in runs
+        for i in range(count)
+    ]
+
+
 def _value_in(name: str, value: Any, network: Any) -> Any:  # noqa: PLR0911 - one per shape
     shape = SHAPES.get(name)
+    if shape == "allocations" and (runs := _runs(value)) is not None:
+        return runs
     if shape == "months" and isinstance(value, list | tuple):
         return [_month_in(v) for v in value]
     if shape == "receipt" and isinstance(network, str) and isinstance(value, str):
@@ -224,6 +276,8 @@ def _value_in(name: str, value: Any, network: Any) -> Any:  # noqa: PLR0911 - on
 
 def _value_out(name: str, value: Any, network: Any) -> Any:  # noqa: PLR0911 - one per shape
     shape = SHAPES.get(name)
+    if shape == "allocations" and value and all(_is_run(run) for run in value):
+        return _allocations(list(value))
     if shape == "months" and isinstance(value, list | tuple):
         return [_month_out(v) for v in value]
     if shape == "receipt" and isinstance(network, str) and type(value) is int:

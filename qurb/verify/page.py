@@ -20,7 +20,7 @@ from starlette.staticfiles import StaticFiles
 
 from agent_api.http.middleware import ROUTE_KEY
 from agent_api.http.security_headers import PAGE_POLICY
-from agent_api.protocol.compact_claims import ENUMS, KEYS, SHAPES
+from agent_api.protocol.compact_claims import ENUMS, KEYS, MAX_RUN, SHAPES
 from agent_api.protocol.compact_receipt import KID_BYTES, PREFIX
 from agent_api.services.container import Services
 from qurb.verify.labels import CATALOGS, DEFAULT_LANGUAGE, LANGUAGES
@@ -66,6 +66,7 @@ def _context(request: Request, lang: str) -> dict[str, Any]:
         "keys": KEYS,
         "enums": ENUMS,
         "shapes": SHAPES,
+        "max_run": MAX_RUN,
     }
     return {
         "t": words.__getitem__,

@@ -168,3 +168,16 @@ def test_a_link_whose_spaces_are_percent_encoded_verifies(phone: Browser, issued
 def test_a_link_without_a_receipt_says_what_to_do(phone: Browser, issued: Issued) -> None:
     assert open_receipt(phone, "") == "none"
     assert "Scannez le code QR imprimé sur votre reçu" in phone.text()
+
+
+def test_an_enrollment_receipt_shows_the_category_and_the_coverage_start(
+    phone: Browser, issued: Issued
+) -> None:
+    claims = jwt.decode(issued.enrollment["receipt"], options={"verify_signature": False})
+    assert open_receipt(phone, issued.enrollment["compact"]) == "valid"
+    text = phone.text()
+    assert "Immatriculation" in text
+    assert f"{claims['category']} · {claims['bracket']}" in text
+    year, month = claims["coverage_start"].split("-")
+    assert f"Couverture à partir de\n{month}/{year}" in text
+    assert claims["registration_number"] in text

@@ -152,9 +152,27 @@
     hex: (v) => (v instanceof Uint8Array ? Array.from(v, (b) => pad(b.toString(16), 2)).join("") : v),
     registration: (v) => (isInt(v) && v >= 0 ? pad(v, 10) : v),
   };
+  const isRun = (run) =>
+    Array.isArray(run) &&
+    run.length === 4 &&
+    run.every(isInt) &&
+    run[1] > 0 &&
+    run[1] <= COMPACT.max_run &&
+    run[2] >= 0 &&
+    run[2] < COMPACT.enums.kind.length;
   function value(name, v, network) {
     const shape = COMPACT.shapes[name];
     if (shape === "months" && Array.isArray(v)) return v.map(SHAPES.month);
+    if (shape === "allocations" && Array.isArray(v) && v.length && v.every(isRun)) {
+      // Runs [first month, count, kind, centimes] of consecutive months (compact_claims).
+      return v.flatMap(([first, count, kind, amount]) =>
+        Array.from({ length: count }, (_, i) => ({
+          month: SHAPES.month(first + i),
+          kind: COMPACT.enums.kind[kind],
+          amount_centimes: amount,
+        })),
+      );
+    }
     if (shape === "receipt" && isInt(v) && typeof network === "string") {
       return `R-${network}-${pad(v, 8)}`;
     }

@@ -24,6 +24,7 @@ from agent_api.protocol.compact_receipt import (
     compact_verify,
     unverified_claims,
 )
+from agent_api.protocol.encoding import b64url_decode
 from agent_api.protocol.keys import generate_private_key, private_key_from_seed, public_key_raw
 
 ENVELOPE: dict[str, Any] = {
@@ -51,6 +52,46 @@ COLLECTION = {
 DOCUMENTS: dict[str, dict[str, Any]] = {
     "collection": COLLECTION,
     "late collection": {**COLLECTION, "late": True, "signed_business_date": "2026-03-13"},
+    "a year paid ahead": {
+        **COLLECTION,
+        "amount_centimes": 12 * 15577,
+        "months": [
+            {"month": f"2026-{m:02d}", "kind": "due", "amount_centimes": 15577}
+            for m in range(1, 13)
+        ],
+    },
+    "arrears with surcharges": {
+        **COLLECTION,
+        "amount_centimes": 2 * 15577 + 2 * 779 + 4000,
+        "months": [
+            {"month": "2025-11", "kind": "due", "amount_centimes": 15577},
+            {"month": "2025-11", "kind": "surcharge", "amount_centimes": 779},
+            {"month": "2025-12", "kind": "due", "amount_centimes": 15577},
+            {"month": "2025-12", "kind": "surcharge", "amount_centimes": 779},
+            {"month": "2026-01", "kind": "due", "amount_centimes": 4000},
+        ],
+    },
+    "payments certificate": {
+        **ENVELOPE,
+        "kind": "certificate",
+        "certificate": "payments",
+        "registration_number": "0000001234",
+        "name": "Fatima El Amrani",
+        "months": [
+            {
+                "month": "2026-03",
+                "due_centimes": 15577,
+                "paid_centimes": 15577,
+                "outstanding_centimes": 0,
+                "surcharge_centimes": 0,
+                "surcharge_paid_centimes": 0,
+            }
+        ],
+        "paid_through": "2026-03",
+        "unpaid_months": [],
+        "gaps": [],
+        "as_of": "2026-03",
+    },
     "enrollment": {
         **ENVELOPE,
         "kind": "enrollment",
@@ -138,6 +179,26 @@ def test_a_collection_receipt_stays_within_a_qr_of_version_10_at_level_m(
     # Version 10-M holds 311 alphanumeric characters: the link's scheme, host and path
     # ("HTTPS://QURB.CNSS.MA/V#", 23) and the '#' in a byte segment leave about 280.
     assert len(compact_sign(COLLECTION, signer)) <= 275
+
+
+def test_a_year_paid_ahead_costs_no_more_than_two_months(signer: Ed25519CompactSigner) -> None:
+    year = compact_sign(DOCUMENTS["a year paid ahead"], signer)
+    assert len(year) <= len(compact_sign(COLLECTION, signer)) + 3
+
+
+def test_a_run_of_months_no_payment_could_make_is_not_expanded(
+    signer: Ed25519CompactSigner,
+) -> None:
+    # Signed by the right key all the same: the bound is on what a verifier expands.
+    protected = cbor2.dumps({1: -8, 4: b64url_decode(signer.kid)[:8]}, canonical=True)
+    payload = cbor2.dumps({1: 1, 4: "CASHPLUS", 15: [[24312, 10**9, 4, 1]]}, canonical=True)
+    structure = cbor2.dumps(["Signature1", protected, b"", payload], canonical=True)
+    message = cbor2.CBORTag(18, [protected, {}, payload, signer.sign_bytes(structure)])
+    text = PREFIX + base45.b45encode(cbor2.dumps(message)).decode()
+    claims = compact_verify(text, keys_of(signer))
+    assert claims["months"] == [
+        [24312, 10**9, 4, 1]
+    ]  # carried as it came, a billion months not made
 
 
 def test_a_flipped_character_is_caught(signer: Ed25519CompactSigner) -> None:
