@@ -16,6 +16,7 @@ from agent_api.protocol.compact_receipt import (
     compact_verify,
 )
 from agent_api.protocol.keys import generate_private_key
+from tests.conftest import FakeClock
 from tests.integration.conftest import World
 from tests.support.reconciliation import pay, reverse_signed
 from tests.support.terminal import TestTerminal
@@ -113,3 +114,11 @@ def test_a_receipt_signed_by_another_key_gets_no_answer_about_the_log(
     assert answer.status_code == 422
     assert answer.json()["error"]["field"] == "compact"
     assert answer.json()["error"]["code"] == "compact_unknown_key"
+
+
+def test_a_receipt_issued_by_a_clock_ahead_is_made_compact_again_all_the_same(
+    world: World, terminal: TestTerminal, clock: FakeClock
+) -> None:
+    clock.advance(minutes=30)  # the hub's clock ahead of this machine's: iat in the future
+    receipt = _receipts(terminal)[1]
+    assert world.services.receipts.compact_of(receipt["receipt"]) == receipt["compact"]
