@@ -1,4 +1,4 @@
-"""``POST /v1/receipts/standing``: whether a receipt a worker holds is in the audit log.
+"""``POST /v1/receipt-standing``: whether a receipt a worker holds is in the audit log.
 
 Public (the verification page asks it from a worker's phone, nobody signed in) and a POST so
 that the receipt, which names the worker, travels in the body and never in a URL a proxy or
@@ -51,7 +51,7 @@ async def receipt_standing(call: Call) -> Response:
 ENDPOINTS: list[Endpoint] = [
     Endpoint(
         "POST",
-        "/v1/receipts/standing",
+        "/v1/receipt-standing",
         receipt_standing,
         "Whether a receipt (its compact form) is in the audit log, for the verification page",
         "public",

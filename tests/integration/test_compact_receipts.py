@@ -93,11 +93,11 @@ def test_the_public_page_learns_a_receipt_is_in_the_log_with_its_checkpoint(
 ) -> None:
     receipt = _receipts(terminal)[1]
     asked = {"compact": receipt["compact"]}
-    before = world.client.post("/v1/receipts/standing", json=asked)
+    before = world.client.post("/v1/receipt-standing", json=asked)
     assert before.status_code == 200, before.text
     assert before.json()["status"] in {"pending", "in_log"}
     world.services.audit.checkpoint()
-    after = world.client.post("/v1/receipts/standing", json=asked).json()
+    after = world.client.post("/v1/receipt-standing", json=asked).json()
     assert after["status"] == "in_log"
     assert after["checkpoint_size"] > after["index"]
     assert after["checkpoint"].startswith(world.services.settings.log_origin)
@@ -110,7 +110,7 @@ def test_a_receipt_signed_by_another_key_gets_no_answer_about_the_log(
 ) -> None:
     claims = jwt.decode(_receipts(terminal)[1]["receipt"], options={"verify_signature": False})
     forged = compact_sign(claims, Ed25519CompactSigner(generate_private_key()))
-    answer = world.client.post("/v1/receipts/standing", json={"compact": forged})
+    answer = world.client.post("/v1/receipt-standing", json={"compact": forged})
     assert answer.status_code == 422
     assert answer.json()["error"]["field"] == "compact"
     assert answer.json()["error"]["code"] == "compact_unknown_key"

@@ -302,7 +302,7 @@ class Targets:
                 "salt": secrets.token_urlsafe(16),
             },
             ("POST", "/v1/workers/{registration_number}/certificates"): lambda: {"kind": "rights"},
-            ("POST", "/v1/receipts/standing"): lambda: {
+            ("POST", "/v1/receipt-standing"): lambda: {
                 "compact": self.next("compact", self.compacts)
             },
             ("POST", "/v1/declarations/daily"): lambda: {
