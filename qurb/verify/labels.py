@@ -51,7 +51,7 @@ FR: dict[str, str] = {
     "month.surcharge": "majoration",
     "log.checking": "Recherche du reçu dans le journal d'audit de la CNSS…",
     "log.in": "Inscrit au journal d'audit public : entrée n° {index}, dans le point de "
-    "contrôle signé de {size} entrées.",
+    "contrôle signé de {size} entrées (racine {root}…).",
     "log.witnesses": "Point de contrôle cosigné par {count} témoin(s) indépendant(s).",
     "log.no_witness": "Point de contrôle pas encore cosigné par un témoin.",
     "log.pending": "Enregistré : il figurera au prochain point de contrôle du journal, "
@@ -106,7 +106,7 @@ AR: dict[str, str] = {
     "month.surcharge": "غرامة التأخير",
     "log.checking": "جارٍ البحث عن الوصل في سجل التدقيق التابع للصندوق…",
     "log.in": "مسجَّل في سجل التدقيق العمومي: المدخل رقم {index}، ضمن نقطة المراقبة "
-    "الموقّعة التي تضم {size} مدخلاً.",
+    "الموقّعة التي تضم {size} مدخلاً (الجذر {root}…).",
     "log.witnesses": "نقطة المراقبة موقّعة أيضاً من طرف {count} من الشهود المستقلين.",
     "log.no_witness": "لم يوقّع أي شاهد نقطة المراقبة بعد.",
     "log.pending": "مسجَّل: سيظهر في نقطة المراقبة القادمة للسجل بعد لحظات.",

@@ -5,6 +5,7 @@ whose spaces the browser percent-encoded. No page breaks the CSP."""
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -110,6 +111,7 @@ def test_an_authentic_receipt_shows_what_it_proves_and_that_it_is_in_the_log(
     assert claims["receipt_number"] in text
     assert "Inscrit au journal d'audit public" in text
     assert f"entrée n° {claims['log_index']}" in text
+    assert re.search(r"point de contrôle signé de \d+ entrées \(racine [0-9a-f]{16}…\)", text)
     assert phone.csp_violations() == []
 
 

@@ -351,7 +351,8 @@
       if (standing.status === "in_log") {
         status.textContent = word("log.in", "")
           .replace("{index}", standing.index)
-          .replace("{size}", standing.checkpoint_size);
+          .replace("{size}", standing.checkpoint_size)
+          .replace("{root}", String(standing.checkpoint_root).slice(0, 16));
         status.className = "in";
         witnesses.textContent = standing.cosignatures
           ? word("log.witnesses", "").replace("{count}", standing.cosignatures)
