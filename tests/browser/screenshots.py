@@ -184,11 +184,22 @@ def _shoot_verification(base: str, out: Path, links: list[tuple[str, str]]) -> l
                 ):
                     time.sleep(0.05)
                 file = out / f"{stem}.{lang}.png"
-                _full_page(driver, file, PHONE_WIDTH)
+                _whole_phone_page(driver, file)
                 written.append(file)
         finally:
             driver.quit()
     return written
+
+
+def _whole_phone_page(driver: Any, file: Path) -> None:
+    """The whole page as a phone lays it out: the viewport itself made as tall as the page
+    (a window's height also counts the browser's own bars)."""
+    height = int(driver.execute_script("return document.documentElement.scrollHeight"))
+    metrics = {"width": PHONE_WIDTH, "height": height, "deviceScaleFactor": 1, "mobile": True}
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
+    file.parent.mkdir(parents=True, exist_ok=True)
+    driver.save_screenshot(str(file))
+    driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
 
 
 def _full_page(driver: Any, file: Path, width: int) -> None:

@@ -352,7 +352,8 @@
         status.textContent = word("log.in", "")
           .replace("{index}", standing.index)
           .replace("{size}", standing.checkpoint_size)
-          .replace("{root}", String(standing.checkpoint_root).slice(0, 16));
+          // Left-to-right isolate: a hash reads the same way in an Arabic sentence.
+          .replace("{root}", `\u2066${String(standing.checkpoint_root).slice(0, 16)}\u2069`);
         status.className = "in";
         witnesses.textContent = standing.cosignatures
           ? word("log.witnesses", "").replace("{count}", standing.cosignatures)
