@@ -27,15 +27,15 @@ from starlette.testclient import TestClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the tests' counter harness
 
-from agent_api.settings import Settings  # noqa: E402
-from qurb import migrate  # noqa: E402
-from qurb.asgi import build  # noqa: E402
-from terminal_client.ticket import verification_link  # noqa: E402
-from tests.conftest import FakeClock  # noqa: E402
-from tests.integration.conftest import PASSWORD, build_world  # noqa: E402
-from tests.support.reconciliation import SUPERVISOR_PASSWORD  # noqa: E402
-from tests.support.terminal import TestTerminal  # noqa: E402
-from tests.support.workers import worker_payload  # noqa: E402
+from agent_api.settings import Settings
+from qurb import migrate
+from qurb.asgi import build
+from terminal_client.ticket import verification_link
+from tests.conftest import FakeClock
+from tests.integration.conftest import PASSWORD, build_world
+from tests.support.reconciliation import SUPERVISOR_PASSWORD
+from tests.support.terminal import TestTerminal
+from tests.support.workers import worker_payload
 
 MONTHLY = 15_577  # ARTISAN/REGISTERED's monthly due (docs/account.md)
 
