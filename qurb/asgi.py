@@ -12,6 +12,7 @@ from agent_api.settings import Settings
 from qurb import finance
 from qurb.backoffice.routes import ROUTES as BACK_OFFICE_ROUTES
 from qurb.backoffice.session import PREFIX as BACK_OFFICE
+from qurb.verify.page import ROUTES as VERIFY_ROUTES
 
 
 def build(settings: Settings, *, clock: Clock = utc_now) -> Starlette:
@@ -20,7 +21,7 @@ def build(settings: Settings, *, clock: Clock = utc_now) -> Starlette:
     return create_app(
         settings,
         extra_endpoints=finance.ENDPOINTS,
-        extra_routes=[Mount(BACK_OFFICE, routes=BACK_OFFICE_ROUTES)],
+        extra_routes=[Mount(BACK_OFFICE, routes=BACK_OFFICE_ROUTES), *VERIFY_ROUTES],
         upload_paths=UPLOAD_PATHS,
         clock=clock,
     )

@@ -343,7 +343,13 @@ class Terminal:
         receipt = body.get("receipt") if isinstance(body, dict) else None
         if isinstance(receipt, dict) and {"number", "receipt"} <= set(receipt):
             kind = str(body.get("kind") or receipt.get("kind") or "receipt")
-            self.outbox.keep_receipt(str(receipt["number"]), str(receipt["receipt"]), kind)
+            compact = receipt.get("compact")
+            self.outbox.keep_receipt(
+                str(receipt["number"]),
+                str(receipt["receipt"]),
+                kind,
+                str(compact) if compact else None,
+            )
 
     def sync(self) -> list[Outcome]:
         """Send what is queued, in order, stopping at the first write that must wait."""

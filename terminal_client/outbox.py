@@ -56,6 +56,12 @@ CREATE TABLE IF NOT EXISTS receipts (
     kind TEXT NOT NULL,
     stored_at INTEGER NOT NULL
 );
+-- A receipt's compact form (QC1:, for the ticket's QR), beside it: a table of its own, so
+-- that an outbox made before it simply gains it.
+CREATE TABLE IF NOT EXISTS receipt_compacts (
+    number TEXT PRIMARY KEY,
+    compact TEXT NOT NULL
+);
 """
 
 
@@ -216,12 +222,23 @@ class Outbox:
         return [_item(row) for row in rows]
 
     # -- receipts kept for printing and verifying offline ---------------------------------
-    def keep_receipt(self, number: str, jws: str, kind: str) -> None:
+    def keep_receipt(self, number: str, jws: str, kind: str, compact: str | None = None) -> None:
         with self._transaction() as db:
             db.execute(
                 "INSERT OR IGNORE INTO receipts (number, jws, kind, stored_at) VALUES (?, ?, ?, ?)",
                 (number, jws, kind, int(time.time())),
             )
+            if compact:
+                db.execute(
+                    "INSERT OR IGNORE INTO receipt_compacts (number, compact) VALUES (?, ?)",
+                    (number, compact),
+                )
+
+    def receipt_compact(self, number: str) -> str | None:
+        row = self._connection.execute(
+            "SELECT compact FROM receipt_compacts WHERE number = ?", (number,)
+        ).fetchone()
+        return None if row is None else str(row[0])
 
     def receipt(self, number: str) -> str | None:
         row = self._connection.execute(

@@ -8,16 +8,40 @@ import textwrap
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from terminal_client.i18n import N_, translator
 from terminal_client.money import format_mad
 from terminal_client.rights import rights_reason
 
-__all__ = ["HEADER", "LINE_WIDTH", "render_ticket"]
+__all__ = ["HEADER", "LINE_WIDTH", "qr_content", "render_ticket", "verification_link"]
 
 HEADER = "CNSS — AMO TNS"
 LINE_WIDTH: Mapping[int, int] = {58: 32, 80: 48}
+
+
+# The hub's public verification page (qurb/verify), in capitals as the QR spells it.
+VERIFY_PATH = "/V"
+
+
+def verification_link(hub_url: str, compact: str) -> str:
+    """What the ticket's QR holds: ``HTTPS://HOST/V#QC1:…``, the hub's verification page
+    with the compact receipt in the fragment (a browser never sends it). Scheme and host are
+    in capitals, which browsers read the same, so that all of it but the ``#`` stays in the
+    QR's alphanumeric mode, 5.5 bits a character instead of 8."""
+    parts = urlsplit(hub_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError("the hub's address is not an http(s) URL")
+    return f"{parts.scheme}://{parts.netloc}".upper() + VERIFY_PATH + "#" + compact
+
+
+def qr_content(jws: str, compact: str | None, hub_url: str | None) -> str:
+    """The verification link when the receipt's compact form is at hand, else its JWS (a
+    receipt kept before the hub issued compact forms): either verifies offline."""
+    if compact and hub_url:
+        return verification_link(hub_url, compact)
+    return jws
 
 
 _KINDS = {

@@ -23,6 +23,7 @@ from agent_api.http import (
     contributions,
     drawers,
     openapi,
+    receipt_standing,
     system,
     terminal,
     tiles,
@@ -51,6 +52,7 @@ def agent_endpoints() -> list[Endpoint]:
         *admin.ENDPOINTS,
         *audit.ENDPOINTS,
         *tiles.ENDPOINTS,
+        *receipt_standing.ENDPOINTS,
     ]
 
 

@@ -65,7 +65,9 @@ def _collect(
 
 def _collected(done: Collected) -> object:
     return s.CollectedOut(
-        receipt=s.ReceiptOut(number=done.receipt_number, receipt=done.receipt),
+        receipt=s.ReceiptOut(
+            number=done.receipt_number, receipt=done.receipt, compact=done.compact or None
+        ),
         registration_number=done.registration_number,
         amount_centimes=done.amount_centimes,
         business_date=done.business_date,
@@ -107,7 +109,9 @@ def _reverse(
 
 def _reversed(done: Reversed) -> object:
     return s.ReversedOut(
-        receipt=s.ReceiptOut(number=done.receipt_number, receipt=done.receipt),
+        receipt=s.ReceiptOut(
+            number=done.receipt_number, receipt=done.receipt, compact=done.compact or None
+        ),
         reverses=done.reverses,
         amount_centimes=done.amount_centimes,
         business_date=done.business_date,
@@ -160,7 +164,9 @@ def _certificate(
 
 def _certified(done: Certificate) -> object:
     return s.CertificateOut(
-        receipt=s.ReceiptOut(number=done.number, receipt=done.receipt),
+        receipt=s.ReceiptOut(
+            number=done.number, receipt=done.receipt, compact=done.compact or None
+        ),
         kind=done.kind,
         registration_number=done.registration_number,
     ).model_dump(mode="json")

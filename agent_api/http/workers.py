@@ -65,7 +65,9 @@ def _enrolled(both: _EnrolledWithRights) -> object:
         registration_number=done.worker.registration_number,
         dues_start=done.worker.coverage_start,
         worker=s.WorkerOut.model_validate(done.worker),
-        receipt=s.ReceiptRef(number=done.receipt_number, receipt=done.receipt),
+        receipt=s.ReceiptRef(
+            number=done.receipt_number, receipt=done.receipt, compact=done.compact or None
+        ),
         rights=RightsOut.model_validate(both.rights),
         suspended_from_enrollment=both.rights.status == "suspended",
     ).model_dump(mode="json")
@@ -187,7 +189,9 @@ def history_by_cin(call: Call) -> Response:
 async def read_receipt(call: Call) -> Response:
     number = path_value(call.path("number"), "number")
     found = await run_in_threadpool(call.services.workers.receipt, call.who(), number)
-    return json_response(s.StoredReceiptOut.model_validate(found))
+    out = s.StoredReceiptOut.model_validate(found)
+    compact = call.services.receipts.compact_of(found.receipt)
+    return json_response(out.model_copy(update={"compact": compact}))
 
 
 async def tariff(call: Call) -> Response:

@@ -126,6 +126,8 @@ FR: dict[str, str] = {
     "auditor.finding.checkpoint_unsigned": "Le point de contrôle n'est pas signé par la clé du "
     "journal.",
     "auditor.finding.not_included": "La feuille n'est pas dans l'arbre du point de contrôle.",
+    "auditor.finding.not_the_stored_receipt": "Le reçu compact ne dit pas la même chose que "
+    "le reçu enregistré sous son numéro.",
     "events.title": "Événements de sécurité",
     "events.intro": "Ce que les terminaux ont fait d'anormal : numéros de séquence sautés ou "
     "réutilisés, clés révoquées encore utilisées, codes d'activation ou mots de passe de "
@@ -649,6 +651,7 @@ AR: dict[str, str] = {
     "auditor.finding.leaf_records_another": "الورقة المذكورة تسجل وصلا آخر.",
     "auditor.finding.checkpoint_unsigned": "نقطة المراقبة غير موقعة بمفتاح السجل.",
     "auditor.finding.not_included": "الورقة ليست في شجرة نقطة المراقبة.",
+    "auditor.finding.not_the_stored_receipt": "الوصل المضغوط لا يطابق الوصل المسجل تحت رقمه.",
     "events.title": "الأحداث الأمنية",
     "events.intro": "ما قامت به المحطات بشكل غير عادي: أرقام تسلسل متخطاة أو معاد استعمالها، "
     "مفاتيح ملغاة ما زالت مستعملة، رموز تفعيل أو كلمات مرور مشرف مجربة، استعلامات متتالية عن "

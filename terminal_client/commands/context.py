@@ -20,7 +20,7 @@ from terminal_client.outbox import Item
 from terminal_client.printing import qr_text
 from terminal_client.prompts import passphrase_from_environment, read_secret
 from terminal_client.receipts import decode_unverified
-from terminal_client.ticket import render_ticket
+from terminal_client.ticket import qr_content, render_ticket
 
 CASABLANCA = ZoneInfo("Africa/Casablanca")  # business dates are Moroccan
 
@@ -74,6 +74,16 @@ class Context:
                 self.home, passphrase=passphrase, patience=self.patience, waiting=self._waiting
             )
         return self._terminal
+
+    def public_url(self) -> str | None:
+        """Where a worker's phone reaches the hub: the config's ``public_url`` when the
+        counter reaches the hub by another address, else the hub's address itself."""
+        try:
+            config = self.home.config()
+        except HomeError:
+            return None
+        found = config.get("public_url") or config.get("server")
+        return str(found) if found else None
 
     def _waiting(self, seconds: float) -> None:
         """Said once a command, on stderr (stdout may be a ticket piped to a printer)."""
@@ -186,7 +196,8 @@ def print_receipt_of(ctx: Context, body: Any, width: int = 58) -> None:
     if isinstance(receipt, dict) and "receipt" in receipt:
         claims = decode_unverified(str(receipt["receipt"]))
         ctx.say(render_ticket(claims, width=width, lang=ctx.lang))  # type: ignore[arg-type]
-        ctx.say(qr_text(str(receipt["receipt"])))
+        compact = receipt.get("compact")
+        ctx.say(qr_text(qr_content(str(receipt["receipt"]), compact, ctx.public_url())))
 
 
 PAYMENT_PATH = "/v1/contributions"

@@ -28,11 +28,11 @@ from terminal_client.commands.context import (
 from terminal_client.commands.printer import send_to_printer
 from terminal_client.drawer import render_close_report
 from terminal_client.i18n import N_
-from terminal_client.outbox import Item
+from terminal_client.outbox import Item, Outbox
 from terminal_client.printing import qr_text, ticket_pdf, ticket_png
 from terminal_client.receipts import decode_unverified
 from terminal_client.receipts import verify_receipt as verify_jws
-from terminal_client.ticket import render_ticket
+from terminal_client.ticket import qr_content, render_ticket
 
 _QUEUED_NUMBER = re.compile(r"#\s*(\d{1,18})")
 # Exit statuses (docs/terminal.md): what was typed names nothing; a write still queued.
@@ -114,8 +114,24 @@ def _resolve_receipt(ctx: Context, reference: str) -> str:
         text = ctx._("No receipt {number} at CNSS: check the number on the ticket.")
         raise Explained(text.format(number=reference), BAD_INPUT) from None
     jws = str(found["receipt"])
-    terminal.outbox.keep_receipt(reference, jws, str(found["kind"]))
+    compact = found.get("compact")
+    terminal.outbox.keep_receipt(reference, jws, str(found["kind"]), compact or None)
     return jws
+
+
+def _qr_of(ctx: Context, jws: str) -> str:
+    """What the ticket's QR holds: the verification link when the receipt's compact form
+    was kept with it, else the JWS itself."""
+    number = decode_unverified(jws).get("receipt_number")
+    compact = None
+    if number and ctx.home.outbox_file.exists():
+        # The outbox alone, not the terminal: its key (and passphrase) is not needed here.
+        kept = Outbox(ctx.home.outbox_file)
+        try:
+            compact = kept.receipt_compact(str(number))
+        finally:
+            kept.close()
+    return qr_content(jws, compact, ctx.public_url())
 
 
 def _say_still_queued(ctx: Context, item: Item, width: int) -> int:
@@ -141,7 +157,7 @@ def receipt_show(ctx: Context, args: argparse.Namespace) -> int:
     except StillQueued as queued:
         return _say_still_queued(ctx, queued.item, args.width)
     ctx.say(_ticket_of(decode_unverified(jws), args.width, ctx.lang))
-    ctx.say(qr_text(jws))
+    ctx.say(qr_text(_qr_of(ctx, jws)))
     return 0
 
 
@@ -158,7 +174,7 @@ def receipt_print(ctx: Context, args: argparse.Namespace) -> int:
         if path is None:
             continue
         try:
-            write(text, jws, path, width=args.width)
+            write(text, _qr_of(ctx, jws), path, width=args.width)
         except OSError as exc:
             message = ctx._("Cannot write {path}: {reason}")
             raise Explained(
@@ -166,7 +182,7 @@ def receipt_print(ctx: Context, args: argparse.Namespace) -> int:
             ) from None
         ctx.say(str(path))
     if args.printer:
-        send_to_printer(ctx, text, jws, args.width)
+        send_to_printer(ctx, text, _qr_of(ctx, jws), args.width)
     return 0
 
 

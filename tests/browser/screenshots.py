@@ -3,7 +3,8 @@ outside the tests (default ``docs/screens/``) for the README and for people to l
 
 A temporary SQLite database gets the browser tests' settled day, the CNSS ledger imported and
 matched; a real uvicorn serves it; headless Chromium takes each screen at 1280 px. Other
-roles' screens are added to ``SCREENS``.
+roles' screens are added to ``SCREENS``. The public verification page is taken as a phone
+shows it (412 px): one of the day's receipts, and the same receipt signed by another key.
 
     .venv/bin/python -m tests.browser.screenshots [--out docs/screens] [--width 1280]
 """
@@ -20,8 +21,15 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import jwt
+from selenium.webdriver.common.by import By
+from sqlmodel import col, select
 
 from agent_api.persistence.db import build_engine
+from agent_api.persistence.tables import Receipt
+from agent_api.protocol.compact_receipt import Ed25519CompactSigner, compact_sign
+from agent_api.protocol.keys import generate_private_key
+from agent_api.services.container import Services
 from reconciliation.container import Reconciliation
 from tests.browser.conftest import (
     CHROMEDRIVER,
@@ -89,6 +97,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             base = f"http://127.0.0.1:{port}"
             _wait(base)
             written = _shoot(base, args.out, args.width, day.isoformat(), f"{day:%Y%m%d}")
+            written += _shoot_verification(base, args.out, _verify_links(url, keys))
         finally:
             server.terminate()
             server.wait(timeout=10)
@@ -132,6 +141,65 @@ def _shoot(base: str, out: Path, width: int, day: str, compact: str) -> list[Pat
         finally:
             driver.quit()
     return written
+
+
+# The public verification page, as a phone opens it from a ticket's QR (qurb/verify).
+PHONE_WIDTH = 412
+
+
+def _verify_links(url: str, keys: Path) -> list[tuple[str, str]]:
+    """(file stem, fragment): a collection receipt of the seeded day, under a signed
+    checkpoint, and the same claims signed by a key the hub never published."""
+    engine = build_engine(url)
+    try:
+        services = Services.build(browser_settings(url, keys), engine)
+        services.audit.checkpoint()
+        with services.new_uow() as uow:
+            jws = uow.session.exec(
+                select(Receipt.jws).where(Receipt.kind == "collection").order_by(col(Receipt.id))
+            ).first()
+        assert jws is not None
+        compact = services.receipts.compact_of(jws)
+        assert compact is not None
+        claims = jwt.decode(jws, options={"verify_signature": False})
+        forged = compact_sign(claims, Ed25519CompactSigner(generate_private_key()))
+    finally:
+        engine.dispose()
+    return [("verify-receipt", compact), ("verify-forged", forged)]
+
+
+def _shoot_verification(base: str, out: Path, links: list[tuple[str, str]]) -> list[Path]:
+    written = []
+    for lang in ("fr", "ar"):
+        driver = new_driver(CHROMIUM, width=PHONE_WIDTH, height=900)
+        try:
+            for stem, fragment in links:
+                driver.get(f"{base}/V?lang={lang}#{fragment}")
+                deadline = time.monotonic() + 15
+                main = driver.find_element(By.ID, "main")
+                while time.monotonic() < deadline and not (
+                    main.get_attribute("data-log")
+                    or main.get_attribute("data-verdict")
+                    in ("forged", "damaged", "none", "unsupported")
+                ):
+                    time.sleep(0.05)
+                file = out / f"{stem}.{lang}.png"
+                _whole_phone_page(driver, file)
+                written.append(file)
+        finally:
+            driver.quit()
+    return written
+
+
+def _whole_phone_page(driver: Any, file: Path) -> None:
+    """The whole page as a phone lays it out: the viewport itself made as tall as the page
+    (a window's height also counts the browser's own bars)."""
+    height = int(driver.execute_script("return document.documentElement.scrollHeight"))
+    metrics = {"width": PHONE_WIDTH, "height": height, "deviceScaleFactor": 1, "mobile": True}
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
+    file.parent.mkdir(parents=True, exist_ok=True)
+    driver.save_screenshot(str(file))
+    driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
 
 
 def _full_page(driver: Any, file: Path, width: int) -> None:

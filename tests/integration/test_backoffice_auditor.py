@@ -13,19 +13,22 @@ from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
+import jwt
 import pytest
 from httpx2 import Response
 from PIL import Image, ImageDraw
 from starlette.routing import Route
 
 from agent_api.domain.roles import Role
+from agent_api.protocol.compact_receipt import Ed25519CompactSigner, compact_sign
+from agent_api.protocol.keys import generate_private_key
 from agent_api.services.sessions.security_events import SecurityEventService
 from qurb.backoffice.routes import ROUTES
 from qurb.backoffice.views.auditor import READING_POSTS
 from qurb.backoffice.web import NAVIGATION
 from terminal_client.printing import qr_png, ticket_png
 from terminal_client.receipts import decode_unverified
-from terminal_client.ticket import render_ticket
+from terminal_client.ticket import render_ticket, verification_link
 from tests.conftest import FakeClock
 from tests.integration.conftest import World
 from tests.integration.test_backoffice_exports import Cell, assert_same_rows, read_xlsx
@@ -447,3 +450,41 @@ def test_the_receipt_image_check_refuses_every_other_role(world: World, tmp_path
             files={"image": ("t.png", _png(Image.new("L", (10, 10), 255)), "image/png")},
         )
         assert answer.status_code == 403, username
+
+
+def test_the_photo_of_a_ticket_whose_qr_is_the_verification_link_is_checked(
+    world: World, terminal: TestTerminal, tmp_path: Path
+) -> None:
+    number, jws = _receipt_jws(terminal)
+    compact = world.services.receipts.compact_of(jws)
+    assert compact is not None
+    link = verification_link("https://qurb.cnss.ma", compact)
+    path = tmp_path / "ticket.png"
+    ticket_png(render_ticket(decode_unverified(jws), width=58), link, path, width=58)
+    page = upload(_auditor(world), as_photographed(path.read_bytes()), "photo.jpg")
+    assert page.status_code == 200, page.text[:500]
+    assert f"Le reçu {number} est authentique" in page.text
+    assert "Preuve d&#39;inclusion" in page.text
+
+
+def test_a_pasted_link_with_its_spaces_as_the_browser_wrote_them_is_checked(
+    world: World, terminal: TestTerminal
+) -> None:
+    number, jws = _receipt_jws(terminal)
+    compact = world.services.receipts.compact_of(jws)
+    assert compact is not None
+    link = "https://qurb.cnss.ma/V#" + compact.replace(" ", "%20")
+    page = _auditor(world).get("/audit/receipts", params={"receipt": link})
+    assert page.status_code == 200, page.text[:500]
+    assert f"Le reçu {number} est authentique" in page.text
+
+
+def test_a_compact_receipt_signed_by_another_key_is_found_unpublished(
+    world: World, terminal: TestTerminal
+) -> None:
+    _, jws = _receipt_jws(terminal)
+    claims = jwt.decode(jws, options={"verify_signature": False})
+    forged = compact_sign(claims, Ed25519CompactSigner(generate_private_key()))
+    page = _auditor(world).get("/audit/receipts", params={"receipt": forged})
+    assert page.status_code == 200, page.text[:500]
+    assert "signé par une clé qui n&#39;est pas une clé publiée" in page.text

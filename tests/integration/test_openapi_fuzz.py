@@ -206,6 +206,7 @@ class Targets:
     cin: str
     fisher: str
     receipts: list[str]
+    compacts: list[str]  # the same receipts' compact forms (the verification page's question)
     day: str  # closed, settled and reconciled, with exceptions to work
     today: str  # the business day the fuzz runs in
     month: str  # its month: months are counted from the fake clock's, not the real one
@@ -303,6 +304,9 @@ class Targets:
                 "salt": secrets.token_urlsafe(16),
             },
             ("POST", "/v1/workers/{registration_number}/certificates"): lambda: {"kind": "rights"},
+            ("POST", "/v1/receipt-standing"): lambda: {
+                "compact": self.next("compact", self.compacts)
+            },
             ("POST", "/v1/declarations/daily"): lambda: {
                 "registration_number": self.fisher,
                 "declared_by": "Coopérative Al Amal",
@@ -579,12 +583,15 @@ def build_targets(world: World, clock: FakeClock, main: TestTerminal, tmp_path: 
         ),
     ).json()
     number = worker["registration_number"]
-    receipts = [pay(main, number, amount, "CA-01").receipt for amount in (5_000, 6_000, 7_000)]
+    paid = [pay(main, number, amount, "CA-01") for amount in (5_000, 6_000, 7_000)]
+    receipts = [p.receipt for p in paid]
+    compacts = [services.receipts.compact_of(p.jws) or "" for p in paid]
     return Targets(
         worker=number,
         cin=cin,
         fisher=fisher["registration_number"],
         receipts=receipts,
+        compacts=compacts,
         day=day.isoformat(),
         today=today(clock).isoformat(),
         month=format_month(month),

@@ -75,6 +75,11 @@ class CreditedOut(Output):
 class ReceiptOut(Output):
     number: str
     receipt: str = Field(description="compact JWS (EdDSA), verifiable with GET /v1/keys")
+    compact: str | None = Field(
+        default=None,
+        description="the same claims under the same key, compact: COSE_Sign1 over CBOR, "
+        "Base45 (QC1:…), for a QR; docs/signed-documents.md",
+    )
 
 
 class CollectedOut(Output):

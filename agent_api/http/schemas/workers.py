@@ -230,6 +230,11 @@ class WorkerSummaryOut(Output):
 class ReceiptRef(Output):
     number: str
     receipt: str = Field(description="compact JWS (EdDSA), verifiable with GET /v1/keys")
+    compact: str | None = Field(
+        default=None,
+        description="the same claims under the same key, compact: COSE_Sign1 over CBOR, "
+        "Base45 (QC1:…), for a QR; docs/signed-documents.md",
+    )
 
 
 class EnrolledOut(Output):
@@ -289,6 +294,11 @@ class StoredReceiptOut(Output):
     issued_at: datetime
     amount_centimes: int | None
     receipt: str
+    compact: str | None = Field(
+        default=None,
+        description="the same claims under the same key, compact: COSE_Sign1 over CBOR, "
+        "Base45 (QC1:…), for a QR; docs/signed-documents.md",
+    )
 
 
 # -- tariff ------------------------------------------------------------------------------

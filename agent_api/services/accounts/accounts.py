@@ -86,6 +86,7 @@ class Collected:
     business_date: date
     allocations: list[Credited]
     rights: Rights
+    compact: str = ""  # the receipt's compact form, for the ticket's QR
 
     def decision(self) -> Decision:
         return Decision(
@@ -102,6 +103,7 @@ class Reversed:
     reverses: str
     amount_centimes: int
     business_date: date
+    compact: str = ""  # the receipt's compact form, for the ticket's QR
 
     def decision(self) -> Decision:
         return Decision(
@@ -321,6 +323,7 @@ class AccountService:
             business_date=day,
             allocations=[Credited(a.month, a.kind, a.amount_centimes) for a in allocations],
             rights=standing,
+            compact=receipt.compact,
         )
 
     # -- reverse --------------------------------------------------------------------------
@@ -442,7 +445,12 @@ class AccountService:
         session.flush()
         assert original.number is not None
         return Reversed(
-            receipt.number, receipt.jws, original.number, contribution.amount_centimes, today
+            receipt.number,
+            receipt.jws,
+            original.number,
+            contribution.amount_centimes,
+            today,
+            receipt.compact,
         )
 
     # -- certificates ---------------------------------------------------------------------
@@ -503,7 +511,9 @@ class AccountService:
             issued_at=now,
             claims=claims,
         )
-        return Certificate(issued.number, issued.jws, kind, account.registration_number, claims)
+        return Certificate(
+            issued.number, issued.jws, kind, account.registration_number, claims, issued.compact
+        )
 
     # -- rights ---------------------------------------------------------------------------
     def rights_in(self, uow: UnitOfWork, registration_number: str) -> Rights:
@@ -528,6 +538,7 @@ class Certificate:
     kind: str
     registration_number: str
     claims: dict[str, object]
+    compact: str = ""  # the certificate's compact form, for the ticket's QR
 
     def decision(self) -> Decision:
         return Decision(receipt=self.number)

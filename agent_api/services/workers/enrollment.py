@@ -80,6 +80,7 @@ class Enrolled:
     worker: WorkerView
     receipt_number: str
     receipt: str
+    compact: str = ""  # the receipt's compact form, for the ticket's QR
 
     def decision(self) -> Decision:
         return Decision(receipt=self.receipt_number)
@@ -260,7 +261,7 @@ class EnrollmentService:
         )
         session.flush()
         view = worker_view(session, self._vault, worker, today)
-        return Enrolled(view, receipt.number, receipt.jws)
+        return Enrolled(view, receipt.number, receipt.jws, receipt.compact)
 
     def _refuse_if_enrolled(self, session: Session, index: str) -> None:
         existing = session.exec(

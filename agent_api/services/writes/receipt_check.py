@@ -10,10 +10,12 @@ is a finding, a stable code the screen words; nothing here writes but the checkp
 signs when it grew (as ``GET /v1/audit/receipts/{number}/proof`` does).
 
 A receipt also reaches the auditor as the QR code printed on the worker's ticket: the QR holds
-the receipt's compact JWS itself (``terminal_client.printing``), so ``receipt_from_image``
-reads it out of a photo or a scan (zxing-cpp, the maintained C++ port of ZXing, through
-Pillow) and the same checks follow. The image is read in memory, within a size and a pixel
-cap set here, and is never kept nor logged: only the text of its QR goes on.
+the link to the public verification page with the receipt's compact form (``QC1:``; on
+tickets printed before it, the compact JWS itself; ``terminal_client.printing``), so
+``receipt_from_image`` reads it out of a photo or a scan (zxing-cpp, the maintained C++ port
+of ZXing, through Pillow) and the same checks follow. The image is read in memory, within
+a size and a pixel cap set here, and is never kept nor logged: only the text of its QR goes
+on.
 """
 
 from __future__ import annotations
@@ -31,8 +33,11 @@ from PIL import Image, UnidentifiedImageError
 from agent_api.errors import NotFound, ValidationFailed
 from agent_api.protocol import merkle
 from agent_api.protocol.checkpoint import NoteVerifier, open_checkpoint
+from agent_api.protocol.compact_receipt import PREFIX as COMPACT_PREFIX
+from agent_api.protocol.compact_receipt import CompactInvalid, compact_verify
 from agent_api.protocol.errors import ProtocolError
 from agent_api.services.log.transparency import AuditLog
+from agent_api.services.writes.receipt_standing import receipt_keys
 from agent_api.services.writes.receipts import RECEIPT_TYPE
 
 # A compact JWS receipt is well under 2 KB; anything far longer is not one.
@@ -90,8 +95,12 @@ def _receipt_keys(jwks: dict[str, Any]) -> dict[str, Any]:
 
 
 def check_receipt(audit: AuditLog, jwks: dict[str, Any], jws: str) -> ReceiptCheck:
-    """Check a pasted receipt. A text that is not a compact JWS at all is refused
-    (``ValidationFailed``); a receipt that fails a check comes back with its findings."""
+    """Check a pasted receipt: its JWS, or its compact form or the verification link that
+    carries it. A text that is neither is refused (``ValidationFailed``); a receipt that
+    fails a check comes back with its findings."""
+    compact = _compact_in(jws)
+    if compact is not None:
+        return _check_compact(audit, jwks, compact)
     token = "".join(jws.split())
     if not token or len(token) > MAX_RECEIPT_CHARS or token.count(".") != 2:
         raise ValidationFailed("paste the receipt's compact JWS", field="receipt")
@@ -103,6 +112,45 @@ def check_receipt(audit: AuditLog, jwks: dict[str, Any], jws: str) -> ReceiptChe
     if _signed_receipt(found, token, str(header.get("typ")), jwks):
         _in_the_log(found, audit)
     return found
+
+
+def _compact_in(text: str) -> str | None:
+    """The compact receipt in a pasted text or a QR's link (``…/V#QC1:…``), or None."""
+    at = text.find(COMPACT_PREFIX)
+    return text[at:].strip() if at >= 0 and len(text) <= MAX_RECEIPT_CHARS else None
+
+
+def _check_compact(audit: AuditLog, jwks: dict[str, Any], compact: str) -> ReceiptCheck:
+    """A compact receipt: its signature under a published key, then the receipt the hub
+    stored under its number, checked as a pasted JWS is, and found to say the same."""
+    keys = receipt_keys(jwks)
+    refused: CompactInvalid | None = None
+    # A link copied from a browser has its spaces as %20 (Base45 has spaces).
+    for reading in dict.fromkeys((compact, compact.replace("%20", " "))):
+        try:
+            claims = compact_verify(reading, keys)
+            break
+        except CompactInvalid as error:
+            refused = error
+    else:
+        assert refused is not None
+        if refused.code == "compact_malformed":
+            raise ValidationFailed(
+                "paste the receipt's compact JWS, or its QC1: form", field="receipt"
+            ) from None
+        unknown = refused.code == "compact_unknown_key"
+        return ReceiptCheck(findings=["unknown_key" if unknown else "bad_signature"])
+    number = claims.get("receipt_number")
+    try:
+        stored = str(audit.receipt_proof(str(number))["receipt"])
+    except NotFound:
+        found = ReceiptCheck(signature_valid=True, claims=claims, findings=["not_in_the_log"])
+        found.number = number if isinstance(number, str) else None
+        return found
+    checked = check_receipt(audit, jwks, stored)
+    if jwt.decode(stored, options={"verify_signature": False}) != claims:
+        checked.findings.append("not_the_stored_receipt")
+    return checked
 
 
 def _signed_receipt(found: ReceiptCheck, token: str, typ: str, jwks: dict[str, Any]) -> bool:
@@ -228,8 +276,15 @@ def _on_white(image: Image.Image) -> Image.Image:
 
 
 def _receipt_text(data: bytes) -> str | None:
-    """A QR's bytes as a compact JWS whose header says it is a Qurb receipt, or None (a
-    link, a payment QR, another signed document): the signature is checked after."""
+    """A QR's bytes as a Qurb receipt: the verification link's compact form, or a compact
+    JWS whose header says it is a Qurb receipt; else None (another link, a payment QR,
+    another signed document). The signature is checked after."""
+    try:
+        compact = _compact_in(data.decode("ascii"))
+    except UnicodeDecodeError:
+        return None
+    if compact is not None:
+        return compact
     if len(data) > MAX_RECEIPT_CHARS or data.count(b".") != 2:
         return None
     try:

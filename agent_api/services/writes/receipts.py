@@ -2,6 +2,8 @@
 
 A receipt verifies offline with the public key published at ``GET /v1/keys`` by any JOSE
 library: header ``{"alg": "EdDSA", "kid": <RFC 7638 thumbprint>, "typ": "qurb-receipt+jwt"}``.
+Each also has a compact form (``agent_api.protocol.compact_receipt``: COSE_Sign1 over CBOR,
+Base45) of the same claims under the same key, for the QR on the worker's ticket.
 Receipt numbers are ``R-<NETWORK>-<8 digits>``: unique (a constraint), never reused, and
 short enough to read over the phone and for the CNSS ledger to quote.
 
@@ -23,6 +25,7 @@ from sqlalchemy import insert
 from sqlmodel import Session
 
 from agent_api.persistence.tables import Receipt
+from agent_api.protocol.compact_receipt import compact_sign
 from agent_api.protocol.keys import jwk_thumbprint_okp, public_key_raw
 from agent_api.services.log import audit_log
 from agent_api.services.log.leaf_writes import SignedReceipt
@@ -37,6 +40,7 @@ class IssuedReceipt:
     number: str
     jws: str
     payload: dict[str, Any]
+    compact: str  # the same claims, same key: COSE_Sign1 for the ticket's QR
 
 
 class ReceiptSigner:
@@ -44,6 +48,7 @@ class ReceiptSigner:
         self._key = private_key
         self.public_raw = public_key_raw(private_key)
         self.kid = jwk_thumbprint_okp(self.public_raw)
+        self.public_key = private_key.public_key()
 
     def sign(self, payload: dict[str, Any], *, typ: str = RECEIPT_TYPE) -> str:
         """A compact JWS of ``payload`` under the receipt key; settlement statements use it
@@ -51,6 +56,32 @@ class ReceiptSigner:
         return jwt.encode(
             payload, self._key, algorithm="EdDSA", headers={"kid": self.kid, "typ": typ}
         )
+
+    def sign_bytes(self, data: bytes) -> bytes:
+        """A raw Ed25519 signature under the receipt key: what the compact form signs."""
+        return self._key.sign(data)
+
+    def compact(self, payload: dict[str, Any]) -> str:
+        """The compact form (``QC1:``…) of ``payload``: for a QR, beside its JWS."""
+        return compact_sign(payload, self)
+
+    def compact_of(self, jws: str) -> str | None:
+        """The compact form of a receipt this key signed, made again from its JWS (Ed25519
+        is deterministic: the very text handed over when it was issued); None for a JWS
+        under another key (issued before a rotation), which only its JWS can stand for."""
+        try:
+            if jwt.get_unverified_header(jws).get("kid") != self.kid:
+                return None
+            # A receipt is a statement, not a token: its iat is never "too early" or stale.
+            payload = jwt.decode(
+                jws,
+                self.public_key,
+                algorithms=["EdDSA"],
+                options={"verify_iat": False, "verify_exp": False, "verify_nbf": False},
+            )
+        except jwt.InvalidTokenError:
+            return None
+        return self.compact(payload)
 
     def issue(
         self,
@@ -156,7 +187,7 @@ class ReceiptSigner:
         }
         jws = self.sign(payload)
         reservation.carry(session, SignedReceipt(opened.id, opened.number, jws))
-        return IssuedReceipt(opened.id, opened.number, jws, payload)
+        return IssuedReceipt(opened.id, opened.number, jws, payload, self.compact(payload))
 
 
 @dataclass(frozen=True)
