@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import jwt
 import pytest
 from selenium.webdriver.common.by import By
@@ -110,7 +111,10 @@ def test_an_authentic_receipt_shows_what_it_proves_and_that_it_is_in_the_log(
     assert "CA-01 · CASHPLUS" in text
     assert claims["receipt_number"] in text
     assert "Inscrit au journal d'audit public" in text
-    assert f"entrée n° {claims['log_index']}" in text
+    # The receipt names its entry; the hub's public answer gives the index the page shows.
+    where = httpx.get(f"{phone.base}/v1/audit/entries/{claims['log_entry']}", timeout=10).json()
+    assert where["state"] == "included"
+    assert f"entrée n° {where['index']}" in text
     root = r"\(racine \u2066?[0-9a-f]{16}\u2069?…\)"  # the hash, isolated left to right
     assert re.search(r"point de contrôle signé de \d+ entrées " + root, text)
     assert phone.csp_violations() == []
