@@ -17,7 +17,17 @@ from starlette.routing import BaseRoute
 
 from agent_api.clock import Clock, utc_now
 from agent_api.errors import QurbError
-from agent_api.http import admin, audit, contributions, openapi, system, terminal, tiles, workers
+from agent_api.http import (
+    admin,
+    audit,
+    contributions,
+    deposits,
+    openapi,
+    system,
+    terminal,
+    tiles,
+    workers,
+)
 from agent_api.http.endpoints import Endpoint, routes
 from agent_api.http.errors import EXCEPTION_HANDLERS
 from agent_api.http.middleware import BodyLimitMiddleware, RequestContextMiddleware
@@ -37,6 +47,7 @@ def agent_endpoints() -> list[Endpoint]:
         *terminal.ENDPOINTS,
         *workers.ENDPOINTS,
         *contributions.ENDPOINTS,
+        *deposits.ENDPOINTS,
         *admin.ENDPOINTS,
         *audit.ENDPOINTS,
         *tiles.ENDPOINTS,

@@ -19,6 +19,7 @@ from agent_api.secrets import parse_ed25519_private_key, parse_symmetric_key
 from agent_api.services.accounts.accounts import AccountService, AccountSettings
 from agent_api.services.accounts.declarations import DeclarationService
 from agent_api.services.accounts.office_day import OfficeDayService
+from agent_api.services.deposits.deposits import DepositService, DepositSettings
 from agent_api.services.log.transparency import AuditLog
 from agent_api.services.registry.registry import RegistryService
 from agent_api.services.registry.tariff import AmnestyService, TariffService
@@ -61,6 +62,7 @@ class Services:
     accounts: AccountService
     declarations: DeclarationService
     office_day: OfficeDayService
+    deposits: DepositService
     amnesties: AmnestyService
     audit: AuditLog
     jwks: dict[str, list[dict[str, str]]]
@@ -178,6 +180,20 @@ class Services:
             ),
             declarations=DeclarationService(clock),
             office_day=OfficeDayService(uow),
+            deposits=DepositService(
+                clock,
+                receipts,
+                DepositSettings(
+                    deadline_days=settings.deposit_deadline_days,
+                    cutoff=settings.business_day_cutoff,
+                    surcharge=SurchargeRule(
+                        settings.surcharge_bps_per_month, settings.surcharge_after_months
+                    ),
+                    rights=RightsRules(
+                        settings.rights_grace_months, settings.rights_waiting_months
+                    ),
+                ),
+            ),
             amnesties=AmnestyService(uow, clock),
             audit=audit_log_of(settings, uow, clock),
             # Published at GET /v1/keys so tokens and receipts verify with standard JOSE tools.

@@ -10,6 +10,7 @@ from agent_api.persistence.tables.contributions import (
     SurchargeWaiver,
 )
 from agent_api.persistence.tables.days import BusinessDay
+from agent_api.persistence.tables.deposits import Deposit, DepositCancellation
 from agent_api.persistence.tables.registry import Network, Office, Terminal, TerminalKey, User
 from agent_api.persistence.tables.sessions import UserSession
 from agent_api.persistence.tables.terminal_security import IdempotencyRecord, SecurityEvent
@@ -38,6 +39,8 @@ __all__ = [
     "CategoryBracket",
     "Contribution",
     "DailyDeclaration",
+    "Deposit",
+    "DepositCancellation",
     "IdempotencyRecord",
     "LiaisonEntry",
     "Network",

@@ -1,0 +1,6 @@
+"""AMO reimbursement files deposited at the counter: the deposit and its signed slip, and its
+same-day cancellation (``deposits``).
+
+Depends on ``sessions`` (the terminal), ``writes`` (the pipeline and the receipt signer),
+``registry`` (the tariff cache) and ``accounts`` (the account store and business days).
+"""

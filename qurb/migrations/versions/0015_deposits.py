@@ -1,0 +1,126 @@
+"""deposits: AMO reimbursement files deposited at the counter, their cancellations, and the
+two receipt kinds that sign them (issue 20)
+
+Revision ID: 0015
+Revises: 0012
+Create Date: 2026-12-06
+
+A deposit's number is its slip's receipt id, unique; a terminal's signed write makes at most
+one deposit (unique terminal and sequence) and a deposit is cancelled at most once (unique
+deposit_id). The receipts' kind check widens to the slip (``deposit``) and the cancellation
+(``deposit_cancel``).
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0015"
+down_revision = "0012"
+branch_labels = None
+depends_on = None
+
+_KINDS_BEFORE = "kind IN ('enrollment', 'collection', 'reversal', 'certificate')"
+_KINDS_AFTER = (
+    "kind IN ('enrollment', 'collection', 'reversal', 'certificate', 'deposit', 'deposit_cancel')"
+)
+_CARE_KINDS = (
+    "care_kind IN ('consultation', 'pharmacy', 'laboratory', 'imaging', 'hospitalisation', "
+    "'dental', 'optical', 'other')"
+)
+
+
+def _receipt_kinds(check: str) -> None:
+    # SQLite rebuilds the table (batch mode); PostgreSQL swaps the constraint in place.
+    with op.batch_alter_table("receipts", schema=None) as batch_op:
+        batch_op.drop_constraint(op.f("ck_receipts_kind"), type_="check")
+        batch_op.create_check_constraint(op.f("ck_receipts_kind"), check)
+
+
+def _fk(column: str, table: str, owner: str) -> sa.ForeignKeyConstraint:
+    return sa.ForeignKeyConstraint(
+        [column], [f"{table}.id"], name=op.f(f"fk_{owner}_{column}_{table}")
+    )
+
+
+def upgrade() -> None:
+    _receipt_kinds(_KINDS_AFTER)
+    op.create_table(
+        "deposits",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("number", sa.String(length=32), nullable=False),
+        sa.Column("slip_receipt_id", sa.Integer(), nullable=False),
+        sa.Column("worker_id", sa.Integer(), nullable=False),
+        sa.Column("dependent_id", sa.Integer(), nullable=True),
+        sa.Column("care_kind", sa.String(length=16), nullable=False),
+        sa.Column("care_from", sa.Date(), nullable=False),
+        sa.Column("care_to", sa.Date(), nullable=False),
+        sa.Column("amount_spent_centimes", sa.BigInteger(), nullable=False),
+        sa.Column("documents", sa.Integer(), nullable=False),
+        sa.Column("warnings", sa.String(length=100), nullable=False),
+        sa.Column("network_id", sa.Integer(), nullable=False),
+        sa.Column("office_id", sa.Integer(), nullable=False),
+        sa.Column("terminal_id", sa.Integer(), nullable=False),
+        sa.Column("operator_id", sa.Integer(), nullable=False),
+        sa.Column("signed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("business_date", sa.Date(), nullable=False),
+        sa.Column("offline", sa.Boolean(), nullable=False),
+        sa.Column("sequence", sa.BigInteger(), nullable=False),
+        sa.CheckConstraint(_CARE_KINDS, name=op.f("ck_deposits_care_kind")),
+        sa.CheckConstraint("amount_spent_centimes > 0", name=op.f("ck_deposits_amount_positive")),
+        sa.CheckConstraint("care_to >= care_from", name=op.f("ck_deposits_care_dates_ordered")),
+        sa.CheckConstraint("documents > 0", name=op.f("ck_deposits_documents_positive")),
+        _fk("dependent_id", "worker_dependents", "deposits"),
+        _fk("network_id", "networks", "deposits"),
+        _fk("office_id", "offices", "deposits"),
+        _fk("operator_id", "users", "deposits"),
+        _fk("slip_receipt_id", "receipts", "deposits"),
+        _fk("terminal_id", "terminals", "deposits"),
+        _fk("worker_id", "workers", "deposits"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_deposits")),
+        sa.UniqueConstraint("number", name=op.f("uq_deposits_number")),
+        sa.UniqueConstraint("slip_receipt_id", name=op.f("uq_deposits_slip_receipt_id")),
+        sa.UniqueConstraint(
+            "terminal_id", "sequence", name=op.f("uq_deposits_terminal_id_sequence")
+        ),
+    )
+    op.create_index("ix_deposits_office_day", "deposits", ["office_id", "business_date"])
+    op.create_index(op.f("ix_deposits_worker_id"), "deposits", ["worker_id"])
+    op.create_table(
+        "deposit_cancellations",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("deposit_id", sa.Integer(), nullable=False),
+        sa.Column("receipt_id", sa.Integer(), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("supervisor_id", sa.Integer(), nullable=False),
+        sa.Column("operator_id", sa.Integer(), nullable=False),
+        sa.Column("network_id", sa.Integer(), nullable=False),
+        sa.Column("office_id", sa.Integer(), nullable=False),
+        sa.Column("terminal_id", sa.Integer(), nullable=False),
+        sa.Column("signed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("business_date", sa.Date(), nullable=False),
+        sa.Column("sequence", sa.BigInteger(), nullable=False),
+        _fk("deposit_id", "deposits", "deposit_cancellations"),
+        _fk("network_id", "networks", "deposit_cancellations"),
+        _fk("office_id", "offices", "deposit_cancellations"),
+        _fk("operator_id", "users", "deposit_cancellations"),
+        _fk("receipt_id", "receipts", "deposit_cancellations"),
+        _fk("supervisor_id", "users", "deposit_cancellations"),
+        _fk("terminal_id", "terminals", "deposit_cancellations"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_deposit_cancellations")),
+        sa.UniqueConstraint("deposit_id", name=op.f("uq_deposit_cancellations_deposit_id")),
+        sa.UniqueConstraint("receipt_id", name=op.f("uq_deposit_cancellations_receipt_id")),
+    )
+    op.create_index(
+        op.f("ix_deposit_cancellations_office_id"), "deposit_cancellations", ["office_id"]
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("deposit_cancellations")
+    op.drop_table("deposits")
+    op.execute("DELETE FROM receipts WHERE kind IN ('deposit', 'deposit_cancel')")
+    _receipt_kinds(_KINDS_BEFORE)
