@@ -1,5 +1,6 @@
-"""The counter's deposits of AMO reimbursement files: a deposit with its signed slip, and its
-same-day cancellation with a supervisor's approval (docs/deposits.md)."""
+"""The counter's deposits of AMO reimbursement files: a deposit with its signed slip, its
+same-day cancellation with a supervisor's approval, and the day's transmittal slip with its
+signed manifest (docs/deposits.md)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from agent_api.persistence.tables import User
 from agent_api.persistence.unit_of_work import UnitOfWork
 from agent_api.services.container import Services
 from agent_api.services.deposits.deposits import Cancelled, Deposited, NewDeposit
+from agent_api.services.deposits.transmittals import Transmitted
 from agent_api.services.sessions.terminal_auth import TerminalContext
 from agent_api.services.writes.idempotency import WriteContext
 from agent_api.services.writes.signed_writes import Done, WriteKind
@@ -134,6 +136,38 @@ async def cancel(call: Call) -> Response:
     )
 
 
+@dataclass(frozen=True)
+class _Closing:
+    actor: Actor
+    terminal: TerminalContext
+    body: s.TransmittalIn
+
+
+def _close(
+    services: Services, uow: UnitOfWork, write: WriteContext, r: _Closing
+) -> Done[Transmitted]:
+    done = services.transmittals.close(uow, r.actor, r.terminal, write, day=r.body.business_date)
+    return Done(done, done.decision())
+
+
+def _closed(done: Transmitted) -> object:
+    return s.TransmittedOut(
+        number=done.number,
+        manifest=done.manifest,
+        business_date=done.business_date,
+        deposits=done.deposits,
+        count=len(done.deposits),
+        documents=done.documents,
+    ).model_dump(mode="json")
+
+
+TRANSMIT = WriteKind("transmit", _close, _closed)
+
+
+def transmit(call: Call) -> Response:
+    return call.run(TRANSMIT, _Closing(call.who(), call.at_terminal(), call.body(s.TransmittalIn)))
+
+
 ENDPOINTS: list[Endpoint] = [
     Endpoint(
         "POST",
@@ -159,5 +193,17 @@ ENDPOINTS: list[Endpoint] = [
         status=201,
         tags=("deposits",),
         errors=(423, 429),
+    ),
+    Endpoint(
+        "POST",
+        "/v1/offices/current/transmittals",
+        transmit,
+        "Close this office's deposits of a day into a transmittal slip with a signed manifest",
+        "operator",
+        COUNTER_STAFF,
+        body=s.TransmittalIn,
+        response=s.TransmittedOut,
+        status=201,
+        tags=("deposits",),
     ),
 ]

@@ -20,6 +20,7 @@ from agent_api.services.accounts.accounts import AccountService, AccountSettings
 from agent_api.services.accounts.declarations import DeclarationService
 from agent_api.services.accounts.office_day import OfficeDayService
 from agent_api.services.deposits.deposits import DepositService, DepositSettings
+from agent_api.services.deposits.transmittals import TransmittalService
 from agent_api.services.log.transparency import AuditLog
 from agent_api.services.registry.registry import RegistryService
 from agent_api.services.registry.tariff import AmnestyService, TariffService
@@ -63,6 +64,7 @@ class Services:
     declarations: DeclarationService
     office_day: OfficeDayService
     deposits: DepositService
+    transmittals: TransmittalService
     amnesties: AmnestyService
     audit: AuditLog
     jwks: dict[str, list[dict[str, str]]]
@@ -180,6 +182,7 @@ class Services:
             ),
             declarations=DeclarationService(clock),
             office_day=OfficeDayService(uow),
+            transmittals=TransmittalService(clock, receipts, settings.business_day_cutoff),
             deposits=DepositService(
                 clock,
                 receipts,

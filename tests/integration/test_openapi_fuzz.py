@@ -316,6 +316,7 @@ class Targets:
                 "supervisor": {"username": "sup.ca-01", "password": PASSWORD},
                 "salt": secrets.token_urlsafe(16),
             },
+            ("POST", "/v1/offices/current/transmittals"): lambda: {"business_date": self.today},
             ("POST", "/v1/workers/{registration_number}/certificates"): lambda: {"kind": "rights"},
             ("POST", "/v1/declarations/daily"): lambda: {
                 "registration_number": self.fisher,

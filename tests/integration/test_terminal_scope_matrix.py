@@ -151,6 +151,10 @@ ROWS: dict[tuple[str, str], Callable[[TestTerminal, TestTerminal], Request]] = {
         f"/v1/deposits/{_deposit(home)}/cancellation",
         APPROVAL,
     ),
+    ("POST", "/v1/offices/current/transmittals"): lambda home, t: (
+        _deposit(home) and "/v1/offices/current/transmittals",
+        {},
+    ),
     ("POST", "/v1/declarations/daily"): lambda home, t: (
         "/v1/declarations/daily",
         {

@@ -100,7 +100,7 @@ SERVICES_MAY_IMPORT: dict[str, tuple[str, ...]] = {
     "registry": ("log", "sessions"),
     "workers": ("log", "sessions", "writes"),
     "accounts": ("log", "sessions", "writes", "workers", "registry"),
-    "deposits": ("sessions", "writes", "registry", "accounts"),
+    "deposits": ("log", "sessions", "writes", "registry", "accounts"),
 }
 SERVICES_MODULES = (*SERVICES_MAY_IMPORT, "container")
 FORBIDDEN.update(

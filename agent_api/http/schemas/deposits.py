@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints
 
 from agent_api.domain.deposits import CareKind
-from agent_api.http.schemas.common import IsoDate, Output
+from agent_api.http.schemas.common import Input, IsoDate, Output
 from agent_api.http.schemas.contributions import ReceiptOut, RegistrationNumber, SupervisorIn
 from agent_api.http.schemas.workers import Salted
 
@@ -75,3 +75,21 @@ class DepositCancelledOut(Output):
     deposit_number: str
     cancels: str = Field(description="the number of the slip it cancels")
     business_date: date
+
+
+class TransmittalIn(Input):
+    business_date: IsoDate | None = Field(
+        default=None, description="the business day whose deposits to send; absent: today"
+    )
+
+
+class TransmittedOut(Output):
+    number: str = Field(description="B-<NETWORK>-<6 digits>, as CNSS quotes it")
+    manifest: str = Field(
+        description="the signed manifest (compact JWS, typ qurb-transmittal+jwt), verifiable "
+        "with GET /v1/keys"
+    )
+    business_date: date
+    deposits: list[str] = Field(description="the deposit numbers in the bundle")
+    count: int
+    documents: int = Field(description="documents in all the envelopes")

@@ -10,7 +10,12 @@ from agent_api.persistence.tables.contributions import (
     SurchargeWaiver,
 )
 from agent_api.persistence.tables.days import BusinessDay
-from agent_api.persistence.tables.deposits import Deposit, DepositCancellation
+from agent_api.persistence.tables.deposits import (
+    Deposit,
+    DepositCancellation,
+    Transmittal,
+    TransmittalItem,
+)
 from agent_api.persistence.tables.registry import Network, Office, Terminal, TerminalKey, User
 from agent_api.persistence.tables.sessions import UserSession
 from agent_api.persistence.tables.terminal_security import IdempotencyRecord, SecurityEvent
@@ -52,6 +57,8 @@ __all__ = [
     "TariffRate",
     "Terminal",
     "TerminalKey",
+    "Transmittal",
+    "TransmittalItem",
     "User",
     "UserSession",
     "Worker",

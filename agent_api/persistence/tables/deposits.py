@@ -1,4 +1,5 @@
-"""AMO reimbursement files deposited at the counter, and their same-day cancellations.
+"""AMO reimbursement files deposited at the counter, their same-day cancellations, and the
+transmittal slips that send them to CNSS.
 
 A deposit is written once and never updated: what happens to it later at CNSS comes as
 tracking events of its own. Its slip is a receipt (kind ``deposit``), and its number is the
@@ -18,9 +19,11 @@ from sqlalchemy import (
     Column,
     Date,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     String,
+    Text,
     UniqueConstraint,
 )
 from sqlmodel import Field, SQLModel
@@ -94,3 +97,51 @@ class DepositCancellation(SQLModel, table=True):
     recorded_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     business_date: date = Field(sa_column=Column(Date, nullable=False))
     sequence: int = Field(sa_column=Column(BigInteger, nullable=False))
+
+
+class Transmittal(SQLModel, table=True):
+    """A transmittal slip (bordereau): the deposits an office sends to CNSS in one bundle,
+    with its signed manifest. It is closed when it is made: its items name its size in
+    their foreign key and take positions 1..size, so nothing can be added once it exists."""
+
+    __tablename__ = "transmittals"
+    __table_args__ = (
+        CheckConstraint("deposit_count > 0", name="not_empty"),
+        UniqueConstraint("id", "deposit_count"),  # what the items' foreign key names
+        UniqueConstraint("terminal_id", "sequence"),
+        Index("ix_transmittals_office_day", "office_id", "business_date"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    # B-<NETWORK>-<6 digits>, from the id: set in the transaction that makes the slip.
+    number: str | None = Field(sa_column=Column(String(32), nullable=True, unique=True))
+    network_id: int = Field(sa_column=_fk("networks"))
+    office_id: int = Field(sa_column=_fk("offices"))
+    business_date: date = Field(sa_column=Column(Date, nullable=False))
+    deposit_count: int = Field(sa_column=Column(Integer, nullable=False))
+    closed_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    closed_by: int = Field(sa_column=_fk("users"))
+    terminal_id: int = Field(sa_column=_fk("terminals"))
+    sequence: int = Field(sa_column=Column(BigInteger, nullable=False))
+    manifest: str = Field(sa_column=Column(Text, nullable=False))  # the signed manifest (JWS)
+
+
+class TransmittalItem(SQLModel, table=True):
+    """One deposit in one slip: a deposit is in at most one (unique), and a slip holds
+    exactly the number of deposits it was closed with (positions 1..size, unique)."""
+
+    __tablename__ = "transmittal_items"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["transmittal_id", "slip_size"],
+            ["transmittals.id", "transmittals.deposit_count"],
+        ),
+        UniqueConstraint("transmittal_id", "position"),
+        CheckConstraint("position BETWEEN 1 AND slip_size", name="position_within_size"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    transmittal_id: int = Field(sa_column=Column(Integer, nullable=False))
+    slip_size: int = Field(sa_column=Column(Integer, nullable=False))
+    position: int = Field(sa_column=Column(Integer, nullable=False))
+    deposit_id: int = Field(sa_column=_fk("deposits", unique=True))

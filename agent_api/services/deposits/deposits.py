@@ -38,6 +38,7 @@ from agent_api.persistence.tables import (
     Deposit,
     DepositCancellation,
     Receipt,
+    TransmittalItem,
     User,
     WorkerDependent,
 )
@@ -296,6 +297,8 @@ class DepositService:
             select(Deposit, Receipt)
             .join(Receipt, Receipt.id == Deposit.slip_receipt_id)  # type: ignore[arg-type]
             .where(Deposit.number == deposit_number)
+            # Held until the commit: a transmittal closing now waits, then leaves it out.
+            .with_for_update()
         ).first()
         if found is None or found[0].office_id != terminal.office_id:
             raise NotFound(f"no deposit {deposit_number} at this office", field="deposit_number")
@@ -315,6 +318,15 @@ class DepositService:
             raise Conflict(
                 f"business day {deposit.business_date.isoformat()} is closed",
                 code="day_closed",
+            )
+        sent = session.exec(
+            select(TransmittalItem.transmittal_id).where(TransmittalItem.deposit_id == deposit.id)
+        ).first()
+        if sent is not None:
+            raise Conflict(
+                f"deposit {deposit_number} has left with its transmittal slip; it can no longer "
+                "be cancelled at the counter",
+                code="already_transmitted",
             )
         if supervisor.id == deposit.operator_id:
             raise Conflict(

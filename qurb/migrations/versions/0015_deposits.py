@@ -1,5 +1,5 @@
-"""deposits: AMO reimbursement files deposited at the counter, their cancellations, and the
-two receipt kinds that sign them (issue 20)
+"""deposits: AMO reimbursement files deposited at the counter, their cancellations, the
+transmittal slips that send them to CNSS, and the two receipt kinds that sign them (issue 20)
 
 Revision ID: 0015
 Revises: 0012
@@ -7,8 +7,10 @@ Create Date: 2026-12-06
 
 A deposit's number is its slip's receipt id, unique; a terminal's signed write makes at most
 one deposit (unique terminal and sequence) and a deposit is cancelled at most once (unique
-deposit_id). The receipts' kind check widens to the slip (``deposit``) and the cancellation
-(``deposit_cancel``).
+deposit_id); a deposit is in at most one transmittal slip (unique deposit_id), and a slip
+holds exactly the deposits it was closed with: its items name its size in their foreign key
+and take the positions 1..size. The receipts' kind check widens to the slip (``deposit``)
+and the cancellation (``deposit_cancel``).
 """
 
 from __future__ import annotations
@@ -117,9 +119,60 @@ def upgrade() -> None:
     op.create_index(
         op.f("ix_deposit_cancellations_office_id"), "deposit_cancellations", ["office_id"]
     )
+    op.create_table(
+        "transmittals",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("number", sa.String(length=32), nullable=True),
+        sa.Column("network_id", sa.Integer(), nullable=False),
+        sa.Column("office_id", sa.Integer(), nullable=False),
+        sa.Column("business_date", sa.Date(), nullable=False),
+        sa.Column("deposit_count", sa.Integer(), nullable=False),
+        sa.Column("closed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("closed_by", sa.Integer(), nullable=False),
+        sa.Column("terminal_id", sa.Integer(), nullable=False),
+        sa.Column("sequence", sa.BigInteger(), nullable=False),
+        sa.Column("manifest", sa.Text(), nullable=False),
+        sa.CheckConstraint("deposit_count > 0", name=op.f("ck_transmittals_not_empty")),
+        _fk("network_id", "networks", "transmittals"),
+        _fk("office_id", "offices", "transmittals"),
+        _fk("closed_by", "users", "transmittals"),
+        _fk("terminal_id", "terminals", "transmittals"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_transmittals")),
+        sa.UniqueConstraint("number", name=op.f("uq_transmittals_number")),
+        sa.UniqueConstraint("id", "deposit_count", name=op.f("uq_transmittals_id_deposit_count")),
+        sa.UniqueConstraint(
+            "terminal_id", "sequence", name=op.f("uq_transmittals_terminal_id_sequence")
+        ),
+    )
+    op.create_index("ix_transmittals_office_day", "transmittals", ["office_id", "business_date"])
+    op.create_table(
+        "transmittal_items",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("transmittal_id", sa.Integer(), nullable=False),
+        sa.Column("slip_size", sa.Integer(), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("deposit_id", sa.Integer(), nullable=False),
+        sa.CheckConstraint(
+            "position BETWEEN 1 AND slip_size",
+            name=op.f("ck_transmittal_items_position_within_size"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["transmittal_id", "slip_size"],
+            ["transmittals.id", "transmittals.deposit_count"],
+            name=op.f("fk_transmittal_items_transmittal_id_transmittals"),
+        ),
+        _fk("deposit_id", "deposits", "transmittal_items"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_transmittal_items")),
+        sa.UniqueConstraint("deposit_id", name=op.f("uq_transmittal_items_deposit_id")),
+        sa.UniqueConstraint(
+            "transmittal_id", "position", name=op.f("uq_transmittal_items_transmittal_id_position")
+        ),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("transmittal_items")
+    op.drop_table("transmittals")
     op.drop_table("deposit_cancellations")
     op.drop_table("deposits")
     op.execute("DELETE FROM receipts WHERE kind IN ('deposit', 'deposit_cancel')")
