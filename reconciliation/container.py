@@ -14,6 +14,7 @@ from agent_api.services.container import audit_log_of
 from agent_api.services.writes.receipts import ReceiptSigner
 from agent_api.settings import Settings
 from reconciliation.calendar import BusinessCalendar
+from reconciliation.claims import ClaimsTracking
 from reconciliation.closing import DayCloser
 from reconciliation.exceptions import ExceptionQueue
 from reconciliation.inputs import Inputs
@@ -32,6 +33,7 @@ class Reconciliation:
     exceptions: ExceptionQueue
     reports: Reports
     calendar: BusinessCalendar
+    claims: ClaimsTracking
 
     @classmethod
     def build(cls, settings: Settings, engine: Engine, clock: Clock = utc_now) -> Reconciliation:
@@ -52,4 +54,5 @@ class Reconciliation:
             exceptions=queue,
             reports=Reports(uow, queue),
             calendar=BusinessCalendar(uow),
+            claims=ClaimsTracking(uow, clock, ack_days=settings.transmittal_ack_days),
         )

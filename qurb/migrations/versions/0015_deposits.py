@@ -169,8 +169,100 @@ def upgrade() -> None:
         ),
     )
 
+    _tracking()
+
+
+def _tracking() -> None:
+    """CNSS's claims tracking files, their events (each once) and the exceptions queue."""
+    op.create_table(
+        "tracking_files",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("digest", sa.String(length=64), nullable=False),
+        sa.Column("source", sa.Text(), nullable=False),
+        sa.Column("events", sa.Integer(), nullable=False),
+        sa.Column("new_events", sa.Integer(), nullable=False),
+        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_tracking_files")),
+        sa.UniqueConstraint("digest", name=op.f("uq_tracking_files_digest")),
+    )
+    op.create_table(
+        "tracking_events",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("event_id", sa.Text(), nullable=False),
+        sa.Column("file_id", sa.Integer(), nullable=False),
+        sa.Column("event_date", sa.Date(), nullable=False),
+        sa.Column("network", sa.Text(), nullable=False),
+        sa.Column("slip_number", sa.Text(), nullable=True),
+        sa.Column("deposit_number", sa.Text(), nullable=True),
+        sa.Column("registration_number", sa.Text(), nullable=True),
+        sa.Column("cnss_file_number", sa.Text(), nullable=True),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("reimbursed_centimes", sa.BigInteger(), nullable=True),
+        sa.Column("reason_code", sa.Text(), nullable=True),
+        sa.Column("reason_text", sa.Text(), nullable=True),
+        sa.Column("deposit_id", sa.Integer(), nullable=True),
+        sa.Column("transmittal_id", sa.Integer(), nullable=True),
+        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint(
+            "(status = 'REMBOURSE') = (reimbursed_centimes IS NOT NULL)",
+            name=op.f("ck_tracking_events_amount_on_refund"),
+        ),
+        sa.CheckConstraint(
+            "status IN ('BORDEREAU_RECU', 'RECU', 'NON_RECU', 'INCOMPLET', 'EN_COURS', "
+            "'REMBOURSE', 'REJETE')",
+            name=op.f("ck_tracking_events_status"),
+        ),
+        sa.CheckConstraint(
+            "reimbursed_centimes IS NULL OR reimbursed_centimes >= 0",
+            name=op.f("ck_tracking_events_amount"),
+        ),
+        _fk("deposit_id", "deposits", "tracking_events"),
+        _fk("file_id", "tracking_files", "tracking_events"),
+        _fk("transmittal_id", "transmittals", "tracking_events"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_tracking_events")),
+        sa.UniqueConstraint("event_id", name=op.f("uq_tracking_events_event_id")),
+    )
+    op.create_index(op.f("ix_tracking_events_deposit_id"), "tracking_events", ["deposit_id"])
+    op.create_index(
+        op.f("ix_tracking_events_transmittal_id"), "tracking_events", ["transmittal_id"]
+    )
+    op.create_table(
+        "tracking_exceptions",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("finding_key", sa.Text(), nullable=False),
+        sa.Column("kind", sa.String(length=24), nullable=False),
+        sa.Column("priority", sa.Integer(), nullable=False),
+        sa.Column("network", sa.Text(), nullable=False),
+        sa.Column("deposit_id", sa.Integer(), nullable=True),
+        sa.Column("transmittal_id", sa.Integer(), nullable=True),
+        sa.Column("event_id", sa.Text(), nullable=True),
+        sa.Column("registration_number", sa.Text(), nullable=True),
+        sa.Column("detail", sa.Text(), nullable=False),
+        sa.Column("status", sa.String(length=8), nullable=False),
+        sa.Column("opened_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("cleared_at", sa.DateTime(timezone=True), nullable=True),
+        sa.CheckConstraint(
+            "kind IN ('missing_envelope', 'conflicting_outcome', 'unreadable_label', "
+            "'unacknowledged_slip', 'unknown_deposit', 'unknown_slip')",
+            name=op.f("ck_tracking_exceptions_kind"),
+        ),
+        sa.CheckConstraint(
+            "status IN ('open', 'cleared')", name=op.f("ck_tracking_exceptions_status")
+        ),
+        _fk("deposit_id", "deposits", "tracking_exceptions"),
+        _fk("transmittal_id", "transmittals", "tracking_exceptions"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_tracking_exceptions")),
+        sa.UniqueConstraint("finding_key", name=op.f("uq_tracking_exceptions_finding_key")),
+    )
+    op.create_index(
+        "ix_tracking_exceptions_queue", "tracking_exceptions", ["status", "priority", "opened_at"]
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("tracking_exceptions")
+    op.drop_table("tracking_events")
+    op.drop_table("tracking_files")
     op.drop_table("transmittal_items")
     op.drop_table("transmittals")
     op.drop_table("deposit_cancellations")
