@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,12 +16,14 @@ from sqlmodel import Session, col, select
 from agent_api.errors import ValidationFailed
 from agent_api.persistence.tables import AuditLeaf
 from reconciliation.claims_tables import TrackingEventRecord, TrackingFileRecord
+from reconciliation.cli import main as reconcile
 from reconciliation.container import Reconciliation
 from reconciliation.formats.tracking import TrackingEvent, TrackingStatus, write_tracking
 from tests.conftest import FakeClock
 from tests.integration.conftest import World
 from tests.support.terminal import TestTerminal
 from tests.support.workers import today, worker_payload
+from tests.unit.reconciliation.test_tracking_format import EXAMPLE
 
 S = TrackingStatus
 
@@ -248,3 +251,38 @@ def test_nothing_is_known_of_a_deposit_cnss_has_not_mentioned(
     (deposit,), _ = _sent(terminal, _worker(terminal), 1)
     assert claims.claims.state_of(deposit) is None
     assert claims.claims.state_of("D-CASHPLUS-00000000") is None
+
+
+def test_the_command_line_applies_the_documented_example_and_refuses_a_corrupt_file(
+    monkeypatch: pytest.MonkeyPatch,
+    database_url: str,
+    key_dir: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    for name, value in {
+        "QURB_DATABASE_URL": database_url,
+        "QURB_KEY_DIR": str(key_dir),
+        "QURB_ENV": "test",
+        "QURB_PASSWORD_TIME_COST": "1",
+        "QURB_PASSWORD_MEMORY_KIB": "1024",
+    }.items():
+        monkeypatch.setenv(name, value)
+    good = tmp_path / "CNSS_SUIVI_DOSSIERS_CASHPLUS_20261203.csv"
+    good.write_bytes(EXAMPLE)
+    corrupt = tmp_path / "CNSS_SUIVI_DOSSIERS_CASHPLUS_20261204.csv"
+    corrupt.write_bytes(EXAMPLE.replace(b"TOTAL;6;1 034,80", b"TOTAL;6;1 034,81"))
+
+    assert reconcile(["tracking", str(corrupt)]) == 2
+    refused = capsys.readouterr().err
+    assert refused.startswith("error: tracking_file_refused (TOTAL): ")
+    assert "line 8" in refused
+
+    # Nothing in the example is the hub's: every number is unknown to it, one label unread.
+    assert reconcile(["tracking", str(good)]) == 1
+    printed = capsys.readouterr().out
+    assert "6 events, 6 new, 0 sent before" in printed
+    assert "unreadable_label" in printed
+    assert "unknown_deposit" in printed
+    assert reconcile(["tracking", str(good)]) == 1
+    assert "already applied" in capsys.readouterr().out

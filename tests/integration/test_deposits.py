@@ -250,3 +250,24 @@ def test_a_cancellation_needs_another_person_the_same_day_at_the_same_office(
     assert late.json()["error"]["code"] == "cancellation_window_closed"
     with Session(world.services.engine) as session:
         assert session.exec(select(DepositCancellation)).all() == []
+
+
+def test_a_deposit_signed_offline_is_taken_with_its_warnings_printed(
+    world: World, terminal: TestTerminal
+) -> None:
+    number = _enroll(terminal)["registration_number"]
+    long_ago = (today() - timedelta(days=75)).isoformat()
+    body = {
+        "registration_number": number,
+        "care_kind": "optical",
+        "care_from": long_ago,
+        "amount_spent_centimes": 120_000,
+        "documents": 1,
+    }
+
+    # The counter could not ask the hub: the envelope is in the drawer already.
+    queued = terminal.send("POST", "/v1/deposits", body, offline=True)
+
+    assert queued.status_code == 201, queued.text
+    assert [w["code"] for w in queued.json()["warnings"]] == ["rights_closed", "deadline_passed"]
+    assert _deposits(world)[0].offline
