@@ -6,7 +6,6 @@ from __future__ import annotations
 from sqlalchemy import MetaData
 
 import agent_api.persistence.tables as agent_tables
-import reconciliation.claims_tables  # registers the claims tracking tables
 import reconciliation.tables  # noqa: F401  (registers the reconciliation tables)
 
 

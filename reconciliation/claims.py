@@ -5,7 +5,7 @@ A file is applied whole or not at all, in one transaction: refused by its reader
 line, a trailer that disagrees), nothing of it is recorded. A file already applied (same
 SHA-256) or an event already recorded (same CNSS event id) adds nothing: the unique
 constraints decide, so two imports racing end with one record each. A deposit's state is
-derived from the set of its events (``claims_state``), so order does not matter.
+derived from the set of its events (``agent_api.domain.claims``), so order does not matter.
 
 What the file says that the hub cannot square becomes an exception, one per finding and
 never duplicated (a unique key), cleared when later events explain it:
@@ -32,17 +32,17 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from agent_api.clock import Clock
+from agent_api.domain.claims import FileState, Observed, TrackingStatus, derive
 from agent_api.persistence.tables import Deposit, Transmittal, TransmittalItem, Worker
-from agent_api.persistence.unit_of_work import UnitOfWorkFactory
-from agent_api.services.log import audit_log
-from reconciliation.claims_state import FileState, Observed, derive
-from reconciliation.claims_tables import (
+from agent_api.persistence.tables.tracking import (
     EXCEPTION_PRIORITY,
     TrackingEventRecord,
     TrackingException,
     TrackingFileRecord,
 )
-from reconciliation.formats.tracking import TrackingEvent, TrackingStatus, parse_tracking
+from agent_api.persistence.unit_of_work import UnitOfWorkFactory
+from agent_api.services.log import audit_log
+from reconciliation.formats.tracking import TrackingEvent, parse_tracking
 
 logger = logging.getLogger(__name__)
 

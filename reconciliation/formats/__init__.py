@@ -5,6 +5,7 @@ simulator."""
 
 from __future__ import annotations
 
+from agent_api.domain.claims import TrackingStatus
 from agent_api.errors import ValidationFailed
 from reconciliation.formats.amounts import (
     format_comma,
@@ -24,7 +25,6 @@ from reconciliation.formats.ledger import (
 from reconciliation.formats.tracking import (
     TrackingEvent,
     TrackingFile,
-    TrackingStatus,
     parse_tracking,
     parse_tracking_name,
     write_tracking,

@@ -39,9 +39,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from enum import StrEnum
 from pathlib import PurePath
 
+from agent_api.domain.claims import TrackingStatus
 from agent_api.errors import ValidationFailed
 from reconciliation.formats.amounts import COMMA_AMOUNT, format_comma, parse_amount
 from reconciliation.formats.ledger import header_problem
@@ -65,18 +65,6 @@ _FILE_NAME = re.compile(r"CNSS_SUIVI_DOSSIERS_([A-Z][A-Z0-9]{1,11})_([0-9]{8})\.
 # "R01 - droits fermés à la date des soins": a code, " - ", then free text (which may itself
 # hold " - " or ";"). The code's shape is CNSS's; letters and digits is all we assume.
 _REASON = re.compile(r"([A-Z][A-Z0-9]{0,9}) - (\S.*)", re.DOTALL)
-
-
-class TrackingStatus(StrEnum):
-    """``STATUT``: where CNSS says a batch or a file is."""
-
-    SLIP_RECEIVED = "BORDEREAU_RECU"  # the batch arrived (one line per batch)
-    RECEIVED = "RECU"  # the file was found in its batch and registered
-    NOT_RECEIVED = "NON_RECU"  # the batch arrived without this file: a missing envelope
-    INCOMPLETE = "INCOMPLET"  # handed back to the worker: documents missing
-    UNDER_REVIEW = "EN_COURS"  # CNSS's medical control is looking at it
-    REIMBURSED = "REMBOURSE"  # paid, MONTANT_REMBOURSE says how much
-    REFUSED = "REJETE"  # refused, MOTIF says why
 
 
 # The statuses that need CNSS's own file number (it is given on reception).

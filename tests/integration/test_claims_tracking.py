@@ -13,12 +13,13 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import Session, col, select
 
+from agent_api.domain.claims import TrackingStatus
 from agent_api.errors import ValidationFailed
 from agent_api.persistence.tables import AuditLeaf
-from reconciliation.claims_tables import TrackingEventRecord, TrackingFileRecord
+from agent_api.persistence.tables.tracking import TrackingEventRecord, TrackingFileRecord
 from reconciliation.cli import main as reconcile
 from reconciliation.container import Reconciliation
-from reconciliation.formats.tracking import TrackingEvent, TrackingStatus, write_tracking
+from reconciliation.formats.tracking import TrackingEvent, write_tracking
 from tests.conftest import FakeClock
 from tests.integration.conftest import World
 from tests.support.terminal import TestTerminal

@@ -19,6 +19,11 @@ from agent_api.persistence.tables.deposits import (
 from agent_api.persistence.tables.registry import Network, Office, Terminal, TerminalKey, User
 from agent_api.persistence.tables.sessions import UserSession
 from agent_api.persistence.tables.terminal_security import IdempotencyRecord, SecurityEvent
+from agent_api.persistence.tables.tracking import (
+    TrackingEventRecord,
+    TrackingException,
+    TrackingFileRecord,
+)
 from agent_api.persistence.tables.witnesses import AuditCosignature
 from agent_api.persistence.tables.worker_reads import WorkerRead
 from agent_api.persistence.tables.workers import (
@@ -57,6 +62,9 @@ __all__ = [
     "TariffRate",
     "Terminal",
     "TerminalKey",
+    "TrackingEventRecord",
+    "TrackingException",
+    "TrackingFileRecord",
     "Transmittal",
     "TransmittalItem",
     "User",

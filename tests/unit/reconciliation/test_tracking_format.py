@@ -10,11 +10,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from agent_api.domain.claims import TrackingStatus
 from agent_api.errors import ValidationFailed
 from reconciliation.formats.tracking import (
     HEADER,
     TrackingEvent,
-    TrackingStatus,
     parse_tracking,
     parse_tracking_name,
     write_tracking,

@@ -11,7 +11,8 @@ replaying or reordering the files must give the same answer. The rule:
   breaking ties within a day in the order a file moves: not received < received < under
   review < incomplete.
 
-Pure: no database.
+Pure: no database. The counter shows it (``GET /v1/workers/{rn}/deposits``) and the
+tracking run (``reconciliation.claims``) opens and clears exceptions from it.
 """
 
 from __future__ import annotations
@@ -19,8 +20,20 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from enum import StrEnum
 
-from reconciliation.formats.tracking import TrackingStatus
+
+class TrackingStatus(StrEnum):
+    """``STATUT`` of CNSS's claims tracking file: where CNSS says a batch or a file is."""
+
+    SLIP_RECEIVED = "BORDEREAU_RECU"  # the batch arrived (one line per batch)
+    RECEIVED = "RECU"  # the file was found in its batch and registered
+    NOT_RECEIVED = "NON_RECU"  # the batch arrived without this file: a missing envelope
+    INCOMPLETE = "INCOMPLET"  # handed back to the worker: documents missing
+    UNDER_REVIEW = "EN_COURS"  # CNSS's medical control is looking at it
+    REIMBURSED = "REMBOURSE"  # paid, MONTANT_REMBOURSE says how much
+    REFUSED = "REJETE"  # refused, MOTIF says why
+
 
 _STAGE = {
     TrackingStatus.NOT_RECEIVED: 1,

@@ -8,8 +8,8 @@ from datetime import date
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reconciliation.claims_state import Observed, derive
-from reconciliation.formats.tracking import TrackingStatus as S
+from agent_api.domain.claims import Observed, derive
+from agent_api.domain.claims import TrackingStatus as S
 
 SETTINGS = settings(max_examples=200, deadline=None, database=None)
 D1, D2, D3 = date(2026, 12, 1), date(2026, 12, 3), date(2026, 12, 9)
