@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from agent_api.domain.permissions import COUNTER_STAFF
 from agent_api.domain.roles import Actor
 from agent_api.http.endpoints import Call, Endpoint
-from agent_api.http.io import path_value
+from agent_api.http.io import json_response, path_value
 from agent_api.http.schemas import deposits as s
 from agent_api.http.schemas.contributions import ReceiptOut
 from agent_api.http.throttled import unless_throttled
@@ -168,6 +169,13 @@ def transmit(call: Call) -> Response:
     return call.run(TRANSMIT, _Closing(call.who(), call.at_terminal(), call.body(s.TransmittalIn)))
 
 
+async def of_worker(call: Call) -> Response:
+    found = await run_in_threadpool(
+        call.services.deposits.of_worker, call.path("registration_number")
+    )
+    return json_response(s.DepositList(items=[s.DepositLineOut.model_validate(v) for v in found]))
+
+
 ENDPOINTS: list[Endpoint] = [
     Endpoint(
         "POST",
@@ -193,6 +201,16 @@ ENDPOINTS: list[Endpoint] = [
         status=201,
         tags=("deposits",),
         errors=(423, 429),
+    ),
+    Endpoint(
+        "GET",
+        "/v1/workers/{registration_number}/deposits",
+        of_worker,
+        "A worker's deposited files, at any office, and where each one is",
+        "operator",
+        COUNTER_STAFF,
+        response=s.DepositList,
+        tags=("deposits",),
     ),
     Endpoint(
         "POST",

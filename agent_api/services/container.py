@@ -184,6 +184,7 @@ class Services:
             office_day=OfficeDayService(uow),
             transmittals=TransmittalService(clock, receipts, settings.business_day_cutoff),
             deposits=DepositService(
+                uow,
                 clock,
                 receipts,
                 DepositSettings(

@@ -287,3 +287,48 @@ def test_the_command_line_applies_the_documented_example_and_refuses_a_corrupt_f
     assert "unknown_deposit" in printed
     assert reconcile(["tracking", str(good)]) == 1
     assert "already applied" in capsys.readouterr().out
+
+
+def test_the_counter_follows_each_of_a_workers_files_on_its_journey(
+    world: World, terminal: TestTerminal, claims: Reconciliation
+) -> None:
+    worker = _worker(terminal)
+
+    def stages() -> dict[str, Any]:
+        response = terminal.send("GET", f"/v1/workers/{worker}/deposits")
+        assert response.status_code == 200, response.text
+        return {line["deposit_number"]: line for line in response.json()["items"]}
+
+    (missing, refused, paid, kept), slip = _sent(terminal, worker, 4)
+    assert {line["stage"] for line in stages().values()} == {"sent"}
+    late = terminal.send(
+        "POST",
+        "/v1/deposits",
+        {
+            "registration_number": worker,
+            "care_kind": "dental",
+            "care_from": today().isoformat(),
+            "amount_spent_centimes": 5_000,
+            "documents": 1,
+        },
+    ).json()["deposit_number"]
+    _apply(
+        claims,
+        _event("V1", S.NOT_RECEIVED, slip_number=slip, deposit_number=missing),
+        _event("V2", S.REFUSED, deposit_number=refused, reason_code="R02", reason_text="délai"),
+        _event("V3", S.REIMBURSED, deposit_number=paid, reimbursed_centimes=15_000),
+    )
+
+    lines = stages()
+    assert [lines[n]["stage"] for n in (missing, refused, paid, kept, late)] == [
+        "not_received",
+        "refused",
+        "reimbursed",
+        "sent",
+        "at_office",
+    ]
+    assert lines[refused]["reason_code"] == "R02"
+    assert lines[paid]["reimbursed_centimes"] == 15_000
+    assert lines[missing]["transmittal"] == slip
+    assert next(iter(lines)) == late  # newest first
+    assert lines[late]["office"] == "CA-01"

@@ -151,6 +151,10 @@ ROWS: dict[tuple[str, str], Callable[[TestTerminal, TestTerminal], Request]] = {
         f"/v1/deposits/{_deposit(home)}/cancellation",
         APPROVAL,
     ),
+    ("GET", "/v1/workers/{registration_number}/deposits"): lambda home, t: (
+        f"/v1/workers/{_rn(home)}/deposits",
+        None,
+    ),
     ("POST", "/v1/offices/current/transmittals"): lambda home, t: (
         _deposit(home) and "/v1/offices/current/transmittals",
         {},

@@ -93,3 +93,36 @@ class TransmittedOut(Output):
     deposits: list[str] = Field(description="the deposit numbers in the bundle")
     count: int
     documents: int = Field(description="documents in all the envelopes")
+
+
+class DepositLineOut(Output):
+    deposit_number: str
+    slip_number: str
+    office: str
+    business_date: date
+    care_kind: str
+    care_from: date
+    care_to: date
+    amount_spent_centimes: int
+    documents: int
+    warnings: list[str]
+    transmittal: str | None = Field(description="the slip it left in; null: still here")
+    stage: Literal[
+        "at_office",
+        "cancelled",
+        "sent",
+        "received",
+        "not_received",
+        "incomplete",
+        "under_review",
+        "reimbursed",
+        "refused",
+    ] = Field(description="where the envelope is (docs/deposits.md)")
+    since: date | None = Field(description="the date of CNSS's latest word, if any")
+    reimbursed_centimes: int | None
+    reason_code: str | None = Field(description="CNSS's reason when incomplete or refused")
+    cnss_file_number: str | None
+
+
+class DepositList(Output):
+    items: list[DepositLineOut]

@@ -14,12 +14,13 @@ from dataclasses import dataclass, replace
 from datetime import date, time, timedelta
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import select
+from sqlmodel import col, select
 
 from agent_api.clock import CASABLANCA, Clock
 from agent_api.domain.account import SurchargeRule
 from agent_api.domain.account_state import AccountState, month_lines, rights_of
 from agent_api.domain.business_day import business_date
+from agent_api.domain.claims import Observed, TrackingStatus, derive
 from agent_api.domain.deposits import (
     MAX_CARE_DAYS,
     Declared,
@@ -37,12 +38,16 @@ from agent_api.errors import Conflict, NotFound, ValidationFailed
 from agent_api.persistence.tables import (
     Deposit,
     DepositCancellation,
+    Office,
     Receipt,
+    TrackingEventRecord,
+    Transmittal,
     TransmittalItem,
     User,
+    Worker,
     WorkerDependent,
 )
-from agent_api.persistence.unit_of_work import UnitOfWork
+from agent_api.persistence.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from agent_api.services.accounts.account_store import load_account
 from agent_api.services.accounts.business_days import assign_day, is_closed
 from agent_api.services.registry.tariff import TariffCache
@@ -115,8 +120,51 @@ class NeedsInsistence(Conflict):
     code = "deposit_needs_insistence"
 
 
+@dataclass(frozen=True)
+class DepositView:
+    """One of a worker's deposits as the counter shows it: what was deposited, where it is.
+
+    ``stage`` is where the envelope is: ``at_office`` (not yet sent), ``cancelled``, ``sent``
+    (in a transmittal slip, CNSS has said nothing yet), or CNSS's latest word: ``received``,
+    ``not_received``, ``incomplete``, ``under_review``, ``reimbursed``, ``refused``."""
+
+    deposit_number: str
+    slip_number: str
+    office: str
+    business_date: date
+    care_kind: str
+    care_from: date
+    care_to: date
+    amount_spent_centimes: int
+    documents: int
+    warnings: list[str]
+    transmittal: str | None
+    stage: str
+    since: date | None  # the date of CNSS's latest word
+    reimbursed_centimes: int | None
+    reason_code: str | None
+    cnss_file_number: str | None
+
+
+_STAGES = {
+    TrackingStatus.RECEIVED: "received",
+    TrackingStatus.NOT_RECEIVED: "not_received",
+    TrackingStatus.INCOMPLETE: "incomplete",
+    TrackingStatus.UNDER_REVIEW: "under_review",
+    TrackingStatus.REIMBURSED: "reimbursed",
+    TrackingStatus.REFUSED: "refused",
+}
+
+
 class DepositService:
-    def __init__(self, clock: Clock, receipts: ReceiptSigner, settings: DepositSettings) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        receipts: ReceiptSigner,
+        settings: DepositSettings,
+    ) -> None:
+        self._uow = uow
         self._clock = clock
         self._receipts = receipts
         self._settings = settings
@@ -279,6 +327,93 @@ class DepositService:
             )
             found[month] = rights_of(then, lines, month, self._settings.rights)
         return found
+
+    # -- a worker's deposits --------------------------------------------------------------
+    def of_worker(self, registration_number: str) -> list[DepositView]:
+        """Every deposit of the worker, at any office, newest first, with where it is."""
+        if not is_valid_registration_number(registration_number):
+            raise ValidationFailed(
+                "registration_number: is not a valid registration number (10 digits, check digit)",
+                field="registration_number",
+            )
+        with self._uow() as uow:
+            session = uow.session
+            worker_id = session.exec(
+                select(Worker.id).where(Worker.registration_number == registration_number)
+            ).first()
+            if worker_id is None:
+                raise NotFound(
+                    "no worker with this registration number", field="registration_number"
+                )
+            rows = session.exec(
+                select(Deposit, Receipt.number, Office.code)
+                .join(Receipt, col(Receipt.id) == col(Deposit.slip_receipt_id))
+                .join(Office, col(Office.id) == col(Deposit.office_id))
+                .where(Deposit.worker_id == worker_id)
+                .order_by(col(Deposit.id).desc())
+            ).all()
+            ids = [deposit.id for deposit, _, _ in rows]
+            cancelled = set(
+                session.exec(
+                    select(DepositCancellation.deposit_id).where(
+                        col(DepositCancellation.deposit_id).in_(ids)
+                    )
+                ).all()
+            )
+            sent = dict(
+                session.exec(
+                    select(TransmittalItem.deposit_id, Transmittal.number)
+                    .join(Transmittal, col(Transmittal.id) == col(TransmittalItem.transmittal_id))
+                    .where(col(TransmittalItem.deposit_id).in_(ids))
+                ).all()
+            )
+            observed: dict[int, list[Observed]] = {}
+            for event in session.exec(
+                select(TrackingEventRecord).where(col(TrackingEventRecord.deposit_id).in_(ids))
+            ).all():
+                assert event.deposit_id is not None
+                observed.setdefault(event.deposit_id, []).append(
+                    Observed(
+                        event.event_id,
+                        event.event_date,
+                        TrackingStatus(event.status),
+                        event.reimbursed_centimes,
+                        event.reason_code,
+                        event.cnss_file_number,
+                    )
+                )
+        views = []
+        for deposit, slip_number, office in rows:
+            assert deposit.id is not None
+            state = derive(observed.get(deposit.id, []))
+            transmittal = sent.get(deposit.id)
+            if state is not None:
+                stage = _STAGES[state.status]
+            elif deposit.id in cancelled:
+                stage = "cancelled"
+            else:
+                stage = "sent" if transmittal else "at_office"
+            views.append(
+                DepositView(
+                    deposit_number=deposit.number,
+                    slip_number=slip_number or "",
+                    office=office,
+                    business_date=deposit.business_date,
+                    care_kind=deposit.care_kind,
+                    care_from=deposit.care_from,
+                    care_to=deposit.care_to,
+                    amount_spent_centimes=deposit.amount_spent_centimes,
+                    documents=deposit.documents,
+                    warnings=[w for w in deposit.warnings.split(",") if w],
+                    transmittal=transmittal,
+                    stage=stage,
+                    since=state.since if state else None,
+                    reimbursed_centimes=state.reimbursed_centimes if state else None,
+                    reason_code=state.reason_code if state else None,
+                    cnss_file_number=state.cnss_file_number if state else None,
+                )
+            )
+        return views
 
     # -- cancel ---------------------------------------------------------------------------
     def cancel(
