@@ -120,6 +120,11 @@ class Settings:
     rights_grace_months: int = 3
     rights_waiting_months: int = 3
     business_day_cutoff: time = time(0, 0)
+    # AMO reimbursement files: days after the last day of care a file may be deposited
+    # before the counter warns that CNSS will likely refuse it (docs/deposits.md).
+    deposit_deadline_days: int = 60
+    # Days after a transmittal slip leaves before CNSS's silence about it is an exception.
+    transmittal_ack_days: int = 5
 
     # The audit log's name (its checkpoints' origin and key name) and how often the service
     # signs a checkpoint when the log grew (0: only at day close and on demand).
@@ -191,6 +196,8 @@ class Settings:
             surcharge_after_months=_int(source, "SURCHARGE_AFTER_MONTHS", 1, minimum=0),
             rights_grace_months=_int(source, "RIGHTS_GRACE_MONTHS", 3, minimum=0),
             rights_waiting_months=_int(source, "RIGHTS_WAITING_MONTHS", 3, minimum=0),
+            deposit_deadline_days=_int(source, "DEPOSIT_DEADLINE_DAYS", 60, minimum=1),
+            transmittal_ack_days=_int(source, "TRANSMITTAL_ACK_DAYS", 5, minimum=1),
             business_day_cutoff=_cutoff(source),
             worker_min_age=_int(source, "WORKER_MIN_AGE", 18),
             spouse_min_age=_int(source, "SPOUSE_MIN_AGE", 18),

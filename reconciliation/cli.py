@@ -3,6 +3,7 @@
   close        close business day D per network (OPEN → CLOSED)
   settle       settle D per network and office, sign the statements
   import       import CNSS ledger files and bank statements (camt.053 or CSV)
+  tracking     apply CNSS claims tracking files to the deposits; print the exceptions queue
   match        match D against the ledger and the bank; record a version and its exceptions
   report       print or write D's report (JSON, CSV or HTML), per network or for the day
   statement    print a network's signed settlement statement (JSON or HTML)
@@ -95,6 +96,8 @@ def _parser() -> argparse.ArgumentParser:
     imp = step("import", _import, "import CNSS ledger files and bank statements")
     imp.add_argument("--ledger", type=Path, action="append", default=[], help="a ledger CSV")
     imp.add_argument("--bank", type=Path, action="append", default=[], help="camt.053 or CSV")
+    tracking = step("tracking", _tracking, "apply CNSS claims tracking files to the deposits")
+    tracking.add_argument("files", type=Path, nargs="*", help="CNSS_SUIVI_DOSSIERS_*.csv")
     match = step("match", _match, "match D against the ledger and the bank")
     dated(match)
     report = step("report", _report, "print or write D's reconciliation report")
@@ -222,6 +225,26 @@ def _import_files(r: Reconciliation, ledgers: Sequence[Path], banks: Sequence[Pa
             f"bank {done.name}: {state}, statement {done.scope},"
             f" {done.lines} transactions, net {done.total_centimes} centimes"
         )
+
+
+def _tracking(args: argparse.Namespace) -> int:
+    def body(r: Reconciliation) -> int:
+        for path in args.files:
+            done = r.claims.apply(path.read_bytes(), source=path.name)
+            if done.already_applied:
+                print(f"tracking {path.name}: already applied")
+                continue
+            print(
+                f"tracking {path.name}: {done.events} events, {done.new_events} new, "
+                f"{done.repeated_events} sent before; {len(done.opened)} exceptions opened, "
+                f"{len(done.cleared)} cleared"
+            )
+        queue = r.claims.queue()
+        for exception in queue:
+            print(f"  [{exception.priority}] {exception.kind:<20} {exception.detail}")
+        return EXCEPTIONS_TO_WORK if queue else DONE
+
+    return _with_services(body)
 
 
 def _match(args: argparse.Namespace) -> int:

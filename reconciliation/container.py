@@ -8,12 +8,14 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 
 from agent_api.clock import Clock, utc_now
+from agent_api.persistence import sealing
 from agent_api.persistence.unit_of_work import UnitOfWork
 from agent_api.secrets import parse_ed25519_private_key
-from agent_api.services.container import audit_log_of
+from agent_api.services.container import audit_log_of, contact_sealer
 from agent_api.services.writes.receipts import ReceiptSigner
 from agent_api.settings import Settings
 from reconciliation.calendar import BusinessCalendar
+from reconciliation.claims import ClaimsTracking
 from reconciliation.closing import DayCloser
 from reconciliation.exceptions import ExceptionQueue
 from reconciliation.inputs import Inputs
@@ -32,6 +34,7 @@ class Reconciliation:
     exceptions: ExceptionQueue
     reports: Reports
     calendar: BusinessCalendar
+    claims: ClaimsTracking
 
     @classmethod
     def build(cls, settings: Settings, engine: Engine, clock: Clock = utc_now) -> Reconciliation:
@@ -41,6 +44,8 @@ class Reconciliation:
         signer = ReceiptSigner(
             parse_ed25519_private_key(settings.key_text("RECEIPT_SIGNING_KEY").reveal())
         )
+        # CNSS's free reason text in the tracking file is sealed at rest, as the service does.
+        sealing.install(contact_sealer(settings))
         queue = ExceptionQueue(uow, clock)
         inputs = Inputs(uow, clock)  # one, so that a file imported is not parsed again to match
         return cls(
@@ -52,4 +57,5 @@ class Reconciliation:
             exceptions=queue,
             reports=Reports(uow, queue),
             calendar=BusinessCalendar(uow),
+            claims=ClaimsTracking(uow, clock, ack_days=settings.transmittal_ack_days),
         )

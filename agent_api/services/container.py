@@ -20,6 +20,8 @@ from agent_api.services.accounts.accounts import AccountService, AccountSettings
 from agent_api.services.accounts.declarations import DeclarationService
 from agent_api.services.accounts.drawer_closes import DrawerCloseService
 from agent_api.services.accounts.office_day import OfficeDayService
+from agent_api.services.deposits.deposits import DepositService, DepositSettings
+from agent_api.services.deposits.transmittals import TransmittalService
 from agent_api.services.log.sequencer import Sequencer
 from agent_api.services.log.transparency import AuditLog
 from agent_api.services.registry.registry import RegistryService
@@ -64,6 +66,8 @@ class Services:
     declarations: DeclarationService
     office_day: OfficeDayService
     drawer_closes: DrawerCloseService
+    deposits: DepositService
+    transmittals: TransmittalService
     amnesties: AmnestyService
     audit: AuditLog
     jwks: dict[str, list[dict[str, str]]]
@@ -186,6 +190,22 @@ class Services:
             office_day=OfficeDayService(uow),
             drawer_closes=DrawerCloseService(
                 uow, clock, receipts, cutoff=settings.business_day_cutoff
+            ),
+            transmittals=TransmittalService(clock, receipts, settings.business_day_cutoff),
+            deposits=DepositService(
+                uow,
+                clock,
+                receipts,
+                DepositSettings(
+                    deadline_days=settings.deposit_deadline_days,
+                    cutoff=settings.business_day_cutoff,
+                    surcharge=SurchargeRule(
+                        settings.surcharge_bps_per_month, settings.surcharge_after_months
+                    ),
+                    rights=RightsRules(
+                        settings.rights_grace_months, settings.rights_waiting_months
+                    ),
+                ),
             ),
             amnesties=AmnestyService(uow, clock),
             audit=audit_log_of(settings, uow, clock, sequencer=sequencer),

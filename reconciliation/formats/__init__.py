@@ -1,9 +1,11 @@
 """Readers and writers of the counterparts' files: the CNSS ledger export, the bank's
-camt.053 statement and the bank CSV export. Pure: bytes in, model values out (or a
-ValidationFailed naming the line and field), and the reverse for the simulator."""
+camt.053 statement, the bank CSV export and the CNSS claims tracking file. Pure: bytes in,
+model values out (or a ValidationFailed naming the line and field), and the reverse for the
+simulator."""
 
 from __future__ import annotations
 
+from agent_api.domain.claims import TrackingStatus
 from agent_api.errors import ValidationFailed
 from reconciliation.formats.amounts import (
     format_comma,
@@ -20,10 +22,20 @@ from reconciliation.formats.ledger import (
     parse_ledger_name,
     write_ledger,
 )
+from reconciliation.formats.tracking import (
+    TrackingEvent,
+    TrackingFile,
+    parse_tracking,
+    parse_tracking_name,
+    write_tracking,
+)
 
 __all__ = [
     "BankStatement",
     "LedgerFile",
+    "TrackingEvent",
+    "TrackingFile",
+    "TrackingStatus",
     "format_comma",
     "format_point",
     "parse_amount",
@@ -33,10 +45,13 @@ __all__ = [
     "parse_ledger",
     "parse_ledger_name",
     "parse_signed_amount",
+    "parse_tracking",
+    "parse_tracking_name",
     "read_bank_statement",
     "write_bank_csv",
     "write_camt053",
     "write_ledger",
+    "write_tracking",
 ]
 
 _BOM = b"\xef\xbb\xbf"

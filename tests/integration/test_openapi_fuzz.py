@@ -213,6 +213,7 @@ class Targets:
     exception_ids: list[int]
     terminal_ids: list[int]
     activation_codes: list[str]
+    deposits: list[str] = field(default_factory=list)  # deposit numbers, to cancel
     turns: Counter[str] = field(default_factory=Counter)
 
     def next(self, name: str, values: list[Any]) -> Any:
@@ -228,6 +229,7 @@ class Targets:
             "registration_number": [self.worker],
             "number": self.receipts,
             "receipt_number": self.receipts,
+            "deposit_number": self.deposits,
             "terminal_id": self.terminal_ids,
             "username": USERNAMES,
             "network": ["CASHPLUS", "WAFACASH"],
@@ -303,6 +305,21 @@ class Targets:
                 "supervisor": {"username": "sup.ca-01", "password": PASSWORD},
                 "salt": secrets.token_urlsafe(16),
             },
+            # A deposit says what care a person had: health data, so a salt.
+            ("POST", "/v1/deposits"): lambda: {
+                "registration_number": self.worker,
+                "care_kind": "laboratory",
+                "care_from": self.today,
+                "amount_spent_centimes": 10_000 + n,
+                "documents": 1 + n % 5,
+                "salt": secrets.token_urlsafe(16),
+            },
+            ("POST", "/v1/deposits/{deposit_number}/cancellation"): lambda: {
+                "reason": "envelope handed back",
+                "supervisor": {"username": "sup.ca-01", "password": PASSWORD},
+                "salt": secrets.token_urlsafe(16),
+            },
+            ("POST", "/v1/offices/current/transmittals"): lambda: {"business_date": self.today},
             ("POST", "/v1/workers/{registration_number}/certificates"): lambda: {"kind": "rights"},
             ("POST", "/v1/receipt-standing"): lambda: {
                 "compact": self.next("compact", self.compacts)
@@ -586,6 +603,20 @@ def build_targets(world: World, clock: FakeClock, main: TestTerminal, tmp_path: 
     paid = [pay(main, number, amount, "CA-01") for amount in (5_000, 6_000, 7_000)]
     receipts = [p.receipt for p in paid]
     compacts = [services.receipts.compact_of(p.jws) or "" for p in paid]
+    deposits = [
+        main.send(
+            "POST",
+            "/v1/deposits",
+            {
+                "registration_number": number,
+                "care_kind": "consultation",
+                "care_from": today(clock).isoformat(),
+                "amount_spent_centimes": 25_000,
+                "documents": documents,
+            },
+        ).json()["deposit_number"]
+        for documents in (1, 2)
+    ]
     return Targets(
         worker=number,
         cin=cin,
@@ -598,6 +629,7 @@ def build_targets(world: World, clock: FakeClock, main: TestTerminal, tmp_path: 
         exception_ids=[e["id"] for e in exceptions],
         terminal_ids=sorted(world.terminal_ids.values()),
         activation_codes=[world.activation_codes[o] for o in ("WA-01", "WA-02")],
+        deposits=deposits,
     )
 
 

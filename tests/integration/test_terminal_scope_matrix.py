@@ -62,6 +62,23 @@ def _fisher(home: TestTerminal) -> str:
     return number
 
 
+def _deposit_body(home: TestTerminal) -> dict[str, Any]:
+    return {
+        "registration_number": _rn(home),
+        "care_kind": "consultation",
+        "care_from": today().isoformat(),
+        "amount_spent_centimes": 20000,
+        "documents": 2,
+    }
+
+
+def _deposit(home: TestTerminal) -> str:
+    deposited = home.send("POST", "/v1/deposits", _deposit_body(home))
+    assert deposited.status_code == 201, deposited.text
+    number: str = deposited.json()["deposit_number"]
+    return number
+
+
 APPROVAL = {"reason": "mistake", "supervisor": {"username": "sup2.ca-01", "password": PASSWORD}}
 
 
@@ -136,6 +153,19 @@ ROWS: dict[tuple[str, str], Callable[[TestTerminal, TestTerminal], Request]] = {
     ("POST", "/v1/workers/{registration_number}/certificates"): lambda home, t: (
         f"/v1/workers/{_rn(home)}/certificates",
         {"kind": "rights"},
+    ),
+    ("POST", "/v1/deposits"): lambda home, t: ("/v1/deposits", _deposit_body(home)),
+    ("POST", "/v1/deposits/{deposit_number}/cancellation"): lambda home, t: (
+        f"/v1/deposits/{_deposit(home)}/cancellation",
+        APPROVAL,
+    ),
+    ("GET", "/v1/workers/{registration_number}/deposits"): lambda home, t: (
+        f"/v1/workers/{_rn(home)}/deposits",
+        None,
+    ),
+    ("POST", "/v1/offices/current/transmittals"): lambda home, t: (
+        _deposit(home) and "/v1/offices/current/transmittals",
+        {},
     ),
     ("POST", "/v1/declarations/daily"): lambda home, t: (
         "/v1/declarations/daily",

@@ -24,7 +24,8 @@ WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 # "Salted bodies"); a collection carries one only with a payer's phone (``needs_salt``).
 SALTED = re.compile(
     r"^(POST /v1/workers(/lookup|/history)?|PATCH /v1/workers/[0-9]+"
-    r"|POST /v1/sessions|POST /v1/contributions/[^/]+/reversal)$"
+    r"|POST /v1/sessions|POST /v1/contributions/[^/]+/reversal"
+    r"|POST /v1/deposits(/[^/]+/cancellation)?)$"
 )
 COLLECTION = "POST /v1/contributions"
 

@@ -9,8 +9,9 @@ terminal client.
 
 Within the services, each domain's package imports only the packages it declares
 (``SERVICES_MAY_IMPORT``, which its docstring names too), so the packages form one order:
-log, sessions, writes, registry, workers, accounts; the container, which builds them all, is
-imported by none but ``writes`` (for typing the pipeline's access to the services).
+log, sessions, writes, registry, workers, accounts, deposits; the container, which builds
+them all, is imported by none but ``writes`` (for typing the pipeline's access to the
+services).
 """
 
 from __future__ import annotations
@@ -99,6 +100,7 @@ SERVICES_MAY_IMPORT: dict[str, tuple[str, ...]] = {
     "registry": ("log", "sessions"),
     "workers": ("log", "sessions", "writes"),
     "accounts": ("log", "sessions", "writes", "workers", "registry"),
+    "deposits": ("log", "sessions", "writes", "registry", "accounts"),
 }
 SERVICES_MODULES = (*SERVICES_MAY_IMPORT, "container")
 FORBIDDEN.update(

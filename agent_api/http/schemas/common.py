@@ -67,6 +67,11 @@ class ErrorDetail(Output):
         description="with an amount refused as too large (field amount_centimes, or code "
         "no_declared_days): the most that can be collected now, in integer centimes",
     )
+    warnings: str | None = Field(
+        default=None,
+        description="with deposit_needs_insistence: the warning codes, comma-separated "
+        "(rights_closed, deadline_passed, beneficiary_not_declared)",
+    )
 
 
 class ErrorBody(Output):

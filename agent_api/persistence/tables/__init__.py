@@ -10,10 +10,21 @@ from agent_api.persistence.tables.contributions import (
     SurchargeWaiver,
 )
 from agent_api.persistence.tables.days import BusinessDay
+from agent_api.persistence.tables.deposits import (
+    Deposit,
+    DepositCancellation,
+    Transmittal,
+    TransmittalItem,
+)
 from agent_api.persistence.tables.drawers import DrawerClose
 from agent_api.persistence.tables.registry import Network, Office, Terminal, TerminalKey, User
 from agent_api.persistence.tables.sessions import UserSession
 from agent_api.persistence.tables.terminal_security import IdempotencyRecord, SecurityEvent
+from agent_api.persistence.tables.tracking import (
+    TrackingEventRecord,
+    TrackingException,
+    TrackingFileRecord,
+)
 from agent_api.persistence.tables.witnesses import AuditCosignature
 from agent_api.persistence.tables.worker_reads import WorkerRead
 from agent_api.persistence.tables.workers import (
@@ -40,6 +51,8 @@ __all__ = [
     "CategoryBracket",
     "Contribution",
     "DailyDeclaration",
+    "Deposit",
+    "DepositCancellation",
     "DrawerClose",
     "IdempotencyRecord",
     "LiaisonEntry",
@@ -52,6 +65,11 @@ __all__ = [
     "TariffRate",
     "Terminal",
     "TerminalKey",
+    "TrackingEventRecord",
+    "TrackingException",
+    "TrackingFileRecord",
+    "Transmittal",
+    "TransmittalItem",
     "User",
     "UserSession",
     "Worker",

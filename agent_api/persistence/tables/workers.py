@@ -225,7 +225,9 @@ class Receipt(SQLModel, table=True):
     __tablename__ = "receipts"
     __table_args__ = (
         CheckConstraint(
-            "kind IN ('enrollment', 'collection', 'reversal', 'certificate')", name="kind"
+            "kind IN ('enrollment', 'collection', 'reversal', 'certificate', 'deposit', "
+            "'deposit_cancel')",
+            name="kind",
         ),
         CheckConstraint("amount_centimes IS NULL OR amount_centimes > 0", name="amount_positive"),
     )

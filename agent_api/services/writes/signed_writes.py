@@ -53,6 +53,8 @@ class Decision:
     business_date: date | None = None
     reverses: str | None = None  # the receipt number a reversal cancels
     late: bool | None = None
+    transmittal: str | None = None  # the number of the transmittal slip it closed
+    manifest_sha256: str | None = None  # the digest of that slip's signed manifest
 
     def facts(self) -> dict[str, Any]:
         values: dict[str, Any] = {
@@ -61,6 +63,8 @@ class Decision:
             "business_date": self.business_date.isoformat() if self.business_date else None,
             "reverses": self.reverses,
             "late": self.late,
+            "transmittal": self.transmittal,
+            "manifest_sha256": self.manifest_sha256,
         }
         return {name: value for name, value in values.items() if value is not None}
 
