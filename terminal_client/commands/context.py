@@ -110,12 +110,20 @@ def need_session(ctx: Context) -> Terminal:
 
 def sync_first(ctx: Context, terminal: Terminal) -> None:
     """Every command first sends what is queued, and prints the final receipts."""
-    if not terminal.outbox.pending():
-        return
-    for outcome in terminal.sync():
+    for outcome in deliver_queue(ctx, terminal):
         report_synced(ctx, outcome)
+
+
+def deliver_queue(ctx: Context, terminal: Terminal) -> list[Outcome]:
+    """Send what is queued, in order, adopting a key rotation the service accepted; the
+    outcomes, for the command line to print and the counter's screens to show."""
+    if not terminal.outbox.pending():
+        return []
+    outcomes = terminal.sync()
+    for outcome in outcomes:
         if outcome.state == "done" and outcome.label == ROTATION:
             adopt_rotated_key(ctx, terminal, outcome.body)
+    return outcomes
 
 
 ROTATION = "key rotation"
@@ -202,13 +210,27 @@ def _payload(item: Item) -> dict[str, Any]:
 def say_outbox_holdings(ctx: Context, terminal: Terminal) -> None:
     """What this terminal holds that the service has not received: its queued collections
     (count and cash, which is in the drawer but on no server total yet) and other writes."""
+    held = outbox_holdings(terminal)
+    ctx.say(ctx._("Held in this terminal's outbox, not yet sent to CNSS:"))
+    ctx.say(f"  {ctx._('Collections')}: {held.collections}  {format_mad(held.cash_centimes)}")
+    if held.others:
+        ctx.say(f"  {ctx._('Other operations')}: {held.others}")
+
+
+@dataclass(frozen=True)
+class Holdings:
+    """What the outbox holds unsent: queued collections, their cash, other writes."""
+
+    collections: int
+    cash_centimes: int
+    others: int
+
+
+def outbox_holdings(terminal: Terminal) -> Holdings:
     pending = terminal.outbox.pending()
     payments = [i for i in pending if i.method == "POST" and i.path == PAYMENT_PATH]
     cash = sum(int(_payload(i).get("amount_centimes", 0)) for i in payments)
-    ctx.say(ctx._("Held in this terminal's outbox, not yet sent to CNSS:"))
-    ctx.say(f"  {ctx._('Collections')}: {len(payments)}  {format_mad(cash)}")
-    if len(pending) > len(payments):
-        ctx.say(f"  {ctx._('Other operations')}: {len(pending) - len(payments)}")
+    return Holdings(len(payments), cash, len(pending) - len(payments))
 
 
 def provisional_claims(ctx: Context, item: Item) -> dict[str, Any] | None:

@@ -273,15 +273,7 @@ def find(ctx: Context, args: argparse.Namespace) -> int:
     terminal = need_session(ctx)
     if args.cin:
         cin = normalize_cin(prompt(ctx, N_("CIN"), check_cin))
-        outcome = terminal.write(
-            "POST",
-            "/v1/workers/lookup",
-            {"cin": cin},
-            label="lookup",
-            queue_offline=False,
-            personal=True,
-        )
-        found = answer_of(outcome)
+        found = lookup_cin(terminal, cin)
         worker = found.get("worker") or found.get("pre_registration")
         ctx.say(ctx._(LOOKUP_STATUSES.get(found["status"], found["status"])))
     elif args.registration_number:
@@ -290,6 +282,20 @@ def find(ctx: Context, args: argparse.Namespace) -> int:
         raise BadInput(N_("Give a registration number, or --cin to type the CIN."))
     print_worker(ctx, worker)
     return 0
+
+
+def lookup_cin(terminal: Terminal, cin: str) -> Any:
+    """The worker (or pre-registration) with this CIN, the worker being at the counter with
+    their card: a signed, salted lookup that is never queued (``NetworkUnreachable``)."""
+    outcome = terminal.write(
+        "POST",
+        "/v1/workers/lookup",
+        {"cin": cin},
+        label="lookup",
+        queue_offline=False,
+        personal=True,
+    )
+    return answer_of(outcome)
 
 
 LOOKUP_STATUSES = {
