@@ -261,6 +261,10 @@ def _setup_commands(command: Command) -> None:
     p = command("login", commands.login, "operator sign-in (the password is not echoed)")
     p.add_argument("username", nargs="?")
     command("logout", commands.logout, "operator sign-out")
+    p = command("serve", commands.serve, "the counter in a browser on this PC (127.0.0.1 only)")
+    p.add_argument("--host", default="127.0.0.1", help="a loopback address (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8765)
+    p.add_argument("--no-browser", action="store_true", help="do not open a browser")
 
 
 def _worker_commands(command: Command) -> None:
@@ -321,6 +325,16 @@ def _receipt_and_outbox_commands(sub: Any) -> None:
         if action == "print":
             p.add_argument("--png", type=Path)
             p.add_argument("--pdf", type=Path)
+
+    receipts = sub.add_parser("receipts", help="this terminal's tickets of the day")
+    receipts_sub = receipts.add_subparsers(required=True, metavar="ACTION")
+    receipts_sub.add_parser(
+        "today", help="today's receipts and provisional tickets, newest first"
+    ).set_defaults(run=commands.receipts_today)
+    p = sub.add_parser("reprint", help="print one of today's tickets again")
+    p.set_defaults(run=commands.reprint)
+    p.add_argument("number", help="its receipt number (R-…) or its provisional number (#12)")
+    p.add_argument("--width", type=int, choices=(58, 80), default=58)
 
     outbox = sub.add_parser("outbox", help="queued writes")
     outbox_sub = outbox.add_subparsers(required=True, metavar="ACTION")

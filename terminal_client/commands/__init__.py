@@ -2,6 +2,7 @@
 through the operator's language; refusals are raised and turned into sentences by the CLI."""
 
 from terminal_client.commands.context import BadInput, Context
+from terminal_client.commands.journal import receipts_today, reprint
 from terminal_client.commands.money import (
     certificate,
     day,
@@ -18,6 +19,7 @@ from terminal_client.commands.records import (
     receipt_show,
     receipt_verify,
 )
+from terminal_client.commands.serve import serve
 from terminal_client.commands.setup import activate, init, login, logout, rotate_key, status
 from terminal_client.commands.workers import amend, enroll, find
 
@@ -41,8 +43,11 @@ __all__ = [
     "receipt_print",
     "receipt_show",
     "receipt_verify",
+    "receipts_today",
+    "reprint",
     "reverse",
     "rights",
     "rotate_key",
+    "serve",
     "status",
 ]
