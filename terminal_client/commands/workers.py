@@ -340,7 +340,7 @@ FIELD_NAMES = {
 RIGHTS_STATUSES = {"open": N_("open"), "suspended": N_("suspended"), "waiting": N_("waiting")}
 
 
-def _shown(key: str, value: Any, ctx: Context) -> str:
+def shown_value(key: str, value: Any, ctx: Context) -> str:
     if key == "status":
         return ctx._(WORKER_STATUSES.get(str(value), str(value)))
     if key == "rights" and isinstance(value, dict):
@@ -355,7 +355,7 @@ def print_worker(ctx: Context, worker: dict[str, Any]) -> None:
     width = max(len(ctx._(label)) for _, label in WORKER_LINES) + 2
     for key, label in WORKER_LINES:
         if worker.get(key) not in (None, "", []):
-            ctx.say(f"{ctx._(label):<{width}}{_shown(key, worker[key], ctx)}")
+            ctx.say(f"{ctx._(label):<{width}}{shown_value(key, worker[key], ctx)}")
     dependents = worker.get("dependents")
     if isinstance(dependents, int):
         # Read by number: how many, never who (their details need the worker's CIN).

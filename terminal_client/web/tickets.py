@@ -17,6 +17,7 @@ from starlette.responses import Response
 
 from terminal_client import journal
 from terminal_client.commands.journal import ticket_text
+from terminal_client.i18n import N_
 from terminal_client.printing import qr_png
 from terminal_client.web import guard
 from terminal_client.web.page import Page
@@ -78,6 +79,16 @@ def qr_image(page: Page) -> Response:
     return guard.secure(Response(image, media_type="image/png"))
 
 
+# What each ticket of the list is, in the operator's words (the ticket layout's own labels).
+KINDS = {
+    "collection": N_("Collection"),
+    "enrollment": N_("Enrollment"),
+    "reversal": N_("Reversal"),
+    "certificate": N_("Certificate"),
+}
+
+
 def today(page: Page) -> Response:
     entries = journal.today(page.ctx.terminal().outbox)
-    return page.render("tickets.html", entries=entries)
+    kinds = {e.seq: page.ctx._(KINDS.get(e.kind, e.kind)) for e in entries}
+    return page.render("tickets.html", entries=entries, kinds=kinds)

@@ -70,6 +70,7 @@ WORDS: dict[str, str] = {
     "time": N_("Time"),
     "ticket": N_("Ticket"),
     "state": N_("State"),
+    "operation": N_("Operation"),
     "provisional": N_("provisional"),
     "confirmed": N_("confirmed"),
     "reprint": N_("Reprint"),
