@@ -83,11 +83,11 @@ def _describe(
     """(error code, message, field, the figures the server gave) of a refusal, for the
     operator's sentence: a refusal that says "at most X" needs X."""
     if isinstance(exc, ServiceError):
-        if exc.code in _SUPERVISORS_OWN and _is_supervisor(exc.field):
+        code = commands.refusal_code(exc)
+        if code != exc.code:
             # The approving supervisor's password was wrong (or their account locked); the
-            # operator's own session is fine. Only these codes without the field are the
-            # operator's own.
-            return _SUPERVISORS_OWN[exc.code], exc.message, exc.field, None
+            # operator's own session is fine (refusal_code).
+            return code, exc.message, exc.field, None
         return exc.code, exc.message, exc.field, exc.details
     if isinstance(exc, NetworkUnreachable):
         # Queued writes never get here (they are answered with a provisional ticket): this
@@ -99,16 +99,6 @@ def _describe(
         return "receipt_invalid", str(exc), None, None
     assert isinstance(exc, commands.BadInput)
     return "bad_input", str(exc), exc.field, None
-
-
-_SUPERVISORS_OWN = {
-    "invalid_credentials": "supervisor_credentials_refused",
-    "account_locked": "supervisor_account_locked",
-}
-
-
-def _is_supervisor(field: str | None) -> bool:
-    return field is not None and field.split(".", 1)[0] == "supervisor"
 
 
 def _fail(

@@ -1,7 +1,7 @@
 """The ``qurb-terminal`` commands, by area. Output goes to the context's streams, labels
 through the operator's language; refusals are raised and turned into sentences by the CLI."""
 
-from terminal_client.commands.context import BadInput, Context
+from terminal_client.commands.context import BadInput, Context, refusal_code
 from terminal_client.commands.journal import receipts_today, reprint
 from terminal_client.commands.money import (
     certificate,
@@ -44,6 +44,7 @@ __all__ = [
     "receipt_show",
     "receipt_verify",
     "receipts_today",
+    "refusal_code",
     "reprint",
     "reverse",
     "rights",

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
-from terminal_client.api import Outcome, Patience, Terminal
+from terminal_client.api import Outcome, Patience, ServiceError, Terminal
 from terminal_client.home import Home, HomeError
 from terminal_client.i18n import N_, translator
 from terminal_client.messages import explain
@@ -31,6 +31,22 @@ class BadInput(Exception):
     def __init__(self, message: str, field: str | None = None) -> None:
         super().__init__(message)
         self.field = field
+
+
+def refusal_code(error: ServiceError) -> str:
+    """The code an operator's sentence is chosen by: a wrong password or a locked account
+    named ``supervisor`` is the approving supervisor's (status 3), and the operator's own
+    session is fine; only these codes without that field are the operator's own (status 4)."""
+    field = error.field
+    if error.code in _SUPERVISORS_OWN and field is not None and field.split(".")[0] == "supervisor":
+        return _SUPERVISORS_OWN[error.code]
+    return error.code
+
+
+_SUPERVISORS_OWN = {
+    "invalid_credentials": "supervisor_credentials_refused",
+    "account_locked": "supervisor_account_locked",
+}
 
 
 class Explained(Exception):

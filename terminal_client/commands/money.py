@@ -258,16 +258,24 @@ def reverse(ctx: Context, args: argparse.Namespace) -> int:
     terminal = need_session(ctx)
     username = ctx.ask(f"{ctx._('Supervisor username')}: ").strip()
     password = ctx.secret(f"{ctx._('Supervisor password')}: ")
-    outcome = terminal.write(
+    outcome = send_reversal(terminal, args.receipt_number, args.reason, username, password)
+    print_receipt_of(ctx, answer_of(outcome))
+    return 0
+
+
+def send_reversal(
+    terminal: Terminal, receipt_number: str, reason: str, username: str, password: str
+) -> Outcome:
+    """Reverse today's collection with the supervisor's credentials typed at this counter:
+    never queued (the supervisor approves now), the password forgotten once it is over."""
+    return terminal.write(
         "POST",
-        f"/v1/contributions/{args.receipt_number}/reversal",
-        {"reason": args.reason, "supervisor": {"username": username, "password": password}},
-        label=f"reverse {args.receipt_number}",
+        f"/v1/contributions/{receipt_number}/reversal",
+        {"reason": reason, "supervisor": {"username": username, "password": password}},
+        label=f"reverse {receipt_number}",
         queue_offline=False,
         personal=True,  # the supervisor's password: salted, as a sign-in is
     )
-    print_receipt_of(ctx, answer_of(outcome))
-    return 0
 
 
 def certificate(ctx: Context, args: argparse.Namespace) -> int:

@@ -14,7 +14,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from terminal_client.web import guard, payments, session, tickets, workers
+from terminal_client.web import guard, payments, reversal, session, tickets, workers
 from terminal_client.web.page import Page, screen
 from terminal_client.web.state import Counter
 
@@ -45,6 +45,8 @@ def routes() -> list[BaseRoute]:
         screen("/tickets/{seq:int}", tickets.ticket),
         screen("/tickets/{seq:int}/print", tickets.print_page),
         screen("/tickets/{seq:int}/qr.png", tickets.qr_image),
+        screen("/tickets/{seq:int}/reversal", reversal.form),
+        screen("/tickets/{seq:int}/reversal", reversal.submit, methods=("POST",)),
         *DRAWER_ROUTES,
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]

@@ -30,6 +30,7 @@ from terminal_client.commands.context import (
     Holdings,
     deliver_queue,
     outbox_holdings,
+    refusal_code,
 )
 from terminal_client.commands.money import office_day
 from terminal_client.home import HomeError
@@ -147,9 +148,9 @@ class Page:
         """The operator's sentence for a refusal, and the field it names."""
         lang = self.lang
         if isinstance(exc, ServiceError):
-            details = exc.details
+            code = refusal_code(exc)
             sentence = explain(
-                exc.code, lang, server_message=exc.message, field=exc.field, details=details
+                code, lang, server_message=exc.message, field=exc.field, details=exc.details
             )
             return sentence, exc.field
         if isinstance(exc, NetworkUnreachable):
@@ -189,7 +190,9 @@ def language(request: Request, counter: Counter) -> tuple[str, bool]:
 
 
 def _session_over(exc: Exception) -> bool:
-    code = exc.code if isinstance(exc, (ServiceError, HomeError)) else ""
+    """The operator's own session is over (a supervisor's wrong password is not)."""
+    code = refusal_code(exc) if isinstance(exc, ServiceError) else ""
+    code = exc.code if isinstance(exc, HomeError) else code
     return bool(code) and exit_code(code) == Exit.SESSION
 
 

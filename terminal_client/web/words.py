@@ -75,5 +75,16 @@ WORDS: dict[str, str] = {
     "confirmed": N_("confirmed"),
     "reprint": N_("Reprint"),
     "no_ticket_today": N_("No ticket today on this terminal."),
+    "reversal_title": N_("Reverse receipt {number}"),
+    "reversal_help": N_(
+        "Only today's collection can be reversed, with a supervisor of this office: they type"
+        " their username and password here. The worker gets the reversal's receipt."
+    ),
+    "reason": N_("Reason"),
+    "supervisor_username": N_("Supervisor username"),
+    "supervisor_password": N_("Supervisor password"),
+    "reverse": N_("Reverse the collection"),
+    "reverse_link": N_("Reverse (supervisor)"),
+    "not_reversible": N_("Only a confirmed collection of this terminal can be reversed here."),
     "drawer_soon": N_("The cash drawer close is not available on this counter yet."),
 }

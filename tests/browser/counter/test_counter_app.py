@@ -13,6 +13,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 from tests.browser.counter.conftest import OPERATOR, Counter
+from tests.e2e.conftest import E2E_PASSWORD
 from tests.support.counter import collections_in as collections_of
 
 
@@ -212,3 +213,27 @@ def test_other_sites_cannot_drive_the_counter(counter: Counter, database_url: st
     assert rebound.status_code == 421
     assert collections_of(database_url) == 0
     assert OPERATOR  # the operator stayed signed in
+
+
+def test_a_supervisor_reverses_todays_collection_at_the_same_counter(
+    counter: Counter, database_url: str
+) -> None:
+    counter.sign_in()
+    paid = re.search(r"R-CASHPLUS-\d+", _pay(counter, "60"))
+    assert paid is not None
+    counter.driver.find_element(By.ID, "reverse-link").click()
+    counter.wait_for("#f-reason").send_keys("mauvais assuré")
+    counter.driver.find_element(By.ID, "f-supervisor_username").send_keys("sup.cp-01")
+    password = counter.driver.find_element(By.ID, "f-supervisor_password")
+    password.send_keys("not the password", Keys.ENTER)
+    # A wrong supervisor password is the supervisor's: the operator stays signed in.
+    error = counter.wait_for("#error")
+    assert "superviseur" in error.text.lower()
+    assert counter.focused().get_attribute("id") == "f-supervisor_password"
+    assert counter.driver.find_elements(By.CSS_SELECTOR, "header .who")
+    counter.focused().send_keys(E2E_PASSWORD, Keys.ENTER)
+    ticket = counter.wait_for("#ticket").text
+    assert "ANNULATION" in ticket
+    assert paid[0] in ticket  # the receipt it reverses
+    assert "-60,00 MAD" in ticket
+    assert collections_of(database_url) == 1
