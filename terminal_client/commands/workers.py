@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from terminal_client.api import NetworkUnreachable, ServiceError, Terminal
+from terminal_client.api import NetworkUnreachable, Outcome, ServiceError, Terminal
 from terminal_client.commands.asking import ask_dependents, choose, prompt
 from terminal_client.commands.context import (
     BadInput,
@@ -148,26 +148,7 @@ def _enrolled_as(ctx: Context, terminal: Terminal, cin: str) -> dict[str, Any] |
     """The worker this CIN is enrolled as, asked of the service before any other question;
     ``None`` when it is not enrolled, or when the service cannot say now (it refuses the
     enrollment then, with the registration number)."""
-    try:
-        outcome = terminal.write(
-            "POST",
-            "/v1/workers/lookup",
-            {"cin": cin},
-            label="lookup",
-            queue_offline=False,
-            personal=True,
-        )
-    except NetworkUnreachable:
-        return None
-    if outcome.state == "queued":
-        return None
-    if outcome.state == "refused":
-        error = outcome.error()
-        if error.code == "not_found":
-            return None
-        raise error
-    found = outcome.body
-    return found.get("worker") if found.get("status") == "enrolled" else None
+    return enrolled_as(terminal, cin)
 
 
 def _already_enrolled(ctx: Context, terminal: Terminal, worker: dict[str, Any]) -> int:
@@ -212,7 +193,7 @@ def _submit(
     interactive: bool,
 ) -> int:
     for _ in range(5):
-        outcome = terminal.write("POST", "/v1/workers", payload, label="enrollment", personal=True)
+        outcome = send_enrollment(terminal, payload)
         if outcome.state == "queued":
             ctx.say(ctx._("Queued: will be sent when the network is back"))
             return 6
@@ -232,6 +213,26 @@ def _submit(
         if not interactive or not _ask_again(ctx, error, payload, tariff):
             raise error
     raise BadInput(N_("The enrollment was refused too many times: nothing was recorded."))
+
+
+def send_enrollment(terminal: Terminal, payload: dict[str, Any]) -> Outcome:
+    """Sign the enrollment into the outbox (salted: it holds a CIN and names) and send it:
+    done, queued offline, or refused (``worker_already_enrolled`` names the number)."""
+    return terminal.write("POST", "/v1/workers", payload, label="enrollment", personal=True)
+
+
+def enrolled_as(terminal: Terminal, cin: str) -> dict[str, Any] | None:
+    """The worker this CIN is enrolled as, or None (also when the hub cannot say now)."""
+    try:
+        found = lookup_cin(terminal, cin)
+    except NetworkUnreachable:
+        return None
+    except ServiceError as error:
+        if error.code == "not_found":
+            return None
+        raise
+    worker = found.get("worker") if found.get("status") == "enrolled" else None
+    return worker if isinstance(worker, dict) else None
 
 
 def _ask_again(

@@ -14,7 +14,15 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from terminal_client.web import guard, payments, reversal, session, tickets, workers
+from terminal_client.web import (
+    enroll,
+    guard,
+    payments,
+    reversal,
+    session,
+    tickets,
+    workers,
+)
 from terminal_client.web.page import Page, screen
 from terminal_client.web.state import Counter
 
@@ -36,6 +44,8 @@ def routes() -> list[BaseRoute]:
         screen("/sign-in", session.sign_in_submit, methods=("POST",), signed_in=False),
         screen("/sign-out", session.sign_out_submit, methods=("POST",)),
         screen("/", workers.home),
+        screen("/enroll", enroll.form),
+        screen("/enroll", enroll.submit, methods=("POST",)),
         screen("/workers", workers.find_by_number),
         screen("/workers/lookup", workers.find_by_cin, methods=("POST",)),
         screen("/workers/{number}", workers.worker),

@@ -36,6 +36,7 @@ def _amount_error(page: Page, number: str, typed: str, message: str) -> Response
         name="",
         rows=[],
         status_text=None,
+        already=None,
         amount=typed,
         error=message,
         field="amount",

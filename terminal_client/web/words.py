@@ -86,5 +86,23 @@ WORDS: dict[str, str] = {
     "reverse": N_("Reverse the collection"),
     "reverse_link": N_("Reverse (supervisor)"),
     "not_reversible": N_("Only a confirmed collection of this terminal can be reversed here."),
+    "nav_enroll": N_("Enroll"),
+    "the_worker": N_("The worker, as on the CIN"),
+    "cin": N_("CIN"),
+    "the_plan": N_("Category and contribution"),
+    "plan": N_("Category and bracket"),
+    "choose_plan": N_("Choose the category and the bracket in the list."),
+    "document_number": N_("Professional document number"),
+    "dependents": N_("Dependents (leave a row empty if none)"),
+    "student": N_("Student"),
+    "spouse": N_("spouse"),
+    "child": N_("child"),
+    "add_dependent": N_("Add a dependent"),
+    "enroll": N_("Enroll the worker"),
+    "enrollment_queued": N_(
+        "The hub cannot be reached: the enrollment #{seq} is kept in this terminal's outbox and"
+        " sent as soon as it is back. The registration number will be given then."
+    ),
+    "pay_this_worker": N_("Take a payment for this worker"),
     "drawer_soon": N_("The cash drawer close is not available on this counter yet."),
 }

@@ -63,7 +63,11 @@ def worker(page: Page) -> Response:
         return page.render(
             "home.html", 404, number=number, error=message, field="number", cin_error=None
         )
-    return _card(page, found, status_text=None)
+    already = None
+    if page.query("already"):
+        text = page.ctx._("This CIN is already enrolled under registration number {number}.")
+        already = text.format(number=number)
+    return _card(page, found, status_text=None, already=already)
 
 
 def find_by_cin(page: Page) -> Response:
@@ -81,7 +85,9 @@ def find_by_cin(page: Page) -> Response:
     return _card(page, person, status_text=page.ctx._(status))
 
 
-def _card(page: Page, found: dict[str, Any], *, status_text: str | None) -> Response:
+def _card(
+    page: Page, found: dict[str, Any], *, status_text: str | None, already: str | None = None
+) -> Response:
     number = found.get("registration_number")
     return page.render(
         "worker.html",
@@ -91,4 +97,5 @@ def _card(page: Page, found: dict[str, Any], *, status_text: str | None) -> Resp
         rows=worker_rows(page, found),
         status_text=status_text,
         amount="",
+        already=already,
     )
