@@ -46,6 +46,7 @@ def routes() -> list[BaseRoute]:
         screen("/", workers.home),
         screen("/enroll", enroll.form),
         screen("/enroll", enroll.submit, methods=("POST",)),
+        screen("/enroll/check", enroll.check_field, methods=("POST",)),
         screen("/workers", workers.find_by_number),
         screen("/workers/lookup", workers.find_by_cin, methods=("POST",)),
         screen("/workers/{number}", workers.worker),

@@ -10,10 +10,11 @@ enrolled leads straight to that worker's screen.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 
 from terminal_client.api import NetworkUnreachable, ServiceError
 from terminal_client.commands.asking import DEPENDENT_FIELDS, RELATIONS
@@ -190,3 +191,26 @@ def _form_name(field: str | None) -> str:
 
 def _already(page: Page, number: str) -> Response:
     return page.redirect(f"/workers/{number}?already=1")
+
+
+def _checks() -> dict[str, Any]:
+    found: dict[str, Any] = {"cin": check_cin, COVERAGE_FIELD[0]: COVERAGE_FIELD[2]}
+    found.update({name: check for name, _, check in PERSON_FIELDS})
+    return found
+
+
+_DEPENDENT = re.compile(r"d([0-9]{1,2})_([a-z_]+)")
+
+
+def check_field(page: Page) -> Response:
+    """One field checked as it is typed (counter.js asks when the operator leaves it): the
+    same sentence the form would show, or "" when the field is fine. Only an enhancement:
+    the form checks everything again when it is sent."""
+    name, value = page.field("field"), page.field("value")
+    check = _checks().get(name)
+    dependent = _DEPENDENT.fullmatch(name)
+    if dependent is not None and value:
+        check = {n: c for n, _, c in DEPENDENT_FIELDS}.get(dependent[2])
+    problem = check(value) if check is not None else None
+    message = page.ctx._(problem) if problem is not None else ""
+    return page.finish(JSONResponse({"field": name, "message": message}))

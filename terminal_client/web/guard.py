@@ -21,6 +21,7 @@ POLICY = "; ".join(
         "script-src 'self'",
         "style-src 'self'",
         "img-src 'self'",
+        "connect-src 'self'",  # counter.js checks an enrollment field as it is typed
         "form-action 'self'",
         "frame-ancestors 'none'",
         "base-uri 'none'",

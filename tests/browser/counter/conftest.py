@@ -158,5 +158,14 @@ class Counter(Browser):
             time.sleep(0.05)
         raise AssertionError(f"{css} never showed; the page reads:\n{self.text()}")
 
+    def wait_until(self, script: str, timeout: float = 15) -> None:
+        """Until ``script`` returns true in the page (what a script of the page changes)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.driver.execute_script(script):
+                return
+            time.sleep(0.05)
+        raise AssertionError(f"never true: {script}")
+
     def focused(self) -> Any:
         return self.driver.switch_to.active_element

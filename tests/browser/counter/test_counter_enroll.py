@@ -30,6 +30,14 @@ def test_a_typing_mistake_is_corrected_in_place_and_the_worker_is_enrolled(
     counter.driver.find_element(By.CSS_SELECTOR, "a[accesskey=e]").click()
     counter.wait_for("#f-cin")
     assert counter.focused().get_attribute("id") == "f-cin"
+    # Checked as typed: leaving a field with a mistake says it at once (counter.js), and
+    # correcting it takes the sentence away.
+    counter.focused().send_keys("C1", Keys.TAB)
+    assert "CIN" in counter.wait_for("#e-cin").text
+    cin = counter.driver.find_element(By.ID, "f-cin")
+    cin.send_keys(Keys.BACKSPACE, Keys.BACKSPACE, "cd 765432", Keys.TAB)
+    cin_error_gone = "return document.getElementById('e-cin') === null"
+    counter.wait_until(cin_error_gone)
     _type(
         counter,
         {
