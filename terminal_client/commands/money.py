@@ -244,8 +244,7 @@ def declare_day(ctx: Context, args: argparse.Namespace) -> int:
 
 def rights(ctx: Context, args: argparse.Namespace) -> int:
     terminal = need_session(ctx)
-    found = terminal.get(f"/v1/workers/{args.registration_number}/rights")
-    state = found["rights"]
+    state = worker_rights(terminal, args.registration_number)
     status = STATUSES.get(state["status"], state["status"])
     ctx.say(f"{ctx._('Rights')}: {ctx._(status)}")
     if state.get("covered_through"):
@@ -280,15 +279,27 @@ def send_reversal(
 
 def certificate(ctx: Context, args: argparse.Namespace) -> int:
     terminal = need_session(ctx)
-    outcome = terminal.write(
-        "POST",
-        f"/v1/workers/{args.registration_number}/certificates",
-        {"kind": args.kind},
-        label=f"certificate {args.registration_number}",
-        queue_offline=False,
-    )
+    outcome = send_certificate(terminal, args.registration_number, args.kind)
     print_receipt_of(ctx, answer_of(outcome), args.width)
     return 0
+
+
+def send_certificate(terminal: Terminal, registration_number: str, kind: str) -> Outcome:
+    """A signed rights or payments certificate, issued now (never queued: it states the
+    account as the hub knows it at this moment)."""
+    return terminal.write(
+        "POST",
+        f"/v1/workers/{registration_number}/certificates",
+        {"kind": kind},
+        label=f"certificate {registration_number}",
+        queue_offline=False,
+    )
+
+
+def worker_rights(terminal: Terminal, registration_number: str) -> dict[str, Any]:
+    """The worker's health rights at the hub: status, covered through, and why."""
+    found: dict[str, Any] = terminal.get(f"/v1/workers/{registration_number}/rights")["rights"]
+    return found
 
 
 def office_day(terminal: Terminal, business_date: str | None = None) -> Any:

@@ -104,5 +104,10 @@ WORDS: dict[str, str] = {
         " sent as soon as it is back. The registration number will be given then."
     ),
     "pay_this_worker": N_("Take a payment for this worker"),
+    "rights_title": N_("Health rights and certificates"),
+    "rights": N_("Rights"),
+    "covered_through": N_("Covered through"),
+    "certificate_rights": N_("Print a rights certificate"),
+    "certificate_payments": N_("Print a payment certificate"),
     "drawer_soon": N_("The cash drawer close is not available on this counter yet."),
 }
