@@ -222,16 +222,7 @@ def declare_day(ctx: Context, args: argparse.Namespace) -> int:
         if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", day) or not earnings:
             raise BadInput(f"{item}: write YYYY-MM-DD=EARNINGS", "days")
         days.append({"date": day, "earnings_centimes": amount_of(earnings)})
-    outcome = terminal.write(
-        "POST",
-        "/v1/declarations/daily",
-        {
-            "registration_number": args.registration_number,
-            "declared_by": args.declared_by,
-            "days": days,
-        },
-        label=f"declare {args.registration_number} ({len(days)} d)",
-    )
+    outcome = send_declaration(terminal, args.registration_number, args.declared_by, days)
     if outcome.state == "queued":
         ctx.say(ctx._("Queued: will be sent when the network is back"))
         return 6
@@ -240,6 +231,19 @@ def declare_day(ctx: Context, args: argparse.Namespace) -> int:
         ctx.say(f"{day['day']}  {format_mad(day['contribution_centimes']):>14}")
     ctx.say(f"{ctx._('Total due')}: {format_mad(done['total_centimes'])}")
     return 0
+
+
+def send_declaration(
+    terminal: Terminal, registration_number: str, declared_by: str, days: list[dict[str, Any]]
+) -> Outcome:
+    """A fishing worker's days (``{"date", "earnings_centimes"}`` each), declared by the boat
+    owner or cooperative: queued like any write when the hub is unreachable."""
+    return terminal.write(
+        "POST",
+        "/v1/declarations/daily",
+        {"registration_number": registration_number, "declared_by": declared_by, "days": days},
+        label=f"declare {registration_number} ({len(days)} d)",
+    )
 
 
 def rights(ctx: Context, args: argparse.Namespace) -> int:

@@ -16,6 +16,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from terminal_client.web import (
     enroll,
+    fishing,
     guard,
     payments,
     reversal,
@@ -52,6 +53,8 @@ def routes() -> list[BaseRoute]:
         screen("/workers/lookup", workers.find_by_cin, methods=("POST",)),
         screen("/workers/{number}", workers.worker),
         screen("/workers/{number}/rights", rights.rights),
+        screen("/workers/{number}/fishing-days", fishing.form),
+        screen("/workers/{number}/fishing-days", fishing.submit, methods=("POST",)),
         screen("/workers/{number}/certificates", rights.certificate, methods=("POST",)),
         screen("/payments/new", payments.preview),
         screen("/payments", payments.collect, methods=("POST",)),

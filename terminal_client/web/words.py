@@ -109,5 +109,23 @@ WORDS: dict[str, str] = {
     "covered_through": N_("Covered through"),
     "certificate_rights": N_("Print a rights certificate"),
     "certificate_payments": N_("Print a payment certificate"),
+    "fishing_title": N_("Fishing days"),
+    "fishing_help": N_(
+        "For a fishing-sector worker: each day at sea and its earnings, as the boat owner or"
+        " the cooperative declares them (at most 26 days a month; a day counts at least one"
+        " day of minimum wage)."
+    ),
+    "declared_by": N_("Declared by (boat owner or cooperative)"),
+    "day_format": N_("Day (YYYY-MM-DD)"),
+    "earnings": N_("Earnings (MAD)"),
+    "declare": N_("Declare the days"),
+    "day": N_("Day"),
+    "contribution": N_("Contribution"),
+    "total_due": N_("Total due"),
+    "one_day_at_least": N_("Type at least one day and its earnings."),
+    "declaration_queued": N_(
+        "The hub cannot be reached: the declaration #{seq} is kept in this terminal's outbox"
+        " and sent as soon as it is back."
+    ),
     "drawer_soon": N_("The cash drawer close is not available on this counter yet."),
 }
