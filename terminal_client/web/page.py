@@ -8,6 +8,7 @@ what waits in the outbox is sent (as every CLI command does first).
 
 from __future__ import annotations
 
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -242,12 +243,42 @@ def screen(
                     )
                 return view(page)
             except REFUSALS as exc:
-                if _session_over(exc):
-                    counter.signed_in = None
-                    ctx.home.save_session(None)
-                    return page.redirect("/sign-in?expired=1")
-                message, _ = page.refusal(exc)
-                status = 503 if isinstance(exc, NetworkUnreachable) else 400
-                return page.render("error.html", status, message=message)
+                return _refused(page, counter, exc)
+            except Exception as exc:  # noqa: BLE001 - the last guard: a sentence, not a trace
+                where = _record(ctx, request, exc)
+                text = ctx._(
+                    "Unexpected error: the command stopped. The details for support are in {path}."
+                )
+                return page.render("error.html", 500, message=text.format(path=where))
 
     return Route(path, endpoint, methods=list(methods))
+
+
+def _refused(page: Page, counter: Counter, exc: Exception) -> Response:
+    """A refusal no screen handled: the operator's own session ended (sign in again), or
+    the sentence on the error screen."""
+    if _session_over(exc):
+        counter.signed_in = None
+        page.ctx.home.save_session(None)
+        return page.redirect("/sign-in?expired=1")
+    message, _ = page.refusal(exc)
+    status = 503 if isinstance(exc, NetworkUnreachable) else 400
+    return page.render("error.html", status, message=message)
+
+
+def _record(ctx: Context, request: Request, exc: BaseException) -> str:
+    """Where the screen failed, for support, in the terminal's ``errors.log`` as the CLI
+    writes it: the path and the exception's type and frames, never its message, a form
+    value or a query (they may hold a CIN, a phone number or a password)."""
+    stamp = datetime.now(UTC).isoformat(timespec="seconds")
+    route = request.scope.get("route")
+    name = getattr(route, "path", "?")
+    lines = [f"{stamp} qurb-terminal serve {request.method} {name}: {type(exc).__qualname__}\n"]
+    lines += [
+        f'  File "{frame.filename}", line {frame.lineno}, in {frame.name}\n'
+        for frame in traceback.extract_tb(exc.__traceback__)
+    ]
+    try:
+        return str(ctx.home.record_error("".join(lines) + "\n"))
+    except OSError:
+        return "errors.log"
