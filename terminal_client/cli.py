@@ -84,11 +84,11 @@ def _describe(
     """(error code, message, field, the figures the server gave) of a refusal, for the
     operator's sentence: a refusal that says "at most X" needs X."""
     if isinstance(exc, ServiceError):
-        if exc.code in _SUPERVISORS_OWN and _is_supervisor(exc.field):
+        code = commands.refusal_code(exc)
+        if code != exc.code:
             # The approving supervisor's password was wrong (or their account locked); the
-            # operator's own session is fine. Only these codes without the field are the
-            # operator's own.
-            return _SUPERVISORS_OWN[exc.code], exc.message, exc.field, None
+            # operator's own session is fine (refusal_code).
+            return code, exc.message, exc.field, None
         return exc.code, exc.message, exc.field, exc.details
     if isinstance(exc, NetworkUnreachable):
         # Queued writes never get here (they are answered with a provisional ticket): this
@@ -100,16 +100,6 @@ def _describe(
         return "receipt_invalid", str(exc), None, None
     assert isinstance(exc, commands.BadInput)
     return "bad_input", str(exc), exc.field, None
-
-
-_SUPERVISORS_OWN = {
-    "invalid_credentials": "supervisor_credentials_refused",
-    "account_locked": "supervisor_account_locked",
-}
-
-
-def _is_supervisor(field: str | None) -> bool:
-    return field is not None and field.split(".", 1)[0] == "supervisor"
 
 
 def _fail(
@@ -263,6 +253,10 @@ def _setup_commands(command: Command) -> None:
     p = command("login", commands.login, "operator sign-in (the password is not echoed)")
     p.add_argument("username", nargs="?")
     command("logout", commands.logout, "operator sign-out")
+    p = command("serve", commands.serve, "the counter in a browser on this PC (127.0.0.1 only)")
+    p.add_argument("--host", default="127.0.0.1", help="a loopback address (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8765)
+    p.add_argument("--no-browser", action="store_true", help="do not open a browser")
 
 
 def _worker_commands(command: Command) -> None:
@@ -326,6 +320,16 @@ def _receipt_and_outbox_commands(sub: Any) -> None:
             p.add_argument(
                 "--printer", action="store_true", help="to the ESC/POS printer (printer set)"
             )
+
+    receipts = sub.add_parser("receipts", help="this terminal's tickets of the day")
+    receipts_sub = receipts.add_subparsers(required=True, metavar="ACTION")
+    receipts_sub.add_parser(
+        "today", help="today's receipts and provisional tickets, newest first"
+    ).set_defaults(run=commands.receipts_today)
+    p = sub.add_parser("reprint", help="print one of today's tickets again")
+    p.set_defaults(run=commands.reprint)
+    p.add_argument("number", help="its receipt number (R-…) or its provisional number (#12)")
+    p.add_argument("--width", type=int, choices=(58, 80), default=58)
 
     outbox = sub.add_parser("outbox", help="queued writes")
     outbox_sub = outbox.add_subparsers(required=True, metavar="ACTION")

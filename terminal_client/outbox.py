@@ -221,6 +221,14 @@ class Outbox:
         ).fetchall()
         return [_item(row) for row in rows]
 
+    def since(self, created: int) -> list[Item]:
+        """Every write signed at or after ``created`` (epoch seconds), oldest first: the
+        day's journal reads it (terminal_client/journal.py)."""
+        rows = self._connection.execute(
+            "SELECT * FROM outbox WHERE created >= ? ORDER BY seq", (created,)
+        ).fetchall()
+        return [_item(row) for row in rows]
+
     # -- receipts kept for printing and verifying offline ---------------------------------
     def keep_receipt(self, number: str, jws: str, kind: str, compact: str | None = None) -> None:
         with self._transaction() as db:

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
-from terminal_client.api import Outcome, Patience, Terminal
+from terminal_client.api import Outcome, Patience, ServiceError, Terminal
 from terminal_client.home import Home, HomeError
 from terminal_client.i18n import N_, translator
 from terminal_client.messages import explain
@@ -31,6 +31,22 @@ class BadInput(Exception):
     def __init__(self, message: str, field: str | None = None) -> None:
         super().__init__(message)
         self.field = field
+
+
+def refusal_code(error: ServiceError) -> str:
+    """The code an operator's sentence is chosen by: a wrong password or a locked account
+    named ``supervisor`` is the approving supervisor's (status 3), and the operator's own
+    session is fine; only these codes without that field are the operator's own (status 4)."""
+    field = error.field
+    if error.code in _SUPERVISORS_OWN and field is not None and field.split(".")[0] == "supervisor":
+        return _SUPERVISORS_OWN[error.code]
+    return error.code
+
+
+_SUPERVISORS_OWN = {
+    "invalid_credentials": "supervisor_credentials_refused",
+    "account_locked": "supervisor_account_locked",
+}
 
 
 class Explained(Exception):
@@ -120,12 +136,20 @@ def need_session(ctx: Context) -> Terminal:
 
 def sync_first(ctx: Context, terminal: Terminal) -> None:
     """Every command first sends what is queued, and prints the final receipts."""
-    if not terminal.outbox.pending():
-        return
-    for outcome in terminal.sync():
+    for outcome in deliver_queue(ctx, terminal):
         report_synced(ctx, outcome)
+
+
+def deliver_queue(ctx: Context, terminal: Terminal) -> list[Outcome]:
+    """Send what is queued, in order, adopting a key rotation the service accepted; the
+    outcomes, for the command line to print and the counter's screens to show."""
+    if not terminal.outbox.pending():
+        return []
+    outcomes = terminal.sync()
+    for outcome in outcomes:
         if outcome.state == "done" and outcome.label == ROTATION:
             adopt_rotated_key(ctx, terminal, outcome.body)
+    return outcomes
 
 
 ROTATION = "key rotation"
@@ -214,13 +238,27 @@ def _payload(item: Item) -> dict[str, Any]:
 def say_outbox_holdings(ctx: Context, terminal: Terminal) -> None:
     """What this terminal holds that the service has not received: its queued collections
     (count and cash, which is in the drawer but on no server total yet) and other writes."""
+    held = outbox_holdings(terminal)
+    ctx.say(ctx._("Held in this terminal's outbox, not yet sent to CNSS:"))
+    ctx.say(f"  {ctx._('Collections')}: {held.collections}  {format_mad(held.cash_centimes)}")
+    if held.others:
+        ctx.say(f"  {ctx._('Other operations')}: {held.others}")
+
+
+@dataclass(frozen=True)
+class Holdings:
+    """What the outbox holds unsent: queued collections, their cash, other writes."""
+
+    collections: int
+    cash_centimes: int
+    others: int
+
+
+def outbox_holdings(terminal: Terminal) -> Holdings:
     pending = terminal.outbox.pending()
     payments = [i for i in pending if i.method == "POST" and i.path == PAYMENT_PATH]
     cash = sum(int(_payload(i).get("amount_centimes", 0)) for i in payments)
-    ctx.say(ctx._("Held in this terminal's outbox, not yet sent to CNSS:"))
-    ctx.say(f"  {ctx._('Collections')}: {len(payments)}  {format_mad(cash)}")
-    if len(pending) > len(payments):
-        ctx.say(f"  {ctx._('Other operations')}: {len(pending) - len(payments)}")
+    return Holdings(len(payments), cash, len(pending) - len(payments))
 
 
 def provisional_claims(ctx: Context, item: Item) -> dict[str, Any] | None:

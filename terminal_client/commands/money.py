@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import argparse
 import re
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from terminal_client.api import NetworkUnreachable, ServiceError, Terminal
+from terminal_client.api import NetworkUnreachable, Outcome, ServiceError, Terminal
 from terminal_client.commands.asking import confirm
 from terminal_client.commands.context import (
     CASABLANCA,
@@ -81,14 +82,7 @@ def collect(
     if ask and not confirm(ctx, ctx._("Collect this amount? (y/n)")):
         ctx.say(ctx._("Nothing was collected."))
         return CANCELLED
-    body: dict[str, Any] = {"registration_number": registration_number, "amount_centimes": amount}
-    if payer_phone:
-        body["payer_phone"] = payer_phone
-    label = f"pay {registration_number} {format_mad(amount)}"
-    # A payer's phone is personal data: the body then carries a salt (drawn by ``write``).
-    outcome = terminal.write(
-        "POST", "/v1/contributions", body, label=label, personal=bool(payer_phone)
-    )
+    outcome = send_collection(terminal, registration_number, amount, payer_phone=payer_phone)
     if outcome.state == "queued":
         config = ctx.home.config()
         session = ctx.home.session() or {}
@@ -110,8 +104,44 @@ def collect(
     return 0
 
 
+def send_collection(
+    terminal: Terminal, registration_number: str, amount: int, *, payer_phone: str | None = None
+) -> Outcome:
+    """Sign the collection into the outbox and send it: done, queued (offline) or refused."""
+    body: dict[str, Any] = {"registration_number": registration_number, "amount_centimes": amount}
+    if payer_phone:
+        body["payer_phone"] = payer_phone
+    label = f"pay {registration_number} {format_mad(amount)}"
+    # A payer's phone is personal data: the body then carries a salt (drawn by ``write``).
+    return terminal.write(
+        "POST", "/v1/contributions", body, label=label, personal=bool(payer_phone)
+    )
+
+
 # The operator answered no: nothing was collected, which a script must not take for success.
 CANCELLED = 1
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What the operator reads before taking the cash: whose account, what it pays."""
+
+    worker: dict[str, Any]
+    coverage: Coverage
+    other_office: str | None  # the office that enrolled the worker, when not this one
+
+
+def collection_preview(
+    ctx: Context, terminal: Terminal, registration_number: str, amount: int
+) -> Preview:
+    """The worker's file and what ``amount`` pays, from the service's worker file and
+    quote; ``NetworkUnreachable`` offline (the payment would then be queued unchecked)."""
+    worker = terminal.get(f"/v1/workers/{registration_number}")
+    found = _quote_to_horizon(terminal, registration_number)
+    office = (ctx.home.config().get("office") or {}).get("code")
+    enrolled = worker.get("enrolled_office")
+    other = str(enrolled) if enrolled and enrolled != office else None
+    return Preview(worker, cover(found, amount), other)
 
 
 def show_collection(
@@ -120,21 +150,20 @@ def show_collection(
     """The worker's name, office and the months ``amount`` pays, from the service's worker
     file and quote. Offline, say that neither can be checked: the payment will be queued."""
     try:
-        worker = terminal.get(f"/v1/workers/{registration_number}")
-        found = _quote_to_horizon(terminal, registration_number)
+        preview = collection_preview(ctx, terminal, registration_number, amount)
     except NetworkUnreachable:
         ctx.say(ctx._("The server cannot be reached: the worker's name cannot be checked."))
         ctx.say(f"{ctx._('Registration number')}: {registration_number}")
         ctx.say(f"{ctx._('Amount')}: {format_mad(amount)}")
         return
+    worker = preview.worker
     name = f"{worker['first_name']} {worker['last_name']}"
     ctx.say(f"{ctx._('Worker')}: {name} ({registration_number})")
-    office = (ctx.home.config().get("office") or {}).get("code")
-    if worker.get("enrolled_office") and worker["enrolled_office"] != office:
+    if preview.other_office:
         text = ctx._("Enrolled at another office: {office}")
-        ctx.say(text.format(office=worker["enrolled_office"]))
+        ctx.say(text.format(office=preview.other_office))
     ctx.say(f"{ctx._('Amount')}: {format_mad(amount)}")
-    ctx.say(covers_text(ctx, cover(found, amount)))
+    ctx.say(covers_text(ctx, preview.coverage))
 
 
 def _quote_to_horizon(terminal: Terminal, registration_number: str) -> Any:
@@ -193,16 +222,7 @@ def declare_day(ctx: Context, args: argparse.Namespace) -> int:
         if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", day) or not earnings:
             raise BadInput(f"{item}: write YYYY-MM-DD=EARNINGS", "days")
         days.append({"date": day, "earnings_centimes": amount_of(earnings)})
-    outcome = terminal.write(
-        "POST",
-        "/v1/declarations/daily",
-        {
-            "registration_number": args.registration_number,
-            "declared_by": args.declared_by,
-            "days": days,
-        },
-        label=f"declare {args.registration_number} ({len(days)} d)",
-    )
+    outcome = send_declaration(terminal, args.registration_number, args.declared_by, days)
     if outcome.state == "queued":
         ctx.say(ctx._("Queued: will be sent when the network is back"))
         return 6
@@ -213,10 +233,22 @@ def declare_day(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
+def send_declaration(
+    terminal: Terminal, registration_number: str, declared_by: str, days: list[dict[str, Any]]
+) -> Outcome:
+    """A fishing worker's days (``{"date", "earnings_centimes"}`` each), declared by the boat
+    owner or cooperative: queued like any write when the hub is unreachable."""
+    return terminal.write(
+        "POST",
+        "/v1/declarations/daily",
+        {"registration_number": registration_number, "declared_by": declared_by, "days": days},
+        label=f"declare {registration_number} ({len(days)} d)",
+    )
+
+
 def rights(ctx: Context, args: argparse.Namespace) -> int:
     terminal = need_session(ctx)
-    found = terminal.get(f"/v1/workers/{args.registration_number}/rights")
-    state = found["rights"]
+    state = worker_rights(terminal, args.registration_number)
     status = STATUSES.get(state["status"], state["status"])
     ctx.say(f"{ctx._('Rights')}: {ctx._(status)}")
     if state.get("covered_through"):
@@ -229,36 +261,61 @@ def reverse(ctx: Context, args: argparse.Namespace) -> int:
     terminal = need_session(ctx)
     username = ctx.ask(f"{ctx._('Supervisor username')}: ").strip()
     password = ctx.secret(f"{ctx._('Supervisor password')}: ")
-    outcome = terminal.write(
-        "POST",
-        f"/v1/contributions/{args.receipt_number}/reversal",
-        {"reason": args.reason, "supervisor": {"username": username, "password": password}},
-        label=f"reverse {args.receipt_number}",
-        queue_offline=False,
-        personal=True,  # the supervisor's password: salted, as a sign-in is
-    )
+    outcome = send_reversal(terminal, args.receipt_number, args.reason, username, password)
     print_receipt_of(ctx, answer_of(outcome))
     return 0
 
 
+def send_reversal(
+    terminal: Terminal, receipt_number: str, reason: str, username: str, password: str
+) -> Outcome:
+    """Reverse today's collection with the supervisor's credentials typed at this counter:
+    never queued (the supervisor approves now), the password forgotten once it is over."""
+    return terminal.write(
+        "POST",
+        f"/v1/contributions/{receipt_number}/reversal",
+        {"reason": reason, "supervisor": {"username": username, "password": password}},
+        label=f"reverse {receipt_number}",
+        queue_offline=False,
+        personal=True,  # the supervisor's password: salted, as a sign-in is
+    )
+
+
 def certificate(ctx: Context, args: argparse.Namespace) -> int:
     terminal = need_session(ctx)
-    outcome = terminal.write(
-        "POST",
-        f"/v1/workers/{args.registration_number}/certificates",
-        {"kind": args.kind},
-        label=f"certificate {args.registration_number}",
-        queue_offline=False,
-    )
+    outcome = send_certificate(terminal, args.registration_number, args.kind)
     print_receipt_of(ctx, answer_of(outcome), args.width)
     return 0
 
 
+def send_certificate(terminal: Terminal, registration_number: str, kind: str) -> Outcome:
+    """A signed rights or payments certificate, issued now (never queued: it states the
+    account as the hub knows it at this moment)."""
+    return terminal.write(
+        "POST",
+        f"/v1/workers/{registration_number}/certificates",
+        {"kind": kind},
+        label=f"certificate {registration_number}",
+        queue_offline=False,
+    )
+
+
+def worker_rights(terminal: Terminal, registration_number: str) -> dict[str, Any]:
+    """The worker's health rights at the hub: status, covered through, and why."""
+    found: dict[str, Any] = terminal.get(f"/v1/workers/{registration_number}/rights")["rights"]
+    return found
+
+
+def office_day(terminal: Terminal, business_date: str | None = None) -> Any:
+    """The office's day at the service (count, gross, reversals, net, by operator)."""
+    day = business_date or datetime.now(CASABLANCA).date().isoformat()
+    return terminal.get(f"/v1/offices/current/day?business_date={day}")
+
+
 def day(ctx: Context, args: argparse.Namespace) -> int:
     terminal = need_session(ctx)
-    business_date = args.date or datetime.now(CASABLANCA).date().isoformat()
     try:
-        found = terminal.get(f"/v1/offices/current/day?business_date={business_date}")
+        found = office_day(terminal, args.date)
     except NetworkUnreachable:
         say_outbox_holdings(ctx, terminal)  # what the server cannot count yet
         raise

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from agent_api.protocol.encoding import b64url_encode
 from agent_api.protocol.keys import keyid, public_key_raw, rotation_proof_message
+from terminal_client.api import Terminal
 from terminal_client.commands.context import (
     ROTATION,
     BadInput,
@@ -119,6 +121,16 @@ def login(ctx: Context, args: argparse.Namespace) -> int:
     sync_first(ctx, terminal)
     username = args.username or ctx.ask(f"{ctx._('Username')}: ").strip()
     password = ctx.secret(f"{ctx._('Password')}: ")
+    done = sign_in(ctx, terminal, username, password)
+    role = _ROLES.get(str(done["role"]), str(done["role"]))
+    ctx.say(f"{done['full_name']} ({ctx._(role)}) — {done['office']}")
+    sync_first(ctx, terminal)
+    return 0
+
+
+def sign_in(ctx: Context, terminal: Terminal, username: str, password: str) -> dict[str, Any]:
+    """Sign the operator in (never queued) and keep the session this terminal's key is
+    bound to; the service's answer (name, role, office)."""
     outcome = terminal.write(
         "POST",
         "/v1/sessions",
@@ -134,14 +146,16 @@ def login(ctx: Context, args: argparse.Namespace) -> int:
     ctx.home.save_session(
         {k: done[k] for k in ("token", "expires_at", "username", "full_name", "role", "office")}
     )
-    role = _ROLES.get(str(done["role"]), str(done["role"]))
-    ctx.say(f"{done['full_name']} ({ctx._(role)}) — {done['office']}")
-    sync_first(ctx, terminal)
-    return 0
+    answer: dict[str, Any] = done
+    return answer
 
 
 def logout(ctx: Context, args: argparse.Namespace) -> int:
-    terminal = need_session(ctx)
+    sign_out(ctx, need_session(ctx))
+    return 0
+
+
+def sign_out(ctx: Context, terminal: Terminal) -> None:
+    """End the operator's session at the service (queued if the network is down) and here."""
     terminal.write("DELETE", "/v1/sessions/current", None, label="sign-out")
     ctx.home.save_session(None)
-    return 0

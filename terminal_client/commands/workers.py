@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from terminal_client.api import NetworkUnreachable, ServiceError, Terminal
+from terminal_client.api import NetworkUnreachable, Outcome, ServiceError, Terminal
 from terminal_client.commands.asking import ask_dependents, choose, prompt
 from terminal_client.commands.context import (
     BadInput,
@@ -148,26 +148,7 @@ def _enrolled_as(ctx: Context, terminal: Terminal, cin: str) -> dict[str, Any] |
     """The worker this CIN is enrolled as, asked of the service before any other question;
     ``None`` when it is not enrolled, or when the service cannot say now (it refuses the
     enrollment then, with the registration number)."""
-    try:
-        outcome = terminal.write(
-            "POST",
-            "/v1/workers/lookup",
-            {"cin": cin},
-            label="lookup",
-            queue_offline=False,
-            personal=True,
-        )
-    except NetworkUnreachable:
-        return None
-    if outcome.state == "queued":
-        return None
-    if outcome.state == "refused":
-        error = outcome.error()
-        if error.code == "not_found":
-            return None
-        raise error
-    found = outcome.body
-    return found.get("worker") if found.get("status") == "enrolled" else None
+    return enrolled_as(terminal, cin)
 
 
 def _already_enrolled(ctx: Context, terminal: Terminal, worker: dict[str, Any]) -> int:
@@ -212,7 +193,7 @@ def _submit(
     interactive: bool,
 ) -> int:
     for _ in range(5):
-        outcome = terminal.write("POST", "/v1/workers", payload, label="enrollment", personal=True)
+        outcome = send_enrollment(terminal, payload)
         if outcome.state == "queued":
             ctx.say(ctx._("Queued: will be sent when the network is back"))
             return 6
@@ -232,6 +213,26 @@ def _submit(
         if not interactive or not _ask_again(ctx, error, payload, tariff):
             raise error
     raise BadInput(N_("The enrollment was refused too many times: nothing was recorded."))
+
+
+def send_enrollment(terminal: Terminal, payload: dict[str, Any]) -> Outcome:
+    """Sign the enrollment into the outbox (salted: it holds a CIN and names) and send it:
+    done, queued offline, or refused (``worker_already_enrolled`` names the number)."""
+    return terminal.write("POST", "/v1/workers", payload, label="enrollment", personal=True)
+
+
+def enrolled_as(terminal: Terminal, cin: str) -> dict[str, Any] | None:
+    """The worker this CIN is enrolled as, or None (also when the hub cannot say now)."""
+    try:
+        found = lookup_cin(terminal, cin)
+    except NetworkUnreachable:
+        return None
+    except ServiceError as error:
+        if error.code == "not_found":
+            return None
+        raise
+    worker = found.get("worker") if found.get("status") == "enrolled" else None
+    return worker if isinstance(worker, dict) else None
 
 
 def _ask_again(
@@ -273,15 +274,7 @@ def find(ctx: Context, args: argparse.Namespace) -> int:
     terminal = need_session(ctx)
     if args.cin:
         cin = normalize_cin(prompt(ctx, N_("CIN"), check_cin))
-        outcome = terminal.write(
-            "POST",
-            "/v1/workers/lookup",
-            {"cin": cin},
-            label="lookup",
-            queue_offline=False,
-            personal=True,
-        )
-        found = answer_of(outcome)
+        found = lookup_cin(terminal, cin)
         worker = found.get("worker") or found.get("pre_registration")
         ctx.say(ctx._(LOOKUP_STATUSES.get(found["status"], found["status"])))
     elif args.registration_number:
@@ -290,6 +283,20 @@ def find(ctx: Context, args: argparse.Namespace) -> int:
         raise BadInput(N_("Give a registration number, or --cin to type the CIN."))
     print_worker(ctx, worker)
     return 0
+
+
+def lookup_cin(terminal: Terminal, cin: str) -> Any:
+    """The worker (or pre-registration) with this CIN, the worker being at the counter with
+    their card: a signed, salted lookup that is never queued (``NetworkUnreachable``)."""
+    outcome = terminal.write(
+        "POST",
+        "/v1/workers/lookup",
+        {"cin": cin},
+        label="lookup",
+        queue_offline=False,
+        personal=True,
+    )
+    return answer_of(outcome)
 
 
 LOOKUP_STATUSES = {
@@ -334,7 +341,7 @@ FIELD_NAMES = {
 RIGHTS_STATUSES = {"open": N_("open"), "suspended": N_("suspended"), "waiting": N_("waiting")}
 
 
-def _shown(key: str, value: Any, ctx: Context) -> str:
+def shown_value(key: str, value: Any, ctx: Context) -> str:
     if key == "status":
         return ctx._(WORKER_STATUSES.get(str(value), str(value)))
     if key == "rights" and isinstance(value, dict):
@@ -349,7 +356,7 @@ def print_worker(ctx: Context, worker: dict[str, Any]) -> None:
     width = max(len(ctx._(label)) for _, label in WORKER_LINES) + 2
     for key, label in WORKER_LINES:
         if worker.get(key) not in (None, "", []):
-            ctx.say(f"{ctx._(label):<{width}}{_shown(key, worker[key], ctx)}")
+            ctx.say(f"{ctx._(label):<{width}}{shown_value(key, worker[key], ctx)}")
     dependents = worker.get("dependents")
     if isinstance(dependents, int):
         # Read by number: how many, never who (their details need the worker's CIN).

@@ -1,4 +1,5 @@
-"""``make screenshots``: PNGs of the back office's main screens, in French and Arabic, written
+"""``make screenshots``: PNGs of the back office's main screens (and the counter app's,
+tests/browser/counter/screenshots.py), in French and Arabic, written
 outside the tests (default ``docs/screens/``) for the README and for people to look at.
 
 A temporary SQLite database gets the browser tests' settled day, the CNSS ledger imported and
@@ -39,6 +40,7 @@ from tests.browser.conftest import (
     new_driver,
     seed_finance_day,
 )
+from tests.browser.counter import screenshots as counter_screens
 from tests.e2e.conftest import free_port, server_env
 
 # (file stem, who signs in, path with {day}).
@@ -101,6 +103,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         finally:
             server.terminate()
             server.wait(timeout=10)
+    written += counter_screens.shoot(args.out)  # the counter app's, at 1024 x 768
     sys.stdout.write("".join(f"{file}\n" for file in written))
     return 0
 

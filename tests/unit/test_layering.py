@@ -92,6 +92,14 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
 }
 
 
+# package prefix -> banned imports it may use all the same: the counter application is the
+# terminal's own local web server (issue 19), so it alone may import the server's libraries;
+# the rest of the terminal client still may not.
+EXCEPTIONS: dict[str, tuple[str, ...]] = {
+    "terminal_client.web": ("starlette", "uvicorn"),
+}
+
+
 # services package -> the other services packages it may import (and says so in its docstring)
 SERVICES_MAY_IMPORT: dict[str, tuple[str, ...]] = {
     "log": (),
@@ -146,9 +154,18 @@ def violations(root: Path) -> list[str]:
         for line, imported in imports_of(path):
             for rule in rules:
                 for banned in FORBIDDEN[rule]:
+                    if _excepted(module, imported):
+                        continue
                     if _under(imported, banned) and not _under(module, banned):
                         found.append(f"{path.relative_to(root)}:{line} {module} imports {imported}")
     return found
+
+
+def _excepted(module: str, imported: str) -> bool:
+    return any(
+        _under(module, prefix) and any(_under(imported, name) for name in names)
+        for prefix, names in EXCEPTIONS.items()
+    )
 
 
 def test_the_codebase_respects_the_one_way_layering() -> None:
@@ -180,6 +197,17 @@ def test_a_forbidden_import_is_caught(tmp_path: Path, package: str, source: str)
     target.mkdir(parents=True)
     (target / "bad.py").write_text(source)
     assert len(violations(tmp_path)) == 1
+
+
+def test_only_the_counter_app_of_the_terminal_may_import_the_web_server(tmp_path: Path) -> None:
+    (tmp_path / "terminal_client" / "web").mkdir(parents=True)
+    (tmp_path / "terminal_client" / "web" / "app.py").write_text("import starlette\n")
+    (tmp_path / "terminal_client" / "web" / "db.py").write_text("import sqlmodel\n")
+    (tmp_path / "terminal_client" / "serve.py").write_text("import uvicorn\n")
+    assert [v.split(" ")[0] for v in violations(tmp_path)] == [
+        "terminal_client/serve.py:1",
+        "terminal_client/web/db.py:1",
+    ]
 
 
 def test_the_terminal_client_may_use_the_protocol_and_httpx(tmp_path: Path) -> None:

@@ -1,0 +1,94 @@
+"""The ticket on screen, its print page (58 or 80 mm roll, through the browser's print
+dialog), its QR image, and today's tickets to reprint from.
+
+A ticket is named by its outbox number: a queued payment's page shows the provisional
+ticket (``#12``) and, once the queue has drained, the same page shows the final receipt.
+The text is the CLI's ticket layout (terminal_client/ticket.py), the image its QR code
+(terminal_client/printing.py).
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from pathlib import Path
+
+from starlette.responses import Response
+
+from terminal_client import journal
+from terminal_client.commands.journal import ticket_text
+from terminal_client.i18n import N_
+from terminal_client.printing import qr_png
+from terminal_client.web import guard
+from terminal_client.web.page import Page
+
+WIDTHS = (58, 80)
+_RTL = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")
+_CELL_GAP = re.compile(r"( {2,})")
+
+
+def qr_data(entry: journal.Entry) -> str:
+    """What the ticket's QR code holds: the receipt as the printed ticket carries it."""
+    assert entry.jws is not None
+    return entry.jws
+
+
+def ticket_lines(text: str) -> list[list[str]]:
+    """The ticket's lines cut into columns (two spaces or more apart) so that an Arabic label
+    and the amount beside it each keep their direction in their own cell (<bdi>), as the
+    printed ticket does (terminal_client/printing.py)."""
+    lines = text.rstrip("\n").split("\n")
+    return [_CELL_GAP.split(line) if _RTL.search(line) else [line] for line in lines]
+
+
+def _entry(page: Page) -> journal.Entry | None:
+    seq = page.request.path_params["seq"]
+    return journal.entry_of(page.ctx.terminal().outbox, int(seq))
+
+
+def _width(page: Page) -> int:
+    asked = page.query("width")
+    return int(asked) if asked in ("58", "80") else 58
+
+
+def ticket(page: Page) -> Response:
+    entry = _entry(page)
+    if entry is None:
+        return page.render("error.html", 404, message=page.t("no_ticket"))
+    text = ticket_text(page.ctx, page.ctx.terminal(), entry, _width(page))
+    return page.render("ticket.html", entry=entry, lines=ticket_lines(text), widths=WIDTHS)
+
+
+def print_page(page: Page) -> Response:
+    entry = _entry(page)
+    if entry is None:
+        return page.render("error.html", 404, message=page.t("no_ticket"))
+    width = _width(page)
+    text = ticket_text(page.ctx, page.ctx.terminal(), entry, width)
+    return page.render("print.html", entry=entry, lines=ticket_lines(text), width=width)
+
+
+def qr_image(page: Page) -> Response:
+    entry = _entry(page)
+    if entry is None or entry.jws is None:
+        return guard.secure(Response(status_code=404))
+    with tempfile.TemporaryDirectory() as scratch:
+        path = Path(scratch) / "qr.png"
+        qr_png(qr_data(entry), path)
+        image = path.read_bytes()
+    return guard.secure(Response(image, media_type="image/png"))
+
+
+# What each ticket of the list is, in the operator's words (the ticket layout's own labels).
+KINDS = {
+    "collection": N_("Collection"),
+    "enrollment": N_("Enrollment"),
+    "reversal": N_("Reversal"),
+    "certificate": N_("Certificate"),
+}
+
+
+def today(page: Page) -> Response:
+    entries = journal.today(page.ctx.terminal().outbox)
+    kinds = {e.seq: page.ctx._(KINDS.get(e.kind, e.kind)) for e in entries}
+    return page.render("tickets.html", entries=entries, kinds=kinds)
