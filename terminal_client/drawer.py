@@ -99,6 +99,7 @@ class Closed:
     """The hub's answer: the close's figures and its signed report."""
 
     body: dict[str, Any]
+    seq: int = 0  # the close's write in the outbox: its report's ticket
 
     @property
     def number(self) -> str:
@@ -134,7 +135,7 @@ def close_drawer(terminal: Terminal, counts: Mapping[int, int]) -> Closed:
         # outbox and its next delivery gets the one answer.
         raise OutboxNotEmpty(1)
     answer: dict[str, Any] = outcome.body
-    return Closed(answer)
+    return Closed(answer, outcome.seq)
 
 
 # -- the report as a ticket -------------------------------------------------------------------

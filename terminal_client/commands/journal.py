@@ -16,6 +16,8 @@ from terminal_client.commands.context import (
     need_activation,
     provisional_claims,
 )
+from terminal_client.commands.records import qr_of
+from terminal_client.drawer import render_close_report
 from terminal_client.money import format_mad
 from terminal_client.printing import qr_text
 from terminal_client.ticket import render_ticket
@@ -47,7 +49,7 @@ def reprint(ctx: Context, args: argparse.Namespace) -> int:
         raise Explained(text.format(number=args.number), BAD_INPUT)
     ctx.say(ticket_text(ctx, terminal, entry, args.width))
     if entry.jws is not None:
-        ctx.say(qr_text(entry.jws))
+        ctx.say(qr_text(qr_of(ctx, entry.jws)))
     return 0
 
 
@@ -56,6 +58,9 @@ def ticket_text(ctx: Context, terminal: Terminal, entry: journal.Entry, width: i
     still queued (its number is ``#seq``), the same ``pay`` printed."""
     shown: Literal[58, 80] = 80 if width == 80 else 58
     if entry.jws is not None:
-        return render_ticket(journal.claims_of(entry), width=shown, lang=ctx.lang)
+        claims = journal.claims_of(entry)
+        if claims.get("kind") == "drawer_close":  # the close's signed report
+            return render_close_report(claims, width=shown, lang=ctx.lang)
+        return render_ticket(claims, width=shown, lang=ctx.lang)
     claims = provisional_claims(ctx, terminal.outbox.get(entry.seq)) or {}
     return render_ticket(claims, width=shown, lang=ctx.lang, provisional=True)

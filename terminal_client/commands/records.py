@@ -119,7 +119,7 @@ def _resolve_receipt(ctx: Context, reference: str) -> str:
     return jws
 
 
-def _qr_of(ctx: Context, jws: str) -> str:
+def qr_of(ctx: Context, jws: str) -> str:
     """What the ticket's QR holds: the verification link when the receipt's compact form
     was kept with it, else the JWS itself."""
     number = decode_unverified(jws).get("receipt_number")
@@ -157,7 +157,7 @@ def receipt_show(ctx: Context, args: argparse.Namespace) -> int:
     except StillQueued as queued:
         return _say_still_queued(ctx, queued.item, args.width)
     ctx.say(_ticket_of(decode_unverified(jws), args.width, ctx.lang))
-    ctx.say(qr_text(_qr_of(ctx, jws)))
+    ctx.say(qr_text(qr_of(ctx, jws)))
     return 0
 
 
@@ -174,7 +174,7 @@ def receipt_print(ctx: Context, args: argparse.Namespace) -> int:
         if path is None:
             continue
         try:
-            write(text, _qr_of(ctx, jws), path, width=args.width)
+            write(text, qr_of(ctx, jws), path, width=args.width)
         except OSError as exc:
             message = ctx._("Cannot write {path}: {reason}")
             raise Explained(
@@ -182,7 +182,7 @@ def receipt_print(ctx: Context, args: argparse.Namespace) -> int:
             ) from None
         ctx.say(str(path))
     if args.printer:
-        send_to_printer(ctx, text, _qr_of(ctx, jws), args.width)
+        send_to_printer(ctx, text, qr_of(ctx, jws), args.width)
     return 0
 
 

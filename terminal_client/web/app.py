@@ -9,12 +9,13 @@ from pathlib import Path
 import uvicorn
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import PlainTextResponse
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from terminal_client.web import (
+    drawer,
     enroll,
     fishing,
     guard,
@@ -25,19 +26,10 @@ from terminal_client.web import (
     tickets,
     workers,
 )
-from terminal_client.web.page import Page, screen
+from terminal_client.web.page import screen
 from terminal_client.web.state import Counter
 
 STATIC = Path(__file__).parent / "static"
-
-
-def drawer_placeholder(page: Page) -> Response:
-    """The menu's place for the cash drawer's close ("Clôture de caisse"): the drawer-close
-    flow's own routes (terminal_client/web/drawer.py) replace this one when merged."""
-    return page.render("drawer.html")
-
-
-DRAWER_ROUTES: list[BaseRoute] = [screen("/drawer", drawer_placeholder)]
 
 
 def routes() -> list[BaseRoute]:
@@ -64,7 +56,8 @@ def routes() -> list[BaseRoute]:
         screen("/tickets/{seq:int}/qr.png", tickets.qr_image),
         screen("/tickets/{seq:int}/reversal", reversal.form),
         screen("/tickets/{seq:int}/reversal", reversal.submit, methods=("POST",)),
-        *DRAWER_ROUTES,
+        screen("/drawer", drawer.form),
+        screen("/drawer", drawer.submit, methods=("POST",)),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
 

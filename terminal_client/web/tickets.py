@@ -17,6 +17,7 @@ from starlette.responses import Response
 
 from terminal_client import journal
 from terminal_client.commands.journal import ticket_text
+from terminal_client.commands.records import qr_of
 from terminal_client.i18n import N_
 from terminal_client.printing import qr_png
 from terminal_client.web import guard
@@ -27,10 +28,12 @@ _RTL = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")
 _CELL_GAP = re.compile(r"( {2,})")
 
 
-def qr_data(entry: journal.Entry) -> str:
-    """What the ticket's QR code holds: the receipt as the printed ticket carries it."""
+def qr_data(page: Page, entry: journal.Entry) -> str:
+    """What the ticket's QR code holds, as the printed ticket carries it: the link to the
+    hub's verification page with the receipt's compact form (the JWS for a receipt kept
+    before the compact form)."""
     assert entry.jws is not None
-    return entry.jws
+    return qr_of(page.ctx, entry.jws)
 
 
 def ticket_lines(text: str) -> list[list[str]]:
@@ -74,7 +77,7 @@ def qr_image(page: Page) -> Response:
         return guard.secure(Response(status_code=404))
     with tempfile.TemporaryDirectory() as scratch:
         path = Path(scratch) / "qr.png"
-        qr_png(qr_data(entry), path)
+        qr_png(qr_data(page, entry), path)
         image = path.read_bytes()
     return guard.secure(Response(image, media_type="image/png"))
 
@@ -85,6 +88,7 @@ KINDS = {
     "enrollment": N_("Enrollment"),
     "reversal": N_("Reversal"),
     "certificate": N_("Certificate"),
+    "drawer_close": N_("Drawer close"),
 }
 
 

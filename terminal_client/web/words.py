@@ -127,5 +127,12 @@ WORDS: dict[str, str] = {
         "The hub cannot be reached: the declaration #{seq} is kept in this terminal's outbox"
         " and sent as soon as it is back."
     ),
-    "drawer_soon": N_("The cash drawer close is not available on this counter yet."),
+    "drawer_help": N_(
+        "Count the cash in the drawer: how many of each note and coin (empty: none). What the "
+        "drawer should hold is shown once the count is sent, with the difference, on the "
+        "signed close report. A drawer is closed once a day."
+    ),
+    "drawer_notes": N_("Notes"),
+    "drawer_coins": N_("Coins"),
+    "drawer_close": N_("Close the drawer"),
 }

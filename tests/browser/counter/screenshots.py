@@ -94,6 +94,7 @@ def _screens(counter: Counter, out: Path) -> list[Path]:
         written.append(file)
 
     number = counter.app.worker
+    report = ""
     for lang in ("fr", "ar"):
         counter.driver.delete_all_cookies()
         counter.open(f"/sign-in?lang={lang}")
@@ -119,6 +120,20 @@ def _screens(counter: Counter, out: Path) -> list[Path]:
         take("ticket", lang)
         counter.open("/tickets")
         take("receipts-today", lang)
+        counter.open("/drawer")
+        counter.wait_for("#drawer-form")
+        counter.focused().send_keys("1")
+        counter.driver.find_element(By.ID, "f-c10000").send_keys("2")
+        counter.driver.find_element(By.ID, "f-c1000").send_keys("9")
+        take("drawer", lang)
+        if lang == "fr":  # a drawer closes once a day: the Arabic report is its reprint
+            counter.driver.find_element(By.ID, "close-drawer").click()
+            counter.wait_for("#ticket")
+            report = counter.driver.current_url.split("/", 3)[3].split("?")[0]
+        else:
+            counter.open(f"/{report}")
+            counter.wait_for("#ticket")
+        take("drawer-report", lang)
         counter.driver.execute_cdp_cmd(
             "Page.addScriptToEvaluateOnNewDocument", {"source": "window.print = () => {};"}
         )
