@@ -17,7 +17,8 @@ def test_the_drawer_closes_with_a_difference_on_its_signed_report(counter: Count
     _pay(counter, "60")
     counter.open("/drawer")
     form = counter.wait_for("#drawer-form").text
-    assert "Billets" in form and "Pièces" in form
+    assert "Billets" in form
+    assert "Pièces" in form
     assert "60,00" not in form  # the form does not say what the hub expects
     assert counter.focused().get_attribute("id") == "f-c20000"
     # A quantity that is not a whole number is refused on its field; nothing is sent.
