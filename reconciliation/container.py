@@ -12,6 +12,7 @@ from agent_api.persistence import sealing
 from agent_api.persistence.unit_of_work import UnitOfWork
 from agent_api.secrets import parse_ed25519_private_key
 from agent_api.services.container import audit_log_of, contact_sealer
+from agent_api.services.log.sequencer import Sequencer
 from agent_api.services.writes.receipts import ReceiptSigner
 from agent_api.settings import Settings
 from reconciliation.calendar import BusinessCalendar
@@ -38,8 +39,11 @@ class Reconciliation:
 
     @classmethod
     def build(cls, settings: Settings, engine: Engine, clock: Clock = utc_now) -> Reconciliation:
+        # Its writes record audit-log entries too: each commit nudges the sequencer.
+        sequencer = Sequencer(lambda: UnitOfWork(engine), clock)
+
         def uow() -> UnitOfWork:
-            return UnitOfWork(engine)
+            return UnitOfWork(engine, after_appends=sequencer.nudge)
 
         signer = ReceiptSigner(
             parse_ed25519_private_key(settings.key_text("RECEIPT_SIGNING_KEY").reveal())
@@ -49,7 +53,9 @@ class Reconciliation:
         queue = ExceptionQueue(uow, clock)
         inputs = Inputs(uow, clock)  # one, so that a file imported is not parsed again to match
         return cls(
-            closer=DayCloser(uow, clock, audit_log_of(settings, uow, clock).checkpoint),
+            closer=DayCloser(
+                uow, clock, audit_log_of(settings, uow, clock, sequencer=sequencer).checkpoint
+            ),
             settler=Settler(uow, clock, signer),
             settlements=SettlementQueries(uow),
             inputs=inputs,

@@ -40,8 +40,10 @@ from agent_api.services.log.audit_log import head_frontier, head_state
 BATCH = 2048
 # Drains one nudge runs at most (see ``nudge``).
 ROUNDS = 2
-# The advisory lock's key (any 64-bit number no other part of the service uses): "qurbseq".
-LOCK_KEY = 0x71757262736571
+# The advisory lock's key, with the schema's hash as its second half: one sequencer per log
+# (two deployments, or two test runs, in one database's schemas do not wait on each other).
+LOCK_KEY = 0x71736571  # "qseq"
+_LOCK = "SELECT {0}(:k, hashtext(current_schema()))"
 
 _e = AuditEntry.__table__  # type: ignore[attr-defined]
 _l = AuditLeaf.__table__  # type: ignore[attr-defined]
@@ -99,9 +101,9 @@ class Sequencer:
             connection = uow.connection()
             if connection.dialect.name == "postgresql":
                 if wait:
-                    connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOCK_KEY})
+                    connection.execute(text(_LOCK.format("pg_advisory_xact_lock")), {"k": LOCK_KEY})
                 elif not connection.execute(
-                    text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": LOCK_KEY}
+                    text(_LOCK.format("pg_try_advisory_xact_lock")), {"k": LOCK_KEY}
                 ).scalar():
                     return None
             pending = connection.execute(
