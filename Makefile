@@ -7,6 +7,9 @@ DEMO_DB ?= demo.db
 DEMO_FILES ?= demo-files
 DEMO_CREDENTIALS ?= demo-credentials.json
 PORT ?= 8000
+# The demo's counter: the first terminal, activated in this folder, served on this port.
+COUNTER_PORT ?= 8765
+DEMO_TERMINAL ?= demo-terminal
 # An absolute path: the URL the demo prints works from any directory.
 DEMO_URL = sqlite:///$(abspath $(DEMO_DB))
 export QURB_TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
@@ -36,7 +39,8 @@ demo: install
 	@$(BIN)/python -c 'import json,sys; users={u["username"]: u for u in json.load(open(sys.argv[1]))["users"]}; [print("  %-14s %-18s %s" % (users[n]["role"], n, users[n]["password"])) for n in ("cnss.finance", "cnss.auditor", "cnss.admin", "admin.cashplus")]' $(DEMO_CREDENTIALS)
 	@echo "(finance works the demo day's exceptions to zero; the auditor reads; admins run the registry)"
 	@echo
-	@$(MAKE) --no-print-directory serve
+	@echo "Serving $(DEMO_DB) on http://127.0.0.1:$(PORT) and the counter on http://127.0.0.1:$(COUNTER_PORT) (Ctrl-C stops both)"
+	@bash deploy/demo-serve.sh $(BIN) $(DEMO_URL) $(PORT) $(COUNTER_PORT) $(DEMO_CREDENTIALS) $(DEMO_TERMINAL)
 
 # The demo database as make demo left it (and whatever was done with it since), served again:
 # nothing is re-seeded. Migrations that arrived since are applied first.
@@ -77,4 +81,4 @@ pytest: install-dev
 test: lint typecheck pytest
 
 clean:
-	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache .pytest_cache $(DEMO_TERMINAL)
