@@ -40,7 +40,7 @@ def _close(
 
 def _closed(done: DrawerClosed) -> object:
     return s.DrawerClosedOut(
-        receipt=ReceiptOut(number=done.number, receipt=done.report),
+        receipt=ReceiptOut(number=done.number, receipt=done.report, compact=done.compact),
         business_date=done.business_date,
         counts=[s.CountOut(denomination_centimes=d, quantity=q) for d, q in done.counts],
         counted_centimes=done.counted_centimes,

@@ -23,6 +23,7 @@ from sqlmodel import Session, col, select
 from agent_api.domain.permissions import SYSTEM_ACTOR
 from agent_api.persistence.tables import AuditLeaf, DrawerClose
 from agent_api.persistence.unit_of_work import UnitOfWork
+from agent_api.protocol.compact_receipt import CompactInvalid, compact_verify
 from reconciliation.closing import DayCloser
 from tests.conftest import FakeClock
 from tests.integration.conftest import PASSWORD, World, activated
@@ -118,6 +119,25 @@ def test_an_empty_drawer_with_no_collection_closes_at_zero(
     body = response.json()
     assert (body["expected_centimes"], body["counted_centimes"]) == (0, 0)
     assert body["difference_centimes"] == 0
+
+
+def test_the_close_report_has_a_compact_form_with_the_same_claims_for_its_qr(
+    world: World, terminal: TestTerminal
+) -> None:
+    pay(terminal, enroll(terminal), 10_000, "CA-01")
+    receipt = _close(terminal, _count(n5000=2)).json()["receipt"]
+    assert receipt["compact"].startswith("QC1:")
+    keys = {
+        world.services.receipts.kid: Ed25519PublicKey.from_public_bytes(
+            world.services.receipts.public_raw
+        )
+    }
+    assert compact_verify(receipt["compact"], keys) == _report(world, receipt["receipt"])
+    # A character changed: not the report any more.
+    forged = receipt["compact"][:-6] + ("A" if receipt["compact"][-6] != "A" else "B")
+    forged += receipt["compact"][-5:]
+    with pytest.raises(CompactInvalid):
+        compact_verify(forged, keys)
 
 
 def test_the_same_count_again_gets_the_same_report_and_another_count_is_refused(

@@ -20,6 +20,7 @@ of the day it was signed.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
@@ -62,6 +63,8 @@ class DrawerClosed:
     reversed_centimes: int
     closed_at: datetime
     repeated: bool
+    # The report's compact form (QC1:…, for its QR), made again from the JWS: the same text.
+    compact: str | None = None
 
     def decision(self) -> Decision:
         # The report's number and day; the amounts are in the report, signed, not in the leaf
@@ -111,7 +114,7 @@ class DrawerCloseService:
         day = business_date(write.signed_at, self._cutoff)
         earlier = existing_close(session, terminal.terminal_id, day)
         if earlier is not None:
-            return _again(earlier, count)
+            return self._compact(_again(earlier, count))
         expected = expected_cash(session, terminal.office_id, terminal.terminal_id, day)
         now = self._clock()
         row = DrawerClose(
@@ -143,7 +146,7 @@ class DrawerCloseService:
             raced = existing_close(session, terminal.terminal_id, day)
             if raced is None:
                 raise
-            return _again(raced, count)
+            return self._compact(_again(raced, count))
         assert row.id is not None
         number = f"C-{terminal.network_code}-{row.id:08d}"
         reservation = audit_log.reserve(session)
@@ -160,7 +163,10 @@ class DrawerCloseService:
         session.execute(
             update(DrawerClose).where(col(DrawerClose.id) == row.id).values(number=number, jws=jws)
         )
-        return _closed(row, number, jws, count, repeated=False)
+        return self._compact(_closed(row, number, jws, count, repeated=False))
+
+    def _compact(self, closed: DrawerClosed) -> DrawerClosed:
+        return dataclasses.replace(closed, compact=self._receipts.compact_of(closed.report))
 
     # -- reading the closes ---------------------------------------------------------------
     def of_office(self, actor: Actor, day: date) -> list[CloseLine]:
