@@ -40,7 +40,8 @@ demo: install
 	@echo "(finance works the demo day's exceptions to zero; the auditor reads; admins run the registry)"
 	@echo
 	@echo "Serving $(DEMO_DB) on http://127.0.0.1:$(PORT) and the counter on http://127.0.0.1:$(COUNTER_PORT) (Ctrl-C stops both)"
-	@bash deploy/demo-serve.sh $(BIN) $(DEMO_URL) $(PORT) $(COUNTER_PORT) $(DEMO_CREDENTIALS) $(DEMO_TERMINAL)
+	@bash deploy/demo-serve.sh --bin $(BIN) --database-url $(DEMO_URL) --port $(PORT) \
+		--counter-port $(COUNTER_PORT) --credentials $(DEMO_CREDENTIALS) --terminal-home $(DEMO_TERMINAL)
 
 # The demo database as make demo left it (and whatever was done with it since), served again:
 # nothing is re-seeded. Migrations that arrived since are applied first.

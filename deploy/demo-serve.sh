@@ -3,7 +3,20 @@
 # on this machine only. The counter is the demo's first terminal, activated afresh in
 # $DEMO_TERMINAL; its operator signs in on the counter's page. Ctrl-C stops both.
 set -euo pipefail
-BIN="$1"; DB_URL="$2"; PORT="$3"; COUNTER_PORT="$4"; CREDENTIALS="$5"; TERMINAL_HOME="$6"
+# Usage: demo-serve.sh --bin DIR --database-url URL --port N --counter-port N
+#                      --credentials FILE --terminal-home DIR
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --bin) BIN="$2" ;;
+    --database-url) DB_URL="$2" ;;
+    --port) PORT="$2" ;;
+    --counter-port) COUNTER_PORT="$2" ;;
+    --credentials) CREDENTIALS="$2" ;;
+    --terminal-home) TERMINAL_HOME="$2" ;;
+    *) echo "demo-serve.sh: unknown option $1" >&2; exit 2 ;;
+  esac
+  shift 2
+done
 HUB="http://127.0.0.1:$PORT"
 
 QURB_DATABASE_URL="$DB_URL" "$BIN/qurb-api" serve --host 127.0.0.1 --port "$PORT" &

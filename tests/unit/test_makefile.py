@@ -44,6 +44,10 @@ def test_make_demo_serves_and_prints_its_hints_for_the_port_given(tmp_path: Path
     assert "--url http://127.0.0.1:9999" in planned.stdout  # the auditor's hint
     assert "--port 9999" in planned.stdout
     assert "--port 8000" not in planned.stdout
+    # The counter of the demo's first terminal is served beside the hub.
+    assert "--counter-port 8765" in planned.stdout
+    moved = _make("-n", "demo", "COUNTER_PORT=9001", f"DEMO_DB={database}")
+    assert "--counter-port 9001" in moved.stdout
 
 
 def test_a_relative_demo_database_is_named_by_its_absolute_path() -> None:
