@@ -8,13 +8,14 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, TextIO
+from typing import Any, Literal, TextIO
 from zoneinfo import ZoneInfo
 
+from terminal_client import escpos
 from terminal_client.api import Outcome, Patience, ServiceError, Terminal
 from terminal_client.home import Home, HomeError
 from terminal_client.i18n import N_, translator
-from terminal_client.messages import explain
+from terminal_client.messages import Exit, explain
 from terminal_client.money import format_mad
 from terminal_client.outbox import Item
 from terminal_client.printing import qr_text
@@ -216,12 +217,42 @@ def answer_of(outcome: Outcome) -> Any:
 
 
 def print_receipt_of(ctx: Context, body: Any, width: int = 58) -> None:
+    """The receipt in an answer on the screen, and on the receipt printer when one is set (a
+    printer that fails is said; the operation stays done)."""
     receipt = body.get("receipt") if isinstance(body, dict) else None
     if isinstance(receipt, dict) and "receipt" in receipt:
         claims = decode_unverified(str(receipt["receipt"]))
-        ctx.say(render_ticket(claims, width=width, lang=ctx.lang))  # type: ignore[arg-type]
+        shown: Literal[58, 80] = 80 if width == 80 else 58
+        text = render_ticket(claims, width=shown, lang=ctx.lang)
+        ctx.say(text)
         compact = receipt.get("compact")
-        ctx.say(qr_text(qr_content(str(receipt["receipt"]), compact, ctx.public_url())))
+        qr = qr_content(str(receipt["receipt"]), compact, ctx.public_url())
+        ctx.say(qr_text(qr))
+        try:
+            send_to_printer(ctx, text, qr, shown)
+        except Explained as failed:
+            ctx.say(failed.sentence)
+
+
+def send_to_printer(ctx: Context, text: str, qr_data: str | None, width: Literal[58, 80]) -> bool:
+    """``text`` (and its QR) on the configured printer; whether a printer is set. A printer
+    that cannot be opened or written is a sentence, never a traceback."""
+    config: dict[str, Any] = ctx.home.config()
+    try:
+        printer = escpos.open_printer(config, width)
+        if printer is None:
+            return False
+        try:
+            escpos.print_ticket(printer, text, qr_data, width=width)
+        finally:
+            printer.close()
+    except (OSError, escpos.PrinterSettingError, escpos.PrinterUnreachable):
+        text = ctx._(
+            "The printer did not print: check that it is on, connected and has paper, then "
+            "print again."
+        )
+        raise Explained(text, Exit.ERROR) from None
+    return True
 
 
 PAYMENT_PATH = "/v1/contributions"

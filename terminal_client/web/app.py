@@ -54,6 +54,7 @@ def routes() -> list[BaseRoute]:
         screen("/tickets/{seq:int}", tickets.ticket),
         screen("/tickets/{seq:int}/print", tickets.print_page),
         screen("/tickets/{seq:int}/qr.png", tickets.qr_image),
+        screen("/tickets/{seq:int}/escpos", tickets.escpos_print, methods=("POST",)),
         screen("/tickets/{seq:int}/reversal", reversal.form),
         screen("/tickets/{seq:int}/reversal", reversal.submit, methods=("POST",)),
         screen("/drawer", drawer.form),

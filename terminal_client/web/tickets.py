@@ -12,11 +12,14 @@ from __future__ import annotations
 import re
 import tempfile
 from pathlib import Path
+from typing import Literal
 
 from starlette.responses import Response
 
 from terminal_client import journal
+from terminal_client.commands.context import Explained
 from terminal_client.commands.journal import ticket_text
+from terminal_client.commands.printer import send_to_printer
 from terminal_client.commands.records import qr_of
 from terminal_client.i18n import N_
 from terminal_client.printing import qr_png
@@ -54,12 +57,44 @@ def _width(page: Page) -> int:
     return int(asked) if asked in ("58", "80") else 58
 
 
-def ticket(page: Page) -> Response:
+def _printer_set(page: Page) -> bool:
+    """Whether this terminal has an ESC/POS receipt printer (``qurb-terminal printer set``)."""
+    return str(page.ctx.home.config().get("printer") or "none") != "none"
+
+
+def ticket(page: Page, *, status: int = 200, note: str = "", error: str = "") -> Response:
     entry = _entry(page)
     if entry is None:
         return page.render("error.html", 404, message=page.t("no_ticket"))
     text = ticket_text(page.ctx, page.ctx.terminal(), entry, _width(page))
-    return page.render("ticket.html", entry=entry, lines=ticket_lines(text), widths=WIDTHS)
+    return page.render(
+        "ticket.html",
+        status,
+        entry=entry,
+        lines=ticket_lines(text),
+        widths=WIDTHS,
+        printer=_printer_set(page),
+        note=note or (page.t("sent_to_printer") if page.query("printed") else ""),
+        error=error,
+    )
+
+
+def escpos_print(page: Page) -> Response:
+    """The ticket straight to the terminal's ESC/POS printer (the same bytes as
+    ``receipt print --printer``): a printer off or out of paper is one sentence."""
+    entry = _entry(page)
+    if entry is None:
+        return page.render("error.html", 404, message=page.t("no_ticket"))
+    width: Literal[58, 80] = 80 if _width(page) == 80 else 58
+    text = ticket_text(page.ctx, page.ctx.terminal(), entry, width)
+    qr = qr_data(page, entry) if entry.jws is not None else None
+    try:
+        printed = send_to_printer(page.ctx, text, qr, width)
+    except Explained as refused:
+        return ticket(page, status=503, error=refused.sentence)
+    if not printed:
+        return ticket(page, status=409, error=page.t("no_printer"))
+    return page.redirect(f"/tickets/{entry.seq}?printed=1")
 
 
 def print_page(page: Page) -> Response:

@@ -132,6 +132,9 @@ WORDS: dict[str, str] = {
         "drawer should hold is shown once the count is sent, with the difference, on the "
         "signed close report. A drawer is closed once a day."
     ),
+    "print_escpos": N_("Receipt printer"),
+    "sent_to_printer": N_("Sent to the receipt printer."),
+    "no_printer": N_("No receipt printer is set on this terminal: qurb-terminal printer set …"),
     "drawer_notes": N_("Notes"),
     "drawer_coins": N_("Coins"),
     "drawer_close": N_("Close the drawer"),

@@ -124,6 +124,9 @@ def test_the_printer_set_on_the_terminal_gets_the_receipt_and_the_close_report(
     number = enroll_from_json(terminal, tmp_path)
     code, out, _ = terminal.run("pay", "--yes", number, "100")
     assert code == 0
+    # The payment's receipt went to the printer as it was shown: no second command needed.
+    assert _receipt(out).encode() in device.read_bytes()
+    device.write_bytes(b"")
     code, _, err = terminal.run("receipt", "print", _receipt(out), "--printer")
     assert code == 0, err
     printed = device.read_bytes()
