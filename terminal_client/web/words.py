@@ -59,6 +59,7 @@ WORDS: dict[str, str] = {
     "key_esc": N_("Esc"),
     "provisional_title": N_("Provisional ticket {number}"),
     "receipt_title": N_("Receipt {number}"),
+    "close_report_title": N_("Drawer close report {number}"),
     "provisional_help": N_(
         "Hand this provisional ticket to the worker. The payment is safe in this terminal's"
         " outbox; the receipt replaces it here as soon as the hub has it."

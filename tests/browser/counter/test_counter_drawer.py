@@ -33,6 +33,7 @@ def test_the_drawer_closes_with_a_difference_on_its_signed_report(counter: Count
     field.send_keys("1")
     counter.driver.find_element(By.ID, "f-c100").send_keys("5", Keys.ENTER)
     ticket = counter.wait_for("#ticket").text
+    assert counter.driver.find_element(By.TAG_NAME, "h1").text.startswith("Rapport de clôture C-")
     assert "CLÔTURE DE CAISSE" in ticket.upper()
     assert "60,00 MAD" in ticket  # expected
     assert "55,00 MAD" in ticket  # counted
