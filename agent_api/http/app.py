@@ -169,7 +169,7 @@ async def _sequence(services: Services, interval_ms: int, stopping: asyncio.Even
             await asyncio.wait_for(stopping.wait(), interval_ms / 1000)
             return
         try:
-            await run_in_threadpool(services.audit.sequencer.nudge)
+            await run_in_threadpool(services.audit.sequencer.sweep)
         except QurbError as exc:  # a database outage: the next round retries
             logger.warning("sequencer_failed", extra={"code": exc.code})
         except Exception as exc:  # noqa: BLE001 - a failed round must not end the loop

@@ -78,7 +78,7 @@ class Services:
     @classmethod
     def build(cls, settings: Settings, engine: Engine, clock: Clock = utc_now) -> Services:
         # A unit of work that recorded an audit-log entry nudges the sequencer once committed.
-        sequencer = Sequencer(lambda: UnitOfWork(engine), clock)
+        sequencer = Sequencer(lambda: UnitOfWork(engine), clock, engine=engine)
 
         def uow() -> UnitOfWork:
             return UnitOfWork(engine, after_appends=sequencer.nudge)

@@ -183,7 +183,7 @@ def test_announcing_the_same_future_day_again_replaces_it_with_a_leaf_each(
         assert len(session.exec(select(CommissionChange)).all()) == 1
     leaves = _leaves(world, "commission_change")
     assert [(f["fixed_centimes"], f["replaced"]) for f in leaves] == [(100, False), (150, True)]
-    facts = {k: v for k, v in leaves[-1].items() if k not in ("v", "index", "kind", "at")}
+    facts = {k: v for k, v in leaves[-1].items() if k not in ("v", "entry", "kind", "at", "log_by")}
     assert facts == {
         "actor": {"username": "cnss.admin", "role": "cnss_admin"},
         "network": "CASHPLUS",

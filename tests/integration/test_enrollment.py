@@ -51,7 +51,7 @@ def test_enrollment_returns_a_checked_registration_number_and_a_signed_receipt(
     assert claims["registration_number"] == number
     assert claims["receipt_number"] == body["receipt"]["number"]
     assert claims["office"] == "CA-01"
-    assert {"signed_at", "recorded_at", "terminal", "log_index"} <= set(claims)
+    assert {"signed_at", "recorded_at", "terminal", "log_entry", "log_by"} <= set(claims)
 
 
 def test_one_cin_one_worker_across_offices(

@@ -27,13 +27,13 @@ import logging
 import threading
 from collections.abc import Callable
 
-from sqlalchemy import Connection, delete, insert, select, text, update
+from sqlalchemy import Connection, Engine, delete, insert, select, text, update
 
 from agent_api.clock import Clock
 from agent_api.metrics import AUDIT_BATCH_SIZE, AUDIT_INTEGRATE_DELAY
 from agent_api.persistence import audit_tiles
 from agent_api.persistence.tables import AuditEntry, AuditHead, AuditLeaf
-from agent_api.persistence.unit_of_work import UnitOfWorkFactory
+from agent_api.persistence.unit_of_work import UnitOfWorkFactory, read_only
 from agent_api.services.log.audit_log import head_frontier, head_state
 
 # Entries per transaction: about 1 MB of leaves, a few tens of milliseconds.
@@ -53,9 +53,12 @@ logger = logging.getLogger(__name__)
 
 
 class Sequencer:
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
+    def __init__(
+        self, uow: UnitOfWorkFactory, clock: Clock, *, engine: Engine | None = None
+    ) -> None:
         self._uow = uow
         self._clock = clock
+        self._engine = engine  # for the periodic round's read (``sweep``)
         self._running = threading.Lock()
         self._wanted = False
         # For tests of a crash mid-batch: called with the connection after the batch's
@@ -77,6 +80,17 @@ class Sequencer:
                     return
                 self._wanted = False
                 self._drain(wait=False)
+
+    def sweep(self) -> None:
+        """The periodic round: one read that begins no transaction (autocommit on PostgreSQL,
+        no writer slot on SQLite) when nothing is pending, as nearly always; else a nudge.
+        Every process runs it every ``QURB_SEQUENCE_INTERVAL_MS``: idle, it must cost next
+        to nothing."""
+        if self._engine is not None:
+            with read_only(self._engine) as connection:
+                if connection.execute(select(_e.c.id).limit(1)).first() is None:
+                    return
+        self.nudge()
 
     def drain(self) -> int:
         """Integrate every entry committed before this call, waiting for a sequencer that is
