@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+import jwt
 import schemathesis
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import HealthCheck, Phase, given, settings
@@ -207,6 +208,7 @@ class Targets:
     fisher: str
     receipts: list[str]
     compacts: list[str]  # the same receipts' compact forms (the verification page's question)
+    entries: list[str]  # the audit-log entries those receipts name, and one never recorded
     day: str  # closed, settled and reconciled, with exceptions to work
     today: str  # the business day the fuzz runs in
     month: str  # its month: months are counted from the fake clock's, not the real one
@@ -238,6 +240,7 @@ class Targets:
             "day": [self.day],
             "reference": [f"QURB-STL-CASHPLUS-{self.day.replace('-', '')}"],
             "exception_id": self.exception_ids,
+            "entry": self.entries,
             "tile": ["0/000.p/1"],  # the log's first leaf (C2SP tlog-tiles)
             "bundle": ["000.p/1"],
         }
@@ -603,6 +606,9 @@ def build_targets(world: World, clock: FakeClock, main: TestTerminal, tmp_path: 
     paid = [pay(main, number, amount, "CA-01") for amount in (5_000, 6_000, 7_000)]
     receipts = [p.receipt for p in paid]
     compacts = [services.receipts.compact_of(p.jws) or "" for p in paid]
+    entries = [
+        str(jwt.decode(p.jws, options={"verify_signature": False})["log_entry"]) for p in paid
+    ] + ["0" * 32]
     deposits = [
         main.send(
             "POST",
@@ -623,6 +629,7 @@ def build_targets(world: World, clock: FakeClock, main: TestTerminal, tmp_path: 
         fisher=fisher["registration_number"],
         receipts=receipts,
         compacts=compacts,
+        entries=entries,
         day=day.isoformat(),
         today=today(clock).isoformat(),
         month=format_month(month),
