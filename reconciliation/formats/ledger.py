@@ -74,7 +74,14 @@ class LedgerFile:
 def parse_ledger_name(name: str) -> tuple[str, date] | None:
     """``CNSS_ENCAISSEMENTS_<NETWORK>_<YYYYMMDD>.csv`` → (network or ``"ALL"``, value date);
     None for any other name. A directory part is ignored."""
-    found = _FILE_NAME.fullmatch(PurePath(name).name)
+    return network_and_day(_FILE_NAME, name)
+
+
+def network_and_day(pattern: re.Pattern[str], name: str) -> tuple[str, date] | None:
+    """A CNSS file name whose ``pattern`` captures the network and ``YYYYMMDD`` → (network,
+    day); None when the name does not match or names no real day. A directory part is
+    ignored."""
+    found = pattern.fullmatch(PurePath(name).name)
     if found is None:
         return None
     stamp = found[2]

@@ -39,12 +39,11 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from pathlib import PurePath
 
 from agent_api.domain.claims import TrackingStatus
 from agent_api.errors import ValidationFailed
 from reconciliation.formats.amounts import COMMA_AMOUNT, format_comma, parse_amount
-from reconciliation.formats.ledger import header_problem
+from reconciliation.formats.ledger import header_problem, network_and_day
 
 HEADER = (
     "ID_EVENEMENT",
@@ -121,15 +120,7 @@ class TrackingFile:
 def parse_tracking_name(name: str) -> tuple[str, date] | None:
     """``CNSS_SUIVI_DOSSIERS_<NETWORK>_<YYYYMMDD>.csv`` → (network, day); None for any other
     name. A directory part is ignored."""
-    found = _FILE_NAME.fullmatch(PurePath(name).name)
-    if found is None:
-        return None
-    stamp = found[2]
-    try:
-        day = date(int(stamp[:4]), int(stamp[4:6]), int(stamp[6:]))
-    except ValueError:
-        return None
-    return found[1], day
+    return network_and_day(_FILE_NAME, name)
 
 
 def parse_tracking(data: bytes, *, source: str = "") -> TrackingFile:
