@@ -9,12 +9,14 @@ import json
 import re
 from html import unescape
 
+import jwt
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from qurb.verify.labels import AR, FR
 from tests.integration.conftest import World
+from tests.support.reconciliation import enroll, pay
 from tests.support.terminal import TestTerminal
 
 PUBLIC_PAGES = ["/V", "/v"]
@@ -113,3 +115,23 @@ def test_any_query_string_still_gets_the_page(world: World, query: dict[str, str
     page = world.client.get("/V", params=query)
     assert page.status_code == 200
     assert re.search(r'<html lang="(fr|ar)" dir="(ltr|rtl)">', page.text)
+
+
+def test_where_an_entry_is_answers_anyone_the_same_and_never_its_leaf(
+    world: World, terminal: TestTerminal
+) -> None:
+    """GET /v1/audit/entries/{entry} is public as the tiles are: whoever asks (signed in or
+    not, any role or network) gets the same answer, and never the leaf's content."""
+    paid = pay(terminal, enroll(terminal), 7_000, "CA-01")
+    entry = jwt.decode(paid.jws, options={"verify_signature": False})["log_entry"]
+    answers = {
+        who: world.client.get(f"/v1/audit/entries/{entry}", headers=headers)
+        for who, headers in _callers(world, terminal).items()
+    }
+    assert {a.status_code for a in answers.values()} == {200}
+    bodies = {a.json()["index"] for a in answers.values()}
+    assert len(bodies) == 1
+    for answer in answers.values():
+        assert "data" not in answer.json()
+        assert paid.receipt not in answer.text  # the leaf's facts stay the auditors'
+    assert world.client.post(f"/v1/audit/entries/{entry}").status_code == 405
