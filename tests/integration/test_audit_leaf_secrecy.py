@@ -152,7 +152,9 @@ def test_a_salt_under_128_bits_or_not_base64url_is_refused(
     assert refused.json()["error"]["field"] == "salt"
 
 
-@pytest.mark.parametrize("salt", [secrets.token_urlsafe(16), secrets.token_hex(16)])
+@pytest.mark.parametrize(
+    "salt", [secrets.token_urlsafe(16), secrets.token_hex(16)], ids=["base64url", "hex"]
+)
 def test_a_salt_of_22_base64url_characters_or_32_hex_digits_is_accepted(
     terminal: TestTerminal, salt: str
 ) -> None:
