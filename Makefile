@@ -38,6 +38,7 @@ demo: install
 	@echo "Back office: http://127.0.0.1:$(PORT)/back-office/ — sign in as"
 	@$(BIN)/python -c 'import json,sys; users={u["username"]: u for u in json.load(open(sys.argv[1]))["users"]}; [print("  %-14s %-18s %s" % (users[n]["role"], n, users[n]["password"])) for n in ("cnss.finance", "cnss.auditor", "cnss.admin", "admin.cashplus")]' $(DEMO_CREDENTIALS)
 	@echo "(finance works the demo day's exceptions to zero; the auditor reads; admins run the registry)"
+	@echo "(the demo day's reimbursement files: CNSS's tracking file is applied, a missing envelope first in the queue)"
 	@echo
 	@echo "Serving $(DEMO_DB) on http://127.0.0.1:$(PORT) and the counter on http://127.0.0.1:$(COUNTER_PORT) (Ctrl-C stops both)"
 	@bash deploy/demo-serve.sh --bin $(BIN) --database-url $(DEMO_URL) --port $(PORT) \

@@ -217,6 +217,22 @@ def _demo_day(args: argparse.Namespace) -> int:
         f"reconciled (version {done.version}) with {done.exceptions} exceptions for finance."
     )
     print(f"  the files CNSS and the bank sent, and the ground truth: {args.out}/inbox/")
+    filed = done.deposits
+    print(
+        f"  {len(filed.deposits)} reimbursement files deposited ({len(filed.insisted)} taken "
+        f"despite the counter's warnings), sent under {len(filed.slips)} transmittal slips; "
+        f"{len(filed.cancelled)} more taken today and cancelled by a supervisor"
+    )
+    print(
+        f"  CNSS's tracking file ({args.out}/claims/): {len(filed.reimbursed)} reimbursed, "
+        f"{len(filed.refused)} refused, {len(filed.missing)} envelope(s) missing from their "
+        "batch, first in finance's exceptions queue"
+    )
+    if filed.worker_with_a_refusal is not None:
+        print(
+            f"  a worker's files and their journey, at the counter: "
+            f"{filed.worker_with_a_refusal} (one of them refused)"
+        )
     print(f"  the day's report: {args.out}/reconciliation-{day:%Y%m%d}.html (also .csv, .json)")
     audit = _sibling_command("qurb-audit")
     print("  the audit log, from another shell while the demo is served:")

@@ -7,6 +7,9 @@ them is skipped, as for any bulk load (a demo has no terminal holding a key yet)
 write is still a leaf of the audit log, marked ``demo_history``. The day
 is then closed and settled, the files CNSS and the bank would send are simulated with a few
 discrepancies of every kind, imported and matched, and the reports written.
+
+The same counters take the day's reimbursement files, close them into transmittal slips, and
+CNSS's tracking files about them are applied (``qurb.demo_deposits``).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from agent_api.services.log import audit_log
 from agent_api.services.sessions.terminal_auth import TerminalContext
 from agent_api.services.workers.enrollment import NewWorker
 from agent_api.services.writes.idempotency import WriteContext
+from qurb.demo_deposits import Counter, DemoDeposits, record_deposits, track
 from reconciliation.container import Reconciliation
 from reconciliation.simulator_files import write_simulation
 
@@ -42,6 +46,7 @@ class DemoDay:
     files: list[Path]
     version: int
     exceptions: int
+    deposits: DemoDeposits
 
 
 def record_demo_day(
@@ -49,9 +54,14 @@ def record_demo_day(
 ) -> DemoDay:
     rng = random.Random(seed)  # noqa: S311  (demo data, not secrets)
     collections = 0
+    counters: list[Counter] = []
     for network in _networks(services):
-        for counter in _counters(services, network)[:OFFICES_USED]:
-            collections += _counter_day(services, rng, day, counter)
+        for found in _counters(services, network)[:OFFICES_USED]:
+            counter = _counter_day(services, rng, day, found)
+            collections += counter.collections
+            counters.append(counter.counter)
+    # Reimbursement files are taken, cancelled and sent before the day closes.
+    deposits = record_deposits(services, day, counters, seed=seed)
     reconciliation.closer.close(day, by="demo")
     reconciliation.settler.settle(day, by="demo")
     files = write_simulation(
@@ -63,7 +73,8 @@ def record_demo_day(
         elif path.suffix == ".xml":
             reconciliation.inputs.import_bank(path.read_bytes(), name=path.name, by="demo")
     run = reconciliation.reconciler.run(day, by="demo")
-    return DemoDay(day, collections, files, run.version, run.exceptions)
+    deposits = track(services, reconciliation, day, out / "claims", deposits)
+    return DemoDay(day, collections, files, run.version, run.exceptions, deposits)
 
 
 def _networks(services: Services) -> list[Network]:
@@ -89,12 +100,18 @@ def _counters(services: Services, network: Network) -> list[tuple[Office, Termin
         return found
 
 
+@dataclass(frozen=True)
+class _CounterDay:
+    counter: Counter
+    collections: int
+
+
 def _counter_day(
     services: Services,
     rng: random.Random,
     day: date,
     counter: tuple[Office, Terminal, User],
-) -> int:
+) -> _CounterDay:
     office, terminal, operator = counter
     assert office.id is not None
     assert terminal.id is not None
@@ -121,6 +138,7 @@ def _counter_day(
     )
     opening = datetime.combine(day, time(9, 0), tzinfo=CASABLANCA)
     count = 0
+    workers: list[str] = []
     for n in range(WORKERS_PER_OFFICE):
         at = opening + timedelta(minutes=25 * n)
         with services.new_uow() as uow:
@@ -159,6 +177,7 @@ def _counter_day(
             uow.commit()
         number = enrolled.worker.registration_number
         assert number is not None
+        workers.append(number)
         # One payment for most, two for some (the month and a prepayment).
         for k in range(1 + (n % 4 == 0)):
             signed = at + timedelta(minutes=5 + k)
@@ -197,7 +216,7 @@ def _counter_day(
                 )
                 uow.commit()
             count += 1
-    return count
+    return _CounterDay(Counter(context, actor, workers), count)
 
 
 def yesterday(clock: Clock) -> date:

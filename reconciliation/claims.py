@@ -93,6 +93,12 @@ class ClaimsTracking:
                 select(TrackingFileRecord.id).where(TrackingFileRecord.digest == parsed.digest)
             ).first():
                 report.already_applied = True
+                # The same bytes may be another day's file (a quiet day's file is every quiet
+                # day's): no event again, but the days have passed for the slips all the same.
+                late, acknowledged = self._slip_findings(session, now)
+                report.opened = _open(session, late, now)
+                report.cleared = _clear(session, acknowledged, now)
+                uow.commit()
                 return report
             record = TrackingFileRecord(
                 digest=parsed.digest,

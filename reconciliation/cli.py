@@ -10,7 +10,8 @@
   run          all of the above for D, reading new files from an inbox directory
   daemon       run every day at a set local time for the previous day
   simulate     write the ledger files and the camt.053 CNSS and the bank would send for D,
-               with injected discrepancies and a ground-truth file
+               with injected discrepancies and a ground-truth file; with --claims, the
+               claims tracking files CNSS would send about D's deposits over the days after
 
 D defaults to yesterday in Africa/Casablanca. Exit codes: 0 done, 1 done with exceptions to
 work (``match``/``run``), 2 refused (bad input, nothing recorded; for ``run``, a file of the
@@ -37,6 +38,7 @@ from agent_api.domain.roles import Actor, Role
 from agent_api.errors import QurbError, ValidationFailed
 from agent_api.persistence.db import build_engine
 from agent_api.settings import Settings
+from reconciliation.claims_simulator_files import write_claims_simulation
 from reconciliation.container import Reconciliation
 from reconciliation.report_html import statement_html
 from reconciliation.report_labels import DEFAULT_LANGUAGE, LANGUAGES
@@ -128,6 +130,18 @@ def _parser() -> argparse.ArgumentParser:
     simulate.add_argument("--rates", default="demo", help='"demo", "none" or kind=rate,...')
     simulate.add_argument("--seed", type=int, default=1)
     simulate.add_argument("--camt-version", choices=("02", "04", "08"), default="08")
+    simulate.add_argument(
+        "--claims",
+        action="store_true",
+        help="the claims tracking files about D's deposits instead (faults: "
+        'docs/deposits.md, "The simulator\'s claims mode")',
+    )
+    simulate.add_argument(
+        "--days",
+        type=int,
+        help="with --claims: how many daily files, D+1 onwards (default: "
+        "QURB_TRANSMITTAL_ACK_DAYS + 1)",
+    )
     return parser
 
 
@@ -407,6 +421,9 @@ def _beat(path: Path | None) -> None:
 
 
 def _simulate(args: argparse.Namespace) -> int:
+    if args.claims:
+        return _simulate_claims(args)
+
     def body(r: Reconciliation) -> int:
         written = write_simulation(
             r,
@@ -419,6 +436,24 @@ def _simulate(args: argparse.Namespace) -> int:
         for path in written:
             print(path)
         return 0
+
+    return _with_services(body)
+
+
+def _simulate_claims(args: argparse.Namespace) -> int:
+    def body(r: Reconciliation) -> int:
+        written = write_claims_simulation(
+            r.inputs.unit_of_work,
+            args.date or yesterday(),
+            args.out,
+            rates=args.rates,
+            seed=args.seed,
+            ack_days=Settings.from_env().transmittal_ack_days,
+            days=args.days,
+        )
+        for path in written:
+            print(path)
+        return DONE
 
     return _with_services(body)
 
