@@ -133,7 +133,9 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def settings(database_url: str, key_dir: Path) -> Settings:
-    # A cheap argon2 cost: the suite hashes hundreds of passwords.
+    # A cheap argon2 cost: the suite hashes hundreds of passwords. No sequencer thread: each
+    # write sequences its own entry after its commit (a test reads the log right after a
+    # write); the thread that servers run is tested in tests/integration/test_sequencer.py.
     return Settings(
         environment="test",
         database_url=database_url,
@@ -141,4 +143,5 @@ def settings(database_url: str, key_dir: Path) -> Settings:
         password_time_cost=1,
         password_memory_kib=1024,
         max_failed_logins=3,
+        sequence_interval_ms=0,
     ).with_keys({})
