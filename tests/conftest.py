@@ -22,12 +22,32 @@ from sqlalchemy import Engine, Table, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
+from agent_api.persistence import db as _db
 from agent_api.persistence.db import build_engine
 from agent_api.settings import Settings
 from qurb import migrate
 from qurb.schema import metadata
 
 PG_ENV = "QURB_TEST_DATABASE_URL"
+
+# The test databases are thrown away after each test: a commit need not reach the disk
+# before it is answered (SQLite's synchronous=OFF, PostgreSQL's synchronous_commit=off).
+# What a test sees is the same (a commit is still atomic, isolated and visible to every
+# connection; a process killed still loses nothing the OS holds); only a power cut would
+# differ, and the suite's integration tests commit thousands of times: each commit's
+# flush to disk was most of a test's set-up. The fault tests' own PostgreSQL keeps
+# synchronous_commit on (tests/support/faults.py), and the servers the end-to-end tests
+# start keep SQLite's synchronous=FULL.
+_durable_on_connect = _db._sqlite_on_connect
+
+
+def _test_on_connect(dbapi_connection: Any, _record: Any) -> None:
+    _durable_on_connect(dbapi_connection, _record)
+    dbapi_connection.execute("PRAGMA synchronous=OFF")
+
+
+_db._sqlite_on_connect = _test_on_connect
+
 # Rows the migrations insert (the seed tariff), restored after each PostgreSQL test.
 _SEEDED: list[tuple[Table, list[dict[str, Any]]]] = []
 
@@ -74,7 +94,9 @@ def postgres_url() -> Iterator[str]:
         if os.environ.get("CI") == "true":
             pytest.fail(f"PostgreSQL at {PG_ENV} is unreachable: {type(exc).__name__}")
         pytest.skip(f"PostgreSQL unreachable ({type(exc).__name__}): PostgreSQL half skipped")
-    url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
+    url = make_url(base).update_query_dict(
+        {"options": f"-csearch_path={schema} -csynchronous_commit=off"}
+    )
     rendered = url.render_as_string(hide_password=False)
     migrate.upgrade(rendered)
     _SEEDED.clear()
@@ -133,7 +155,9 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def settings(database_url: str, key_dir: Path) -> Settings:
-    # A cheap argon2 cost: the suite hashes hundreds of passwords.
+    # A cheap argon2 cost: the suite hashes hundreds of passwords. No sequencer thread: each
+    # write sequences its own entry after its commit (a test reads the log right after a
+    # write); the thread that servers run is tested in tests/integration/test_sequencer.py.
     return Settings(
         environment="test",
         database_url=database_url,
@@ -141,4 +165,5 @@ def settings(database_url: str, key_dir: Path) -> Settings:
         password_time_cost=1,
         password_memory_kib=1024,
         max_failed_logins=3,
+        sequence_interval_ms=0,
     ).with_keys({})

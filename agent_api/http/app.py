@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import logging
 import sys
+import threading
 from collections.abc import AsyncIterator, Sequence
 
 import anyio.to_thread
@@ -105,20 +106,31 @@ def create_app(
             if settings.checkpoint_interval_seconds
             else None
         )
-        stopping = asyncio.Event()
-        sweeper = (
-            asyncio.create_task(_sequence(services, settings.sequence_interval_ms, stopping))
+        stopping = threading.Event()
+        sequencer = services.audit.sequencer
+        # The process's sequencer thread: writes wake it, it sweeps every interval. Without
+        # an interval (0), each write sequences in its own thread after its commit.
+        thread = (
+            threading.Thread(
+                target=sequencer.run,
+                args=(stopping, settings.sequence_interval_ms / 1000),
+                name="qurb-sequencer",
+                daemon=True,
+            )
             if settings.sequence_interval_ms
             else None
         )
+        if thread is not None:
+            thread.start()
         try:
             yield
         finally:
-            if sweeper is not None:
-                # Not cancelled: a round in its thread would go on holding a connection
-                # while the engine is disposed. It ends its round and stops.
+            if thread is not None:
+                # It ends its round and stops before the engine is disposed: a round cut
+                # short would go on holding a connection.
                 stopping.set()
-                await sweeper
+                sequencer.stop()
+                await anyio.to_thread.run_sync(thread.join)
             if ticker is not None:
                 ticker.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -158,22 +170,6 @@ def limit_threads(count: int) -> None:
     rest wait their turn in the event loop), each thread waiting little for the GIL."""
     anyio.to_thread.current_default_thread_limiter().total_tokens = count
     sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
-
-
-async def _sequence(services: Services, interval_ms: int, stopping: asyncio.Event) -> None:
-    """Every ``interval_ms``, integrate the entries no write's own nudge reached (its process
-    died right after the commit, or another process held the sequencer's lock), until
-    ``stopping`` is set."""
-    while not stopping.is_set():
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stopping.wait(), interval_ms / 1000)
-            return
-        try:
-            await run_in_threadpool(services.audit.sequencer.sweep)
-        except QurbError as exc:  # a database outage: the next round retries
-            logger.warning("sequencer_failed", extra={"code": exc.code})
-        except Exception as exc:  # noqa: BLE001 - a failed round must not end the loop
-            logger.error("sequencer_failed", extra={"error": type(exc).__name__})
 
 
 async def _sign_checkpoints(services: Services, witnessing: Witnessing, interval: int) -> None:

@@ -23,6 +23,7 @@ from agent_api.settings import Settings
 from reconciliation.closing import ClosedDay
 from reconciliation.container import Reconciliation
 from tests.e2e.conftest import E2E_PASSWORD, Server, seed_offices
+from tests.support.log import sequenced
 from tests.support.terminal import TestTerminal
 from tests.support.workers import worker_payload
 
@@ -79,6 +80,7 @@ def _check(
     engine: Engine, recon: Reconciliation, day: date, closed: ClosedDay, statuses: list[int]
 ) -> None:
     assert statuses == [201] * COLLECTIONS
+    sequenced(engine)
     [settled] = recon.settler.settle(day, networks=["CASHPLUS"], by="test")
     with Session(engine) as session:
         row = session.exec(select(BusinessDay).where(BusinessDay.business_date == day)).one()

@@ -19,6 +19,7 @@ from terminal_client.home import Home
 from terminal_client.outbox import Item, Outbox
 from tests.e2e.conftest import E2E_PASSWORD, Server
 from tests.support.counter import Counter, enroll_from_json, signed_in_counter
+from tests.support.log import sequenced
 
 PAYER_PHONE = "0661223344"
 
@@ -45,7 +46,7 @@ def _sent(counter: Counter, path: str) -> list[Item]:
 
 def _digests(database_url: str, path: str) -> list[str]:
     """The content digests the audit log holds for signed writes to ``path``, oldest first."""
-    engine = build_engine(database_url)
+    engine = sequenced(build_engine(database_url))
     with Session(engine) as session:
         leaves = session.exec(select(AuditLeaf).order_by(col(AuditLeaf.leaf_index))).all()
     engine.dispose()

@@ -20,6 +20,7 @@ from terminal_client.home import Home
 from terminal_client.outbox import Outbox
 from tests.e2e.conftest import Server, seed_offices
 from tests.support.counter import Counter, enroll_from_json, sign_in, signed_in_counter
+from tests.support.log import sequenced
 from tests.support.workers import worker_payload
 
 CIN = "BE123456"
@@ -113,7 +114,7 @@ def test_a_queued_enrollment_keeps_its_salt_and_the_log_holds_the_digest_of_its_
     counter.point_at(back.url)
     code, _, err = counter.run("outbox", "sync")
     assert code == 0, err
-    engine = build_engine(database_url)
+    engine = sequenced(build_engine(database_url))
     with Session(engine) as session:
         leaves = session.exec(select(AuditLeaf).order_by(col(AuditLeaf.leaf_index))).all()
     engine.dispose()

@@ -52,6 +52,7 @@ from agent_api.services.container import Services, contact_sealer
 from agent_api.settings import Settings
 from auditor import cli as audit_cli
 from tests.e2e.conftest import E2E_PASSWORD, free_port, server_env
+from tests.support.log import sequenced
 from tests.support.terminal import TestTerminal
 from tests.support.workers import worker_payload
 
@@ -595,7 +596,7 @@ class _Tables:
 def _tables(database_url: str, key_dir: Path) -> Iterator[_Tables]:
     settings = Settings(environment="test", database_url=database_url, key_dir=key_dir)
     sealer = contact_sealer(settings.with_keys({}))
-    engine = build_engine(database_url, pool_size=1)
+    engine = sequenced(build_engine(database_url, pool_size=1))
     try:
         with engine.connect() as c:
             yield _Tables(
