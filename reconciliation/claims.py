@@ -153,6 +153,18 @@ class ClaimsTracking:
         )
         return report
 
+    def check_slips(self) -> tuple[list[str], list[str]]:
+        """Look at the slips without a file: a slip CNSS never acknowledges must become an
+        exception when its days have passed even if CNSS sends nothing at all (the daily
+        run calls this every day). The finding keys opened and cleared."""
+        now = self._clock()
+        with self._uow() as uow:
+            late, acknowledged = self._slip_findings(uow.session, now)
+            opened = _open(uow.session, late, now)
+            cleared = _clear(uow.session, acknowledged, now)
+            uow.commit()
+        return opened, cleared
+
     def _slip_findings(self, session: Session, now: datetime) -> tuple[list[_Finding], list[str]]:
         """Slips closed ``ack_days`` ago or more that no event names; and the keys of those
         that some event now names."""

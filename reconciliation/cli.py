@@ -7,7 +7,8 @@
   match        match D against the ledger and the bank; record a version and its exceptions
   report       print or write D's report (JSON, CSV or HTML), per network or for the day
   statement    print a network's signed settlement statement (JSON or HTML)
-  run          all of the above for D, reading new files from an inbox directory
+  run          all of the above for D, reading new files from an inbox directory (ledger
+               files, statements and tracking files), and the slips CNSS never acknowledged
   daemon       run every day at a set local time for the previous day
   simulate     write the ledger files and the camt.053 CNSS and the bank would send for D,
                with injected discrepancies and a ground-truth file; with --claims, the
@@ -40,6 +41,7 @@ from agent_api.persistence.db import build_engine
 from agent_api.settings import Settings
 from reconciliation.claims_simulator_files import write_claims_simulation
 from reconciliation.container import Reconciliation
+from reconciliation.formats.tracking import parse_tracking_name
 from reconciliation.report_html import statement_html
 from reconciliation.report_labels import DEFAULT_LANGUAGE, LANGUAGES
 from reconciliation.reports import FORMATS, render, write_reports
@@ -244,21 +246,25 @@ def _import_files(r: Reconciliation, ledgers: Sequence[Path], banks: Sequence[Pa
 def _tracking(args: argparse.Namespace) -> int:
     def body(r: Reconciliation) -> int:
         for path in args.files:
-            done = r.claims.apply(path.read_bytes(), source=path.name)
-            if done.already_applied:
-                print(f"tracking {path.name}: already applied")
-                continue
-            print(
-                f"tracking {path.name}: {done.events} events, {done.new_events} new, "
-                f"{done.repeated_events} sent before; {len(done.opened)} exceptions opened, "
-                f"{len(done.cleared)} cleared"
-            )
+            _apply_tracking(r, path)
         queue = r.claims.queue()
         for exception in queue:
             print(f"  [{exception.priority}] {exception.kind:<20} {exception.detail}")
         return EXCEPTIONS_TO_WORK if queue else DONE
 
     return _with_services(body)
+
+
+def _apply_tracking(r: Reconciliation, path: Path) -> None:
+    done = r.claims.apply(path.read_bytes(), source=path.name)
+    if done.already_applied:
+        print(f"tracking {path.name}: already applied")
+        return
+    print(
+        f"tracking {path.name}: {done.events} events, {done.new_events} new, "
+        f"{done.repeated_events} sent before; {len(done.opened)} exceptions opened, "
+        f"{len(done.cleared)} cleared"
+    )
 
 
 def _match(args: argparse.Namespace) -> int:
@@ -329,6 +335,9 @@ def daily_run(
     _print_closed(r, day, None)
     _print_settled(r, day, None)
     refused = _import_inbox(r, inbox) if inbox is not None else 0
+    opened, _ = r.claims.check_slips()
+    if opened:
+        print(f"  {len(opened)} transmittal slips never acknowledged by CNSS: tracking exceptions")
     status = _print_run(r, day)
     if reports is not None:
         report = r.reports.day(RECONCILE_ACTOR, day)
@@ -348,6 +357,8 @@ def _import_inbox(r: Reconciliation, inbox: Path) -> int:
         try:
             if path.name.upper().startswith("CNSS_ENCAISSEMENTS_"):
                 _import_files(r, [path], [])
+            elif parse_tracking_name(path.name) is not None:
+                _apply_tracking(r, path)
             else:
                 _import_files(r, [], [path])
         except QurbError as exc:

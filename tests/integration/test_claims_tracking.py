@@ -332,3 +332,49 @@ def test_the_counter_follows_each_of_a_workers_files_on_its_journey(
     assert lines[missing]["transmittal"] == slip
     assert next(iter(lines)) == late  # newest first
     assert lines[late]["office"] == "CA-01"
+
+
+def test_a_slip_becomes_unacknowledged_even_when_cnss_sends_no_file_at_all(
+    world: World, terminal: TestTerminal, claims: Reconciliation, clock: FakeClock
+) -> None:
+    """CNSS silent altogether: the daily run's look at the slips still finds the slip."""
+    _, slip = _sent(terminal, _worker(terminal), 1)
+    assert claims.claims.check_slips() == ([], [])
+    clock.advance(days=world.services.settings.transmittal_ack_days + 1)
+    opened, _ = claims.claims.check_slips()
+    assert opened == [f"unacknowledged_slip:{slip}"]
+    assert [e.kind for e in claims.claims.queue()] == ["unacknowledged_slip"]
+    assert claims.claims.check_slips() == ([], [])  # once, however often it looks
+
+    _apply(claims, _event("V1", S.SLIP_RECEIVED, slip_number=slip))
+    assert claims.claims.queue() == []
+
+
+def test_the_daily_runs_inbox_applies_a_tracking_file_and_sets_a_corrupt_one_aside(
+    monkeypatch: pytest.MonkeyPatch,
+    database_url: str,
+    key_dir: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    for name, value in {
+        "QURB_DATABASE_URL": database_url,
+        "QURB_KEY_DIR": str(key_dir),
+        "QURB_ENV": "test",
+        "QURB_PASSWORD_TIME_COST": "1",
+        "QURB_PASSWORD_MEMORY_KIB": "1024",
+    }.items():
+        monkeypatch.setenv(name, value)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    good = inbox / "CNSS_SUIVI_DOSSIERS_CASHPLUS_20261203.csv"
+    good.write_bytes(EXAMPLE)
+    corrupt = inbox / "CNSS_SUIVI_DOSSIERS_CASHPLUS_20261204.csv"
+    corrupt.write_bytes(EXAMPLE.replace(b"TOTAL;6;1 034,80", b"TOTAL;6;1 034,81"))
+
+    assert reconcile(["run", "--date", "2026-12-03", "--inbox", str(inbox)]) == 2
+    out, err = capsys.readouterr()
+    assert f"tracking {good.name}: 6 events, 6 new" in out
+    assert (inbox / "done" / good.name).exists()
+    assert (inbox / "refused" / corrupt.name).exists()
+    assert "tracking_file_refused (TOTAL)" in err
