@@ -39,7 +39,7 @@ from pathlib import PurePath
 from agent_api.errors import ValidationFailed
 from reconciliation.formats.amounts import COMMA_AMOUNT, format_comma, parse_amount
 from reconciliation.formats.camt053 import NOT_PROVIDED, REFUSED, BankStatement
-from reconciliation.formats.ledger import header_problem
+from reconciliation.formats.semicolon_csv import Refusal, decode, header_problem, parse_day, rows
 from reconciliation.model import BankCredit
 
 HEADER = (
@@ -57,14 +57,8 @@ HEADER = (
 def parse_bank_csv(data: bytes, *, source: str = "") -> BankStatement:
     """Read a bank CSV export; its statement id is the stem of ``source``'s file name."""
     digest = hashlib.sha256(data).hexdigest()
-    refuse = _Refusal(source)
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise refuse(line, "encoding", f"byte 0x{data[exc.start]:02x} is not valid UTF-8") from None
-
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=";", quotechar='"', strict=True)
+    refuse = Refusal(source, code=REFUSED, what="the bank statement")
+    reader = rows(decode(data, refuse))
     credits: list[BankCredit] = []
     lines: dict[str, int] = {}  # REFERENCE_BANQUE → its line, to name a repeat
     try:
@@ -121,20 +115,7 @@ def write_bank_csv(credits: Iterable[BankCredit], *, thousands: str = " ") -> by
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-class _Refusal:
-    def __init__(self, source: str) -> None:
-        self.source = source
-
-    def __call__(self, line: int, field: str, what: str) -> ValidationFailed:
-        where = f"{self.source}, line {line}" if self.source else f"line {line}"
-        details = {"line": str(line)}
-        if self.source:
-            details["source"] = self.source
-        message = f"{where}: {what}; the bank statement is refused"
-        return ValidationFailed(message, code=REFUSED, field=field, details=details)
-
-
-def _credit(fields: list[str], line: int, refuse: _Refusal) -> BankCredit:
+def _credit(fields: list[str], line: int, refuse: Refusal) -> BankCredit:
     if len(fields) != len(HEADER):
         raise refuse(line, "format", f"{len(fields)} fields where the header has {len(HEADER)}")
     booked, valued, reference, debtor, label, client_reference, debit, credit = fields
@@ -154,25 +135,14 @@ def _credit(fields: list[str], line: int, refuse: _Refusal) -> BankCredit:
         raise refuse(line, column, f"{column} {credit or debit!r} is not {COMMA_AMOUNT}") from None
     return BankCredit(
         bank_reference=reference,
-        booking_date=_parse_date(booked, "DATE_COMPTABLE", line, refuse),
-        value_date=_parse_date(valued, "DATE_VALEUR", line, refuse) if valued else None,
+        booking_date=parse_day(booked, "DATE_COMPTABLE", line, refuse),
+        value_date=parse_day(valued, "DATE_VALEUR", line, refuse) if valued else None,
         amount_centimes=amount,
         credit=bool(credit),
         end_to_end_id=None if client_reference in ("", NOT_PROVIDED) else client_reference,
         remittance=label,
         debtor=debtor,
     )
-
-
-def _parse_date(text: str, column: str, line: int, refuse: _Refusal) -> date:
-    if len(text) == 10 and text[2] == "/" and text[5] == "/":
-        digits = text[:2] + text[3:5] + text[6:]
-        if digits.isascii() and digits.isdigit():
-            try:
-                return date(int(text[6:]), int(text[3:5]), int(text[:2]))
-            except ValueError:
-                pass
-    raise refuse(line, column, f"{column} {text!r} is not a DD/MM/YYYY date")
 
 
 def _format_date(day: date) -> str:

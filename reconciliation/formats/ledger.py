@@ -17,9 +17,8 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import io
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields
 from datetime import date
 from pathlib import PurePath
@@ -31,6 +30,14 @@ from reconciliation.formats.amounts import (
     format_comma,
     parse_amount,
     parse_signed_amount,
+)
+from reconciliation.formats.semicolon_csv import (
+    Refusal,
+    check_trailer,
+    decode,
+    header_problem,
+    parse_day,
+    rows,
 )
 from reconciliation.model import LedgerEntry
 
@@ -95,18 +102,8 @@ def network_and_day(pattern: re.Pattern[str], name: str) -> tuple[str, date] | N
 def parse_ledger(data: bytes, *, source: str = "") -> LedgerFile:
     """Read a whole ledger export, or refuse it (see the module docstring)."""
     digest = hashlib.sha256(data).hexdigest()
-    refuse = _Refusal(source)
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise refuse(
-            line,
-            "encoding",
-            f"byte 0x{data[exc.start]:02x} is not valid UTF-8; the export must be UTF-8",
-        ) from None
-
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=";", quotechar='"', strict=True)
+    refuse = Refusal(source, code=REFUSED, what="the ledger file")
+    reader = rows(decode(data, refuse))
     try:
         header = next(reader, None)
         if header is None:
@@ -132,7 +129,15 @@ def parse_ledger(data: bytes, *, source: str = "") -> LedgerFile:
         raise refuse(reader.line_num, "format", f"not a readable ';' CSV line ({exc})") from None
 
     entries = lines.entries
-    _check_trailer(lines.trailer, lines.trailer_line, len(entries), lines.total, refuse)
+    check_trailer(
+        lines.trailer,
+        lines.trailer_line,
+        count=len(entries),
+        total=lines.total,
+        width=len(HEADER),
+        amount=lambda text: parse_signed_amount(text, field=TRAILER_TAG, line=lines.trailer_line),
+        refuse=refuse,
+    )
     return LedgerFile(
         entries=entries,
         count=len(entries),
@@ -196,43 +201,6 @@ def write_ledger(
     return "".join(parts).encode("utf-8")
 
 
-class _Refusal:
-    """Builds the one error a refused file raises, naming the file, line and column."""
-
-    def __init__(self, source: str) -> None:
-        self.source = source
-
-    def __call__(self, line: int, field: str, what: str) -> ValidationFailed:
-        where = f"{self.source}, line {line}" if self.source else f"line {line}"
-        details = {"line": str(line)}
-        if self.source:
-            details["source"] = self.source
-        message = f"{where}: {what}; the ledger file is refused"
-        return ValidationFailed(message, code=REFUSED, field=field, details=details)
-
-
-def header_problem(found: Sequence[str], expected: Sequence[str]) -> tuple[str, str] | None:
-    """What is wrong with a CSV header line, as (column, message), or None when it is
-    exactly ``expected``. Shared by the CSV readers: a missing, unknown or misplaced column
-    is named, since the person fixing the export needs to know which."""
-    if tuple(found) == tuple(expected):
-        return None
-    for position, name in enumerate(expected):
-        present = found[position] if position < len(found) else None
-        if present == name:
-            continue
-        if present is not None and present not in expected:
-            return present, f"the header has unknown column {present!r} where {name} belongs"
-        if name not in found:
-            return name, f"the header lacks column {name}"
-        return name, (
-            f"column {name} is at position {list(found).index(name) + 1}, "
-            f"expected at {position + 1}"
-        )
-    extra = found[len(expected)]
-    return extra or "header", f"the header has an extra column {extra!r} after {expected[-1]}"
-
-
 @dataclass(slots=True)
 class _Lines:
     """What the entry lines held, up to the trailer."""
@@ -245,7 +213,7 @@ class _Lines:
     trailer_line: int
 
 
-def _read_lines(reader: Reader, refuse: _Refusal) -> _Lines:
+def _read_lines(reader: Reader, refuse: Refusal) -> _Lines:
     entries: list[LedgerEntry] = []
     append = entries.append
     seen: set[str] = set()
@@ -271,7 +239,7 @@ def _read_lines(reader: Reader, refuse: _Refusal) -> _Lines:
 
         value_date = dates.get(value_text)
         if value_date is None:
-            value_date = dates[value_text] = _parse_date(value_text, line, refuse)
+            value_date = dates[value_text] = parse_day(value_text, "DATE_VALEUR", line, refuse)
         network = networks.get(network_text)
         if network is None:
             network = networks[network_text] = _check_network(network_text, line, refuse)
@@ -368,7 +336,7 @@ _ENTRY = _entry_maker()
 
 
 def _blank_or_refuse(
-    row: list[str], entries: list[LedgerEntry], line: int, refuse: _Refusal
+    row: list[str], entries: list[LedgerEntry], line: int, refuse: Refusal
 ) -> bool:
     """True for a spreadsheet's empty ``;;;;;;;`` row (skipped); otherwise the ID_ECRITURE is
     empty or repeated, and the file is refused."""
@@ -381,13 +349,13 @@ def _blank_or_refuse(
     raise refuse(line, "ID_ECRITURE", f"ID_ECRITURE {entry_id!r} repeats the one of line {first}")
 
 
-def _check_network(text: str, line: int, refuse: _Refusal) -> str:
+def _check_network(text: str, line: int, refuse: Refusal) -> str:
     if not text:
         raise refuse(line, "CODE_RESEAU", "CODE_RESEAU is empty")
     return text
 
 
-def _new_amount(text: str, amounts: dict[str, int], line: int, refuse: _Refusal) -> int:
+def _new_amount(text: str, amounts: dict[str, int], line: int, refuse: Refusal) -> int:
     try:
         centimes = parse_amount(text, field="MONTANT", line=line, code=REFUSED)
     except ValidationFailed:
@@ -397,50 +365,13 @@ def _new_amount(text: str, amounts: dict[str, int], line: int, refuse: _Refusal)
     return centimes
 
 
-def _parse_date(text: str, line: int, refuse: _Refusal) -> date:
-    """``DD/MM/YYYY`` → date; anything else (``2026-11-22``, ``22/11/26``, 31/02) refused."""
-    if len(text) == 10 and text[2] == "/" and text[5] == "/":
-        day, month, year = text[:2], text[3:5], text[6:]
-        if (day + month + year).isascii() and (day + month + year).isdigit():
-            try:
-                return date(int(year), int(month), int(day))
-            except ValueError:
-                pass
-    raise refuse(line, "DATE_VALEUR", f"DATE_VALEUR {text!r} is not a DD/MM/YYYY date")
-
-
-def _check_period(text: str, line: int, refuse: _Refusal) -> str:
+def _check_period(text: str, line: int, refuse: Refusal) -> str:
     """``MM/YYYY`` with a month 01–12, returned unchanged."""
     if len(text) == 7 and text[2] == "/":
         digits = text[:2] + text[3:]
         if digits.isascii() and digits.isdigit() and 1 <= int(text[:2]) <= 12:
             return text
     raise refuse(line, "PERIODE", f"PERIODE {text!r} is not MM/YYYY")
-
-
-def _check_trailer(trailer: list[str], line: int, count: int, total: int, refuse: _Refusal) -> None:
-    """``TOTAL;<count>;<C minus D>;;;;;`` must state exactly what the lines hold. Trailing
-    empty fields may be fewer than five (some exporters drop them); none may carry text."""
-    if len(trailer) < 3 or any(field.strip() for field in trailer[3:]):
-        raise refuse(line, TRAILER_TAG, "the trailer is not TOTAL;<count>;<sum>;;;;;")
-    count_text, sum_text = trailer[1], trailer[2]
-    if not (count_text.isascii() and count_text.isdigit()):
-        raise refuse(line, TRAILER_TAG, f"the trailer's count {count_text!r} is not a number")
-    stated_count = int(count_text)
-    try:
-        stated_total = parse_signed_amount(sum_text, field=TRAILER_TAG, line=line)
-    except ValidationFailed:
-        raise refuse(
-            line, TRAILER_TAG, f"the trailer's sum {sum_text!r} {_NOT_AN_AMOUNT}"
-        ) from None
-    if stated_count != count or stated_total != total:
-        raise refuse(
-            line,
-            TRAILER_TAG,
-            f"the trailer disagrees with the lines: expected count {count} and sum "
-            f"{format_comma(total)} (from the lines), found count {stated_count} and sum "
-            f"{format_comma(stated_total)} (in the trailer)",
-        )
 
 
 _SPECIAL = re.compile(r'[;"\r\n]')

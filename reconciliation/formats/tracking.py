@@ -43,7 +43,15 @@ from datetime import date
 from agent_api.domain.claims import TrackingStatus
 from agent_api.errors import ValidationFailed
 from reconciliation.formats.amounts import COMMA_AMOUNT, format_comma, parse_amount
-from reconciliation.formats.ledger import header_problem, network_and_day
+from reconciliation.formats.ledger import network_and_day
+from reconciliation.formats.semicolon_csv import (
+    Refusal,
+    check_trailer,
+    decode,
+    header_problem,
+    parse_day,
+    rows,
+)
 
 HEADER = (
     "ID_EVENEMENT",
@@ -126,18 +134,8 @@ def parse_tracking_name(name: str) -> tuple[str, date] | None:
 def parse_tracking(data: bytes, *, source: str = "") -> TrackingFile:
     """Read a whole tracking file, or refuse it (see the module docstring)."""
     digest = hashlib.sha256(data).hexdigest()
-    refuse = _Refusal(source)
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise refuse(
-            line,
-            "encoding",
-            f"byte 0x{data[exc.start]:02x} is not valid UTF-8; the file must be UTF-8",
-        ) from None
-
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=";", quotechar='"', strict=True)
+    refuse = Refusal(source, code=REFUSED, what="the tracking file")
+    reader = rows(decode(data, refuse))
     events: list[TrackingEvent] = []
     first_lines: dict[str, int] = {}  # ID_EVENEMENT → its line, to name a repeat
     trailer: list[str] | None = None
@@ -183,7 +181,15 @@ def parse_tracking(data: bytes, *, source: str = "") -> TrackingFile:
         raise refuse(reader.line_num, "format", f"not a readable ';' CSV line ({exc})") from None
 
     total = sum(event.reimbursed_centimes or 0 for event in events)
-    _check_trailer(trailer, trailer_line, len(events), total, refuse)
+    check_trailer(
+        trailer,
+        trailer_line,
+        count=len(events),
+        total=total,
+        width=len(HEADER),
+        amount=lambda text: parse_amount(text, field=TRAILER_TAG, line=trailer_line),
+        refuse=refuse,
+    )
     return TrackingFile(
         events=events,
         count=len(events),
@@ -236,22 +242,7 @@ def write_tracking(
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-class _Refusal:
-    """Builds the one error a refused file raises, naming the file, line and column."""
-
-    def __init__(self, source: str) -> None:
-        self.source = source
-
-    def __call__(self, line: int, field: str, what: str) -> ValidationFailed:
-        where = f"{self.source}, line {line}" if self.source else f"line {line}"
-        details = {"line": str(line)}
-        if self.source:
-            details["source"] = self.source
-        message = f"{where}: {what}; the tracking file is refused"
-        return ValidationFailed(message, code=REFUSED, field=field, details=details)
-
-
-def _event(row: list[str], line: int, refuse: _Refusal) -> TrackingEvent:
+def _event(row: list[str], line: int, refuse: Refusal) -> TrackingEvent:
     if len(row) != len(HEADER):
         raise refuse(line, "format", f"{len(row)} fields where the header has {len(HEADER)}")
     (
@@ -268,7 +259,7 @@ def _event(row: list[str], line: int, refuse: _Refusal) -> TrackingEvent:
     ) = row
     if not event_id.strip():
         raise refuse(line, "ID_EVENEMENT", "ID_EVENEMENT is empty")
-    event_date = _parse_date(date_text, line, refuse)
+    event_date = parse_day(date_text, "DATE_EVENEMENT", line, refuse)
     if not network:
         raise refuse(line, "CODE_RESEAU", "CODE_RESEAU is empty")
     try:
@@ -315,7 +306,7 @@ def _event(row: list[str], line: int, refuse: _Refusal) -> TrackingEvent:
     )
 
 
-def _reimbursed(status: TrackingStatus, text: str, line: int, refuse: _Refusal) -> int | None:
+def _reimbursed(status: TrackingStatus, text: str, line: int, refuse: Refusal) -> int | None:
     """MONTANT_REMBOURSE in centimes: required on REMBOURSE, refused anywhere else."""
     if status is not TrackingStatus.REIMBURSED:
         if text:
@@ -337,7 +328,7 @@ def _reimbursed(status: TrackingStatus, text: str, line: int, refuse: _Refusal) 
 
 
 def _reason(
-    status: TrackingStatus, text: str, line: int, refuse: _Refusal
+    status: TrackingStatus, text: str, line: int, refuse: Refusal
 ) -> tuple[str | None, str | None]:
     """MOTIF as (code, free text): required on INCOMPLET and REJETE, refused elsewhere."""
     if status not in _WITH_REASON:
@@ -360,40 +351,3 @@ def _reason(
             "(e.g. 'R01 - droits fermés à la date des soins')",
         )
     return found[1], found[2]
-
-
-def _parse_date(text: str, line: int, refuse: _Refusal) -> date:
-    """``DD/MM/YYYY`` → date; anything else (``2026-12-03``, ``03/12/26``, 31/02) refused."""
-    if len(text) == 10 and text[2] == "/" and text[5] == "/":
-        digits = text[:2] + text[3:5] + text[6:]
-        if digits.isascii() and digits.isdigit():
-            try:
-                return date(int(text[6:]), int(text[3:5]), int(text[:2]))
-            except ValueError:
-                pass
-    raise refuse(line, "DATE_EVENEMENT", f"DATE_EVENEMENT {text!r} is not a DD/MM/YYYY date")
-
-
-def _check_trailer(trailer: list[str], line: int, count: int, total: int, refuse: _Refusal) -> None:
-    """``TOTAL;<count>;<sum>;;;;;;;`` must state exactly what the lines hold. Trailing empty
-    fields may be fewer than seven (some exporters drop them); none may carry text."""
-    if len(trailer) < 3 or any(field.strip() for field in trailer[3:]):
-        raise refuse(line, TRAILER_TAG, "the trailer is not TOTAL;<count>;<sum>;;;;;;;")
-    count_text, sum_text = trailer[1], trailer[2]
-    if not (count_text.isascii() and count_text.isdigit()):
-        raise refuse(line, TRAILER_TAG, f"the trailer's count {count_text!r} is not a number")
-    stated_count = int(count_text)
-    try:
-        stated_total = parse_amount(sum_text, field=TRAILER_TAG, line=line)
-    except ValidationFailed:
-        raise refuse(
-            line, TRAILER_TAG, f"the trailer's sum {sum_text!r} is not {COMMA_AMOUNT}"
-        ) from None
-    if stated_count != count or stated_total != total:
-        raise refuse(
-            line,
-            TRAILER_TAG,
-            f"the trailer disagrees with the lines: expected count {count} and sum "
-            f"{format_comma(total)} (from the lines), found count {stated_count} and sum "
-            f"{format_comma(stated_total)} (in the trailer)",
-        )
