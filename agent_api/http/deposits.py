@@ -59,7 +59,7 @@ def _deposit(
 def _deposited(done: Deposited) -> object:
     return s.DepositedOut(
         deposit_number=done.deposit_number,
-        slip=ReceiptOut(number=done.slip_number, receipt=done.slip),
+        slip=ReceiptOut(number=done.slip_number, receipt=done.slip, compact=done.slip_compact),
         registration_number=done.registration_number,
         dependent_id=done.dependent_id,
         care_kind=done.care_kind,
@@ -108,7 +108,7 @@ def _cancel(
 
 def _cancelled(done: Cancelled) -> object:
     return s.DepositCancelledOut(
-        receipt=ReceiptOut(number=done.receipt_number, receipt=done.receipt),
+        receipt=ReceiptOut(number=done.receipt_number, receipt=done.receipt, compact=done.compact),
         deposit_number=done.deposit_number,
         cancels=done.cancels,
         business_date=done.business_date,

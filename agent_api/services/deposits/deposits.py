@@ -85,6 +85,7 @@ class Deposited:
     deposit_number: str
     slip_number: str
     slip: str  # the signed slip (compact JWS)
+    slip_compact: str  # the same claims, same key: QC1 for the slip's QR
     registration_number: str
     dependent_id: int | None
     care_kind: str
@@ -107,6 +108,7 @@ class Cancelled:
     deposit_number: str
     cancels: str  # the slip's receipt number
     business_date: date
+    compact: str  # the receipt's QC1 form, for its QR
 
     def decision(self) -> Decision:
         return Decision(
@@ -275,6 +277,7 @@ class DepositService:
             deposit_number=number,
             slip_number=slip.number,
             slip=slip.jws,
+            slip_compact=slip.compact,
             registration_number=account.registration_number,
             dependent_id=asked.dependent_id,
             care_kind=asked.care_kind,
@@ -511,7 +514,9 @@ class DepositService:
                 field="deposit_number",
             ) from None
         assert slip.number is not None
-        return Cancelled(receipt.number, receipt.jws, deposit_number, slip.number, today)
+        return Cancelled(
+            receipt.number, receipt.jws, deposit_number, slip.number, today, receipt.compact
+        )
 
 
 def _check_dates(care_from: date, care_to: date, handed_on: date) -> None:
