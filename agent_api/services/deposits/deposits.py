@@ -20,7 +20,6 @@ from agent_api.clock import CASABLANCA, Clock
 from agent_api.domain.account import SurchargeRule
 from agent_api.domain.account_state import AccountState, month_lines, rights_of
 from agent_api.domain.business_day import business_date
-from agent_api.domain.claims import Observed, TrackingStatus, derive
 from agent_api.domain.deposits import (
     MAX_CARE_DAYS,
     Declared,
@@ -40,8 +39,6 @@ from agent_api.persistence.tables import (
     DepositCancellation,
     Office,
     Receipt,
-    TrackingEventRecord,
-    Transmittal,
     TransmittalItem,
     User,
     Worker,
@@ -50,6 +47,7 @@ from agent_api.persistence.tables import (
 from agent_api.persistence.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from agent_api.services.accounts.account_store import load_account
 from agent_api.services.accounts.business_days import assign_day, is_closed
+from agent_api.services.deposits.journeys import Journey, journeys
 from agent_api.services.registry.tariff import TariffCache
 from agent_api.services.sessions.terminal_auth import TerminalContext
 from agent_api.services.writes.idempotency import WriteContext
@@ -146,16 +144,6 @@ class DepositView:
     reimbursed_centimes: int | None
     reason_code: str | None
     cnss_file_number: str | None
-
-
-_STAGES = {
-    TrackingStatus.RECEIVED: "received",
-    TrackingStatus.NOT_RECEIVED: "not_received",
-    TrackingStatus.INCOMPLETE: "incomplete",
-    TrackingStatus.UNDER_REVIEW: "under_review",
-    TrackingStatus.REIMBURSED: "reimbursed",
-    TrackingStatus.REFUSED: "refused",
-}
 
 
 class DepositService:
@@ -355,47 +343,11 @@ class DepositService:
                 .where(Deposit.worker_id == worker_id)
                 .order_by(col(Deposit.id).desc())
             ).all()
-            ids = [deposit.id for deposit, _, _ in rows]
-            cancelled = set(
-                session.exec(
-                    select(DepositCancellation.deposit_id).where(
-                        col(DepositCancellation.deposit_id).in_(ids)
-                    )
-                ).all()
-            )
-            sent = dict(
-                session.exec(
-                    select(TransmittalItem.deposit_id, Transmittal.number)
-                    .join(Transmittal, col(Transmittal.id) == col(TransmittalItem.transmittal_id))
-                    .where(col(TransmittalItem.deposit_id).in_(ids))
-                ).all()
-            )
-            observed: dict[int, list[Observed]] = {}
-            for event in session.exec(
-                select(TrackingEventRecord).where(col(TrackingEventRecord.deposit_id).in_(ids))
-            ).all():
-                assert event.deposit_id is not None
-                observed.setdefault(event.deposit_id, []).append(
-                    Observed(
-                        event.event_id,
-                        event.event_date,
-                        TrackingStatus(event.status),
-                        event.reimbursed_centimes,
-                        event.reason_code,
-                        event.cnss_file_number,
-                    )
-                )
+            found = journeys(session, [deposit for deposit, _, _ in rows])
         views = []
         for deposit, slip_number, office in rows:
             assert deposit.id is not None
-            state = derive(observed.get(deposit.id, []))
-            transmittal = sent.get(deposit.id)
-            if state is not None:
-                stage = _STAGES[state.status]
-            elif deposit.id in cancelled:
-                stage = "cancelled"
-            else:
-                stage = "sent" if transmittal else "at_office"
+            journey = found[deposit.id]
             views.append(
                 DepositView(
                     deposit_number=deposit.number,
@@ -408,15 +360,29 @@ class DepositService:
                     amount_spent_centimes=deposit.amount_spent_centimes,
                     documents=deposit.documents,
                     warnings=[w for w in deposit.warnings.split(",") if w],
-                    transmittal=transmittal,
-                    stage=stage,
-                    since=state.since if state else None,
-                    reimbursed_centimes=state.reimbursed_centimes if state else None,
-                    reason_code=state.reason_code if state else None,
-                    cnss_file_number=state.cnss_file_number if state else None,
+                    transmittal=journey.transmittal,
+                    stage=journey.stage,
+                    since=journey.since,
+                    reimbursed_centimes=journey.reimbursed_centimes,
+                    reason_code=journey.reason_code,
+                    cnss_file_number=journey.cnss_file_number,
                 )
             )
         return views
+
+    def journey_of_slip(self, slip_number: str) -> Journey | None:
+        """Where the file of the slip ``slip_number`` is (the slip's receipt number); None for
+        a receipt that is no deposit slip. The caller has checked the slip is authentic and
+        the very one stored: the public page asks it for the slip's holder only."""
+        with self._uow() as uow:
+            deposit = uow.session.exec(
+                select(Deposit)
+                .join(Receipt, col(Receipt.id) == col(Deposit.slip_receipt_id))
+                .where(Receipt.number == slip_number)
+            ).first()
+            if deposit is None or deposit.id is None:
+                return None
+            return journeys(uow.session, [deposit])[deposit.id]
 
     # -- cancel ---------------------------------------------------------------------------
     def cancel(
