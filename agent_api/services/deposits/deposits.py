@@ -46,7 +46,8 @@ from agent_api.persistence.tables import (
 )
 from agent_api.persistence.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from agent_api.services.accounts.account_store import load_account
-from agent_api.services.accounts.business_days import assign_day, is_closed
+from agent_api.services.accounts.business_days import assign_day
+from agent_api.services.accounts.same_day_approval import Undoing, approve_same_day
 from agent_api.services.deposits.journeys import Journey, journeys
 from agent_api.services.registry.tariff import TariffCache
 from agent_api.services.sessions.terminal_auth import TerminalContext
@@ -408,21 +409,22 @@ class DepositService:
             raise NotFound(f"no deposit {deposit_number} at this office", field="deposit_number")
         deposit, slip = found
         now = self._clock()
-        today = business_date(now, self._settings.cutoff)
-        if deposit.business_date != today:
-            raise Conflict(
-                f"deposit {deposit_number} belongs to business day "
-                f"{deposit.business_date.isoformat()}; only the same day's deposits can be "
-                "cancelled at the counter",
-                code="cancellation_window_closed",
-            )
-        if assign_day(session, deposit.network_id, today).business_date != today or is_closed(
-            session, deposit.network_id, deposit.business_date
-        ):
-            raise Conflict(
-                f"business day {deposit.business_date.isoformat()} is closed",
-                code="day_closed",
-            )
+        today = approve_same_day(
+            session,
+            now,
+            self._settings.cutoff,
+            Undoing(
+                "deposit",
+                deposit_number,
+                "cancelled",
+                "took the deposit",
+                "cancellation_window_closed",
+            ),
+            network_id=deposit.network_id,
+            business_day=deposit.business_date,
+            operator_id=deposit.operator_id,
+            supervisor=supervisor,
+        )
         sent = session.exec(
             select(TransmittalItem.transmittal_id).where(TransmittalItem.deposit_id == deposit.id)
         ).first()
@@ -431,12 +433,6 @@ class DepositService:
                 f"deposit {deposit_number} has left with its transmittal slip; it can no longer "
                 "be cancelled at the counter",
                 code="already_transmitted",
-            )
-        if supervisor.id == deposit.operator_id:
-            raise Conflict(
-                "the supervisor who approves must not be the operator who took the deposit",
-                code="same_person",
-                field="supervisor.username",
             )
         assert supervisor.id is not None and deposit.id is not None  # noqa: PT018
         receipt = self._receipts.issue(
