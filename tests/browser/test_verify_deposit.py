@@ -40,10 +40,13 @@ SHOTS = os.environ.get("QURB_SCREENSHOTS")
 class Slips:
     refused: dict[str, Any]  # a dependent's old stay, three warnings, refused by CNSS (R02)
     waiting: dict[str, Any]  # a worker's pharmacy slip, still at the office
+    cancelled: dict[str, Any]  # a slip handed back the same day, and its cancellation
     server: Server
 
 
-def _seed(database_url: str, key_dir: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+def _seed(
+    database_url: str, key_dir: Path
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
     settings = browser_settings(database_url, key_dir)
     clock = FakeClock()
     app = build(settings, clock=clock)
@@ -104,16 +107,38 @@ def _seed(database_url: str, key_dir: Path) -> tuple[dict[str, Any], dict[str, A
             },
         )
         assert waiting.status_code == 201, waiting.text
+        handed_back = counter.send(
+            "POST",
+            "/v1/deposits",
+            {
+                "registration_number": worker,
+                "care_kind": "optical",
+                "care_from": today.isoformat(),
+                "amount_spent_centimes": 90_000,
+                "documents": 2,
+            },
+        )
+        assert handed_back.status_code == 201, handed_back.text
+        cancellation = counter.send(
+            "POST",
+            f"/v1/deposits/{handed_back.json()['deposit_number']}/cancellation",
+            {
+                "reason": "envelope handed back",
+                "supervisor": {"username": "sup.ca-01", "password": PASSWORD},
+            },
+        )
+        assert cancellation.status_code == 201, cancellation.text
         services.audit.checkpoint()
-    return refused.json(), waiting.json()
+    cancelled = {**handed_back.json(), "cancellation": cancellation.json()}
+    return refused.json(), waiting.json(), cancelled
 
 
 @pytest.fixture
 def slips(
     chromium: str, database_url: str, key_dir: Path, start_server: Callable[..., Server]
 ) -> Slips:
-    refused, waiting = _seed(database_url, key_dir)
-    return Slips(refused, waiting, start_server())
+    refused, waiting, cancelled = _seed(database_url, key_dir)
+    return Slips(refused, waiting, cancelled, start_server())
 
 
 @pytest.fixture
@@ -200,4 +225,23 @@ def test_an_altered_slip_is_not_authentic_and_shows_nothing_of_a_file(
     assert slips.refused["deposit_number"] not in text
     assert "Refusé" not in text
     assert phone.driver.find_element(By.ID, "main").get_attribute("data-stage") is None
+    assert phone.csp_violations() == []
+
+
+def test_a_cancelled_slip_says_so_and_its_cancellation_receipt_names_it(
+    phone: Browser, slips: Slips
+) -> None:
+    slip = slips.cancelled
+    cancellation = slip["cancellation"]
+
+    assert open_receipt(phone, slip["slip"]["compact"]) == "valid"
+    assert f"Dépôt annulé le \u2066{_dmy(cancellation['business_date'])}\u2069" in phone.text()
+    assert open_receipt(phone, cancellation["receipt"]["compact"]) == "valid"
+
+    text = phone.text()
+    assert "Annulation d'un dépôt (dossier rendu)" in text
+    assert f"N° du dépôt (étiquette de l'enveloppe)\n{slip['deposit_number']}" in text
+    assert f"Annule le reçu de dépôt\n{slip['slip']['number']}" in text
+    # A cancellation receipt is no file: the page asks nothing about one.
+    assert "Où en est ce dossier" not in text
     assert phone.csp_violations() == []
