@@ -100,6 +100,18 @@ def check_deposits(
     return seen.checked
 
 
+def concerns_deposits(body: Mapping[str, Any]) -> bool:
+    """Whether ``check_deposits`` reads this leaf: a tracking file's, or a signed write to a
+    deposit's path (accepted or not). Reading the tiles, only these are kept in memory."""
+    if body.get("kind") == "tracking_file":
+        return True
+    request = body.get("request")
+    path = str(request.get("path", "")) if isinstance(request, Mapping) else ""
+    return body.get("kind") == "signed_write" and (
+        path.startswith(_DEPOSITS) or path == _TRANSMITTALS
+    )
+
+
 def _kind_of(body: Mapping[str, Any]) -> str | None:
     """Which deposit write an accepted signed write is; None for any other leaf."""
     if body.get("kind") != "signed_write":

@@ -20,6 +20,7 @@ import pytest
 
 from agent_api.domain.claims import TrackingStatus
 from agent_api.protocol import merkle
+from agent_api.protocol import tiles as tlog
 from auditor.arguments import verifiers
 from auditor.cli import main
 from auditor.verify import verify
@@ -287,3 +288,35 @@ def test_a_tracking_file_applied_twice_or_malformed_is_a_finding(
     ) in findings
     assert f"leaf {size - 1} (tracking file): its digest is not a SHA-256" in findings
     assert f"leaf {size - 1} (tracking file): records 5 new events out of 1" in findings
+
+
+def test_the_tiles_alone_check_the_deposits_too(
+    world: World,
+    day: dict[str, Any],
+    database_url: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    tiles = tmp_path / "tiles"
+    assert main(["export-tiles", "--database-url", database_url, "--output", str(tiles)]) == 0
+    key = world.services.audit.verifier_key()
+    capsys.readouterr()
+
+    assert main(["verify-tiles", "--key", key, "--dir", str(tiles)]) == 0
+    assert "3 deposits checked" in capsys.readouterr().out
+
+    # The cancellation made to name a deposit never made, in the entries an export holds.
+    [bundle] = [p for p in (tiles / "tile" / "entries").rglob("*") if p.is_file()]
+    leaves = tlog.decode_bundle(bundle.read_bytes())
+    at = next(i for i, leaf in enumerate(leaves) if b"/cancellation" in leaf)
+    body = json.loads(leaves[at])
+    body["request"]["path"] = "/v1/deposits/D-CASHPLUS-09999999/cancellation"
+    body["decision"]["reverses"] = "R-CASHPLUS-09999999"
+    leaves[at] = json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
+    bundle.write_bytes(tlog.encode_bundle(leaves))
+
+    assert main(["verify-tiles", "--key", key, "--dir", str(tiles)]) == 1
+    printed = capsys.readouterr().out
+    assert (
+        f"leaf {at}: cancels deposit D-CASHPLUS-09999999, which no earlier leaf records"
+    ) in printed
