@@ -130,7 +130,8 @@ def _verify(args: argparse.Namespace) -> int:
         f"{report.leaves} leaves, {report.checkpoints} checkpoints, "
         f"{report.signatures_verified} signatures verified, {report.token_bound} "
         f"token-bound requests not re-verifiable offline, {report.settlements_checked} "
-        f"settlements checked, {report.receipts_checked} receipts checked: "
+        f"settlements checked, {report.receipts_checked} receipts checked, "
+        f"{report.deposits_checked} deposits checked: "
         f"{'clean' if report.clean else f'{len(report.findings)} findings'}"
     )
     if quorum and report.cosigned_by:

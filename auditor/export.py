@@ -80,9 +80,21 @@ def from_database(url: str, *, start: int = 0, end: int | None = None) -> dict[s
                     text("SELECT number, jws FROM receipts WHERE number IS NOT NULL ORDER BY id")
                 )
             ]
+            transmittals = _manifests(c)
     finally:
         engine.dispose()
-    return _document(start, leaves, checkpoints, keys, receipts)
+    return {**_document(start, leaves, checkpoints, keys, receipts), "transmittals": transmittals}
+
+
+def _manifests(c: Connection) -> list[dict[str, str]]:
+    """Each transmittal slip's signed manifest, which lists its deposits (its leaf holds only
+    the manifest's digest); none from a database older than the deposits."""
+    if not inspect(c).has_table("transmittals"):
+        return []
+    rows = c.execute(
+        text("SELECT number, manifest FROM transmittals WHERE number IS NOT NULL ORDER BY id")
+    )
+    return [{"number": str(number), "manifest": str(manifest)} for number, manifest in rows]
 
 
 def _cosignatures(c: Connection) -> dict[int, list[str]]:

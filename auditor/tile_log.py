@@ -30,6 +30,7 @@ from agent_api.protocol import tiles as tlog
 from agent_api.protocol.checkpoint import Checkpoint, NoteVerifier, open_checkpoint
 from agent_api.protocol.errors import ProtocolError
 from agent_api.protocol.tiles import TILE_WIDTH, TileId
+from auditor.deposits import check_deposits, concerns_deposits
 
 PREFIX = "/v1/audit/"
 
@@ -186,6 +187,7 @@ class LogReport:
     size: int = 0
     entries: int = 0
     tiles: int = 0
+    deposits: int = 0  # deposit leaves checked (auditor.deposits)
 
     @property
     def clean(self) -> bool:
@@ -200,6 +202,7 @@ def verify_log(source: TileSource, trusted: list[NoteVerifier]) -> LogReport:
     report = LogReport(size=size)
     levels = _Levels(source, size, report)
     compact = merkle.CompactRange()
+    deposits: list[tuple[int, dict[str, Any]]] = []
     for number in range((size + TILE_WIDTH - 1) // TILE_WIDTH):
         try:
             entries = fetch_bundle(source, number, tlog.width_at(0, number, size))
@@ -208,12 +211,18 @@ def verify_log(source: TileSource, trusted: list[NoteVerifier]) -> LogReport:
             return report
         for offset, entry in enumerate(entries):
             index = number * TILE_WIDTH + offset
-            _check_entry(entry, index, report)
+            body = _check_entry(entry, index, report)
+            if body is not None and concerns_deposits(body):
+                deposits.append((index, body))
             digest = merkle.leaf_hash(entry)
             compact.append(digest)
             levels.push(0, digest)
         report.entries += len(entries)
     levels.finish()
+    # The tiles hold no manifests: the slips' deposits are checked from an export.
+    report.deposits = check_deposits(
+        deposits, None, None, lambda where, what: report.findings.append(f"{where}: {what}")
+    )
     if compact.root() != checkpoint.root_hash:
         report.findings.append(
             f"checkpoint {size}: its root is not the root of the entries "
@@ -222,22 +231,23 @@ def verify_log(source: TileSource, trusted: list[NoteVerifier]) -> LogReport:
     return report
 
 
-def _check_entry(entry: bytes, index: int, report: LogReport) -> None:
+def _check_entry(entry: bytes, index: int, report: LogReport) -> dict[str, Any] | None:
     """A version 1 leaf names its own index; a version 2 leaf (sequenced in batches) an
-    entry id, 32 hex digits."""
+    entry id, 32 hex digits. The leaf's content, when it is a JSON object."""
     try:
         body = json.loads(entry)
         version = body.get("v", 1)
     except (ValueError, AttributeError):
         report.findings.append(f"leaf {index}: not a JSON object")
-        return
+        return None
     if version == 1:
         if body.get("index") != index:
             report.findings.append(f"leaf {index}: names index {body.get('index')}")
-        return
+        return dict(body)
     named = body.get("entry")
     if not (isinstance(named, str) and _ENTRY_ID.fullmatch(named)):
         report.findings.append(f"leaf {index}: names no entry id ({named!r})")
+    return dict(body)
 
 
 def find_entry(source: TileSource, entry: str, size: int) -> int | None:

@@ -109,6 +109,7 @@ def _verify_log(args: argparse.Namespace) -> int:
         source.close()
     for finding in report.findings:
         _say(finding)
+    _say(f"{report.deposits} deposits checked (the slips' manifests are checked from an export)")
     _say(
         f"checkpoint of {report.size} leaves: {report.entries} entries and {report.tiles} "
         f"tiles recomputed: {'clean' if report.clean else f'{len(report.findings)} findings'}"

@@ -20,7 +20,10 @@ Each problem is a finding: what is wrong and where, one per line. The checks:
   finding (when the export does not hold that leaf, the key's ``retired_at`` does; a
   revocation likewise ends its terminal's keys). Requests that cover the operator's token
   (the log keeps only its hash) cannot be re-verified offline and are counted apart;
-- every day's settlement adds up to the collections and reversals logged for it.
+- every day's settlement adds up to the collections and reversals logged for it;
+- the deposits of AMO reimbursement files, their cancellations, the transmittal slips that
+  send them (with the manifests the export holds) and the tracking files applied hold
+  together, and their leaves record nothing of the care or the worker (``deposits``).
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ from agent_api.protocol.checkpoint import MAX_MERGE_DELAY_SECONDS, NoteVerifier,
 from agent_api.protocol.cosignature import CosignerKey, require_quorum
 from agent_api.protocol.errors import ProtocolError
 from agent_api.protocol.keys import public_raw_from_b64url
+from auditor.deposits import check_deposits
 
 _REVERSAL_SUFFIX = "/reversal"
 _ENTRY_ID = re.compile(r"[0-9a-f]{32}")
@@ -61,6 +65,7 @@ class Report:
     token_bound: int = 0
     settlements_checked: int = 0
     receipts_checked: int = 0
+    deposits_checked: int = 0
     cosigned_by: int = 0  # trusted witnesses that cosigned the newest checkpoint
 
     def find(self, where: str, what: str) -> None:
@@ -91,6 +96,15 @@ def verify(
     if start == 0:
         _check_tree(leaves, document.get("checkpoints", []), trusted, report)
         _check_settlements(parsed, report)
+        # An export from the service holds no manifests (the key is absent): the slips'
+        # deposits are then left unchecked; one from a database holds them all.
+        manifests = document.get("transmittals")
+        report.deposits_checked = check_deposits(
+            parsed,
+            None if manifests is None else {m["number"]: m["manifest"] for m in manifests},
+            receipt_keys,
+            report.find,
+        )
     _check_times(parsed, report)
     if start == 0:
         _check_promises(parsed, document.get("checkpoints", []), report)

@@ -16,7 +16,7 @@ from agent_api.http.endpoints import Call, Endpoint, response
 from agent_api.http.io import json_response, path_value
 from agent_api.http.schemas import contributions as s
 from agent_api.http.schemas.rights import RightsOut
-from agent_api.http.throttled import unless_throttled
+from agent_api.http.supervisor_approval import approving_supervisor
 from agent_api.persistence.tables import User
 from agent_api.persistence.unit_of_work import UnitOfWork
 from agent_api.services.accounts.accounts import Certificate, Collected, Reversed
@@ -123,16 +123,10 @@ REVERSE = WriteKind("reverse", _reverse, _reversed)
 
 async def reverse(call: Call) -> Response:
     body = call.body(s.ReversalIn)
-    services = call.services
     actor, terminal = call.who(), call.at_terminal()
     number = path_value(call.path("receipt_number"), "receipt_number")
-    # The supervisor's own credentials, checked before the write opens: an operator cannot
-    # approve their own mistake. One answer for every refusal (terminal_auth.check_supervisor).
-    supervisor = await unless_throttled(
-        services.terminal_auth.check_supervisor(
-            terminal, body.supervisor.username, body.supervisor.password
-        )
-    )
+    # An operator cannot approve their own mistake: the supervisor's own credentials.
+    supervisor = await approving_supervisor(call, body.supervisor)
     if isinstance(supervisor, Response):
         return supervisor
     return await call.run_in_thread(

@@ -15,7 +15,7 @@ from agent_api.http.endpoints import Call, Endpoint
 from agent_api.http.io import json_response, path_value
 from agent_api.http.schemas import deposits as s
 from agent_api.http.schemas.contributions import ReceiptOut
-from agent_api.http.throttled import unless_throttled
+from agent_api.http.supervisor_approval import approving_supervisor
 from agent_api.persistence.tables import User
 from agent_api.persistence.unit_of_work import UnitOfWork
 from agent_api.services.container import Services
@@ -59,7 +59,7 @@ def _deposit(
 def _deposited(done: Deposited) -> object:
     return s.DepositedOut(
         deposit_number=done.deposit_number,
-        slip=ReceiptOut(number=done.slip_number, receipt=done.slip),
+        slip=ReceiptOut(number=done.slip_number, receipt=done.slip, compact=done.slip_compact),
         registration_number=done.registration_number,
         dependent_id=done.dependent_id,
         care_kind=done.care_kind,
@@ -108,7 +108,7 @@ def _cancel(
 
 def _cancelled(done: Cancelled) -> object:
     return s.DepositCancelledOut(
-        receipt=ReceiptOut(number=done.receipt_number, receipt=done.receipt),
+        receipt=ReceiptOut(number=done.receipt_number, receipt=done.receipt, compact=done.compact),
         deposit_number=done.deposit_number,
         cancels=done.cancels,
         business_date=done.business_date,
@@ -120,16 +120,10 @@ CANCEL = WriteKind("deposit_cancel", _cancel, _cancelled)
 
 async def cancel(call: Call) -> Response:
     body = call.body(s.DepositCancellationIn)
-    services = call.services
     actor, terminal = call.who(), call.at_terminal()
     number = path_value(call.path("deposit_number"), "deposit_number")
-    # As for a reversal: the supervisor's own credentials, checked before the write opens,
-    # one answer for every refusal (terminal_auth.check_supervisor).
-    supervisor = await unless_throttled(
-        services.terminal_auth.check_supervisor(
-            terminal, body.supervisor.username, body.supervisor.password
-        )
-    )
+    # As for a reversal: the supervisor's own credentials, checked before the write opens.
+    supervisor = await approving_supervisor(call, body.supervisor)
     if isinstance(supervisor, Response):
         return supervisor
     return await call.run_in_thread(

@@ -1,4 +1,5 @@
-"""``POST /v1/receipt-standing``: whether a receipt a worker holds is in the audit log.
+"""``POST /v1/receipt-standing``: whether a receipt a worker holds is in the audit log, and
+for a deposit slip where its file is now (docs/deposits.md, "Following a file").
 
 Public (the verification page asks it from a worker's phone, nobody signed in) and a POST so
 that the receipt, which names the worker, travels in the body and never in a URL a proxy or
@@ -16,6 +17,7 @@ from starlette.responses import Response
 from agent_api.http.endpoints import Call, Endpoint
 from agent_api.http.io import json_response
 from agent_api.http.schemas.common import Input, Output
+from agent_api.http.schemas.deposits import FileStandingOut
 from agent_api.protocol.compact_receipt import MAX_TEXT
 from agent_api.services.writes.receipt_standing import standing
 
@@ -37,6 +39,11 @@ class StandingOut(Output):
     checkpoint: str | None = Field(description="the signed note, with witnesses' cosignatures")
     cosignatures: int = Field(description="how many witnesses cosigned that checkpoint")
     proof: list[str] = Field(description="the inclusion proof, hex hashes (RFC 9162 §2.1.3)")
+    deposit: FileStandingOut | None = Field(
+        default=None,
+        description="a deposit slip equal to the one stored: where its file is now; null for "
+        "any other receipt, and for a slip that is not the one stored",
+    )
 
 
 async def receipt_standing(call: Call) -> Response:
@@ -45,7 +52,16 @@ async def receipt_standing(call: Call) -> Response:
     found = await run_in_threadpool(
         standing, services.audit, services.new_uow, services.jwks, body.compact
     )
-    return json_response(StandingOut.model_validate(found))
+    answer = StandingOut.model_validate(found)
+    # The file's journey is told only to the holder of the very slip the hub stored (its
+    # claims are set then): one question, one check, one round trip from a phone.
+    if found.claims is not None and found.claims.get("kind") == "deposit":
+        journey = await run_in_threadpool(
+            services.deposits.journey_of_slip, str(found.claims.get("receipt_number"))
+        )
+        if journey is not None:
+            answer = answer.model_copy(update={"deposit": FileStandingOut.model_validate(journey)})
+    return json_response(answer)
 
 
 ENDPOINTS: list[Endpoint] = [

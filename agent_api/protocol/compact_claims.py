@@ -16,7 +16,9 @@ repeat a known shape take a shorter one:
 * a collection's ``months`` → runs ``[first month, count, kind, centimes]``, so that a year
   paid ahead costs no more than a month;
 * a word of a closed list (``kind``, ``status``…) → its index in ``ENUMS``;
-* a receipt number ``R-<network>-<8 digits>`` of the document's own network → the integer;
+* a receipt number ``R-<network>-<8 digits>`` (a deposit number ``D-<network>-<8 digits>``)
+  of the document's own network → the integer;
+* a list of words of a closed list (a slip's ``warnings``) → the list of their indexes;
 * a registration number (10 digits) → the integer;
 * ``log_entry`` (32 lowercase hex characters) → its 16 bytes.
 
@@ -82,13 +84,46 @@ KEYS: dict[str, int] = {
     "outstanding_centimes": 41,
     "surcharge_centimes": 42,
     "surcharge_paid_centimes": 43,
+    # A deposit slip and its cancellation (docs/deposits.md).
+    "deposit_number": 44,
+    "beneficiary": 45,
+    "dependent_id": 46,
+    "care_kind": 47,
+    "care_from": 48,
+    "care_to": 49,
+    "amount_spent_centimes": 50,
+    "documents": 51,
+    "deadline": 52,
+    "warnings": 53,
+    "cancels": 54,
 }
 NAMES = {number: name for name, number in KEYS.items()}
 
 # Closed lists of words, by claim; append only (the index is what is printed).
 ENUMS: dict[str, tuple[str, ...]] = {
-    "kind": ("enrollment", "collection", "reversal", "certificate", "due", "surcharge"),
+    "kind": (
+        "enrollment",
+        "collection",
+        "reversal",
+        "certificate",
+        "due",
+        "surcharge",
+        "deposit",
+        "deposit_cancel",
+    ),
     "certificate": ("rights", "payments"),
+    "beneficiary": ("worker", "dependent"),
+    "care_kind": (
+        "consultation",
+        "pharmacy",
+        "laboratory",
+        "imaging",
+        "hospitalisation",
+        "dental",
+        "optical",
+        "other",
+    ),
+    "warnings": ("rights_closed", "deadline_passed", "beneficiary_not_declared"),
     "status": ("open", "suspended", "waiting"),
     "reason_code": ("paid_up", "within_grace", "not_started", "suspended", "waiting"),
 }
@@ -187,13 +222,19 @@ SHAPES: dict[str, str] = {
     "gaps": "months",
     "business_date": "day",
     "signed_business_date": "day",
+    "care_from": "day",
+    "care_to": "day",
+    "deadline": "day",
     "signed_at": "instant",
     "recorded_at": "instant",
     "log_entry": "hex",
     "registration_number": "registration",
     "receipt_number": "receipt",
     "reverses": "receipt",
+    "cancels": "receipt",
+    "deposit_number": "deposit",
     **dict.fromkeys(ENUMS, "enum"),
+    "warnings": "enums",
 }
 _CODECS: dict[str, Codec] = {
     "month": (_month_in, _month_out),
@@ -202,6 +243,15 @@ _CODECS: dict[str, Codec] = {
     "hex": (_hex_in, _hex_out),
     "registration": (_registration_in, _registration_out),
 }
+
+
+# Numbers of the document's own network, ``<letter>-<network>-<8 digits>``, by shape: a
+# receipt's (``R``) and a deposit's envelope label (``D``, docs/deposits.md).
+_NUMBERED = {"receipt": "R", "deposit": "D"}
+
+
+def _index_of(name: str, value: Any) -> bool:
+    return type(value) is int and 0 <= value < len(ENUMS[name])
 
 
 _ALLOCATION = frozenset({"month", "kind", "amount_centimes"})
@@ -257,14 +307,20 @@ def _value_in(name: str, value: Any, network: Any) -> Any:  # noqa: PLR0911 - on
         return runs
     if shape == "months" and isinstance(value, list | tuple):
         return [_month_in(v) for v in value]
-    if shape == "receipt" and isinstance(network, str) and isinstance(value, str):
-        prefix = f"R-{network}-"
+    if shape in _NUMBERED and isinstance(network, str) and isinstance(value, str):
+        prefix = f"{_NUMBERED[shape]}-{network}-"
         digits = value.removeprefix(prefix)
         if value.startswith(prefix) and len(digits) == 8 and digits.isdigit():
             return int(digits)
         return value
     if shape == "enum" and isinstance(value, str) and value in ENUMS[name]:
         return ENUMS[name].index(value)
+    if (
+        shape == "enums"
+        and isinstance(value, list | tuple)
+        and all(v in ENUMS[name] for v in value)
+    ):
+        return [ENUMS[name].index(v) for v in value]
     if shape in _CODECS:
         return _CODECS[shape][0](value)
     if isinstance(value, Mapping):
@@ -280,10 +336,16 @@ def _value_out(name: str, value: Any, network: Any) -> Any:  # noqa: PLR0911 - o
         return _allocations(list(value))
     if shape == "months" and isinstance(value, list | tuple):
         return [_month_out(v) for v in value]
-    if shape == "receipt" and isinstance(network, str) and type(value) is int:
-        return f"R-{network}-{value:08d}"
+    if shape in _NUMBERED and isinstance(network, str) and type(value) is int:
+        return f"{_NUMBERED[shape]}-{network}-{value:08d}"
     if shape == "enum" and type(value) is int and 0 <= value < len(ENUMS[name]):
         return ENUMS[name][value]
+    if (
+        shape == "enums"
+        and isinstance(value, list | tuple)
+        and all(_index_of(name, v) for v in value)
+    ):
+        return [ENUMS[name][v] for v in value]
     if shape in _CODECS:
         return _CODECS[shape][1](value)
     if isinstance(value, Mapping):

@@ -5,6 +5,7 @@ which a browser never sends, so the hub does not even learn which receipt is loo
 the page asks it about the log. The page (``page.py``, one template, one script) checks the
 receipt in the browser itself — Base45, zlib, CBOR, COSE_Sign1 and Ed25519 through WebCrypto,
 against the receipt keys embedded in the page — and shows what it proves; then it asks
-``POST /v1/receipt-standing`` whether it is in the audit log. No sign-in, nothing stored,
+``POST /v1/receipt-standing`` whether it is in the audit log (and, for a deposit slip, where
+its file is now: at the office, sent, CNSS's latest word). No sign-in, nothing stored,
 French by default and Arabic right to left, the same strict CSP as the back office.
 """

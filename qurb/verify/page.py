@@ -36,7 +36,18 @@ TEMPLATES = Environment(
     lstrip_blocks=True,
 )
 # The words the script fills in once it has read the receipt; the rest is in the template.
-_SCRIPT_WORDS = ("kind.", "certificate.", "status.", "month.", "log.")
+_SCRIPT_WORDS = (
+    "kind.",
+    "certificate.",
+    "status.",
+    "month.",
+    "log.",
+    "beneficiary.",
+    "care.",
+    "warning.",
+    "file.",
+    "reason.",
+)
 
 
 def language(request: Request) -> str:

@@ -609,7 +609,7 @@ def build_targets(world: World, clock: FakeClock, main: TestTerminal, tmp_path: 
     entries = [
         str(jwt.decode(p.jws, options={"verify_signature": False})["log_entry"]) for p in paid
     ] + ["0" * 32]
-    deposits = [
+    deposited = [
         main.send(
             "POST",
             "/v1/deposits",
@@ -620,9 +620,11 @@ def build_targets(world: World, clock: FakeClock, main: TestTerminal, tmp_path: 
                 "amount_spent_centimes": 25_000,
                 "documents": documents,
             },
-        ).json()["deposit_number"]
+        ).json()
         for documents in (1, 2)
     ]
+    deposits = [d["deposit_number"] for d in deposited]
+    compacts += [d["slip"]["compact"] for d in deposited]  # the page's question about a file
     return Targets(
         worker=number,
         cin=cin,

@@ -18,7 +18,14 @@ import pytest
 from reconciliation.container import Reconciliation
 from tests.conftest import FakeClock
 from tests.integration.conftest import World
-from tests.support.reconciliation import close_and_settle, enroll, pay, reverse_signed, today
+from tests.support.reconciliation import (
+    SUPERVISOR_PASSWORD,
+    close_and_settle,
+    enroll,
+    pay,
+    reverse_signed,
+    today,
+)
 from tests.support.signed_documents import document_key, documented_claims, paths_of
 from tests.support.terminal import TestTerminal
 from tests.support.workers import worker_payload
@@ -49,6 +56,29 @@ def _issued(terminal: TestTerminal, clock: FakeClock, recon: Reconciliation) -> 
     )
     assert closed.status_code == 201, closed.text
     issued.append(closed.json()["receipt"]["receipt"])
+    deposited = terminal.send(
+        "POST",
+        "/v1/deposits",
+        {
+            "registration_number": number,
+            "care_kind": "dental",
+            "care_from": today(clock).isoformat(),
+            "amount_spent_centimes": 9_000,
+            "documents": 2,
+        },
+    )
+    assert deposited.status_code == 201, deposited.text
+    issued.append(deposited.json()["slip"]["receipt"])
+    handed_back = terminal.send(
+        "POST",
+        f"/v1/deposits/{deposited.json()['deposit_number']}/cancellation",
+        {
+            "reason": "envelope handed back",
+            "supervisor": {"username": "sup.ca-01", "password": SUPERVISOR_PASSWORD},
+        },
+    )
+    assert handed_back.status_code == 201, handed_back.text
+    issued.append(handed_back.json()["receipt"]["receipt"])
     settled = close_and_settle(recon, today(clock))
     issued.extend(s.statement_jws for s in settled.values())
     # The day is closed: this collection joins the next day, flagged late.
@@ -81,6 +111,8 @@ def test_every_signed_document_carries_exactly_the_documented_claims(
         "certificate:rights",
         "certificate:payments",
         "drawer_close",
+        "deposit",
+        "deposit_cancel",
     }
     assert kinds | {"settlement", "header", "envelope"} <= set(seen)
     for key, claims in documented.items():

@@ -107,21 +107,34 @@ class DepositLineOut(Output):
     documents: int
     warnings: list[str]
     transmittal: str | None = Field(description="the slip it left in; null: still here")
-    stage: Literal[
-        "at_office",
-        "cancelled",
-        "sent",
-        "received",
-        "not_received",
-        "incomplete",
-        "under_review",
-        "reimbursed",
-        "refused",
-    ] = Field(description="where the envelope is (docs/deposits.md)")
+    stage: Stage = Field(description="where the envelope is (docs/deposits.md)")
     since: date | None = Field(description="the date of CNSS's latest word, if any")
     reimbursed_centimes: int | None
     reason_code: str | None = Field(description="CNSS's reason when incomplete or refused")
     cnss_file_number: str | None
+
+
+Stage = Literal[
+    "at_office",
+    "cancelled",
+    "sent",
+    "received",
+    "not_received",
+    "incomplete",
+    "under_review",
+    "reimbursed",
+    "refused",
+]
+
+
+class FileStandingOut(Output):
+    """Where a deposited file is, for the holder of its authentic slip (the public page)."""
+
+    stage: Stage = Field(description="where the envelope is (docs/deposits.md)")
+    dated: date = Field(description="the day it reached that stage")
+    transmittal: str | None = Field(description="the transmittal slip it left in, if any")
+    reimbursed_centimes: int | None = Field(description="reimbursed: the amount CNSS paid")
+    reason_code: str | None = Field(description="incomplete or refused: CNSS's reason code")
 
 
 class DepositList(Output):

@@ -40,7 +40,8 @@ from agent_api.persistence.tables import (
 )
 from agent_api.persistence.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from agent_api.services.accounts.account_store import load_account
-from agent_api.services.accounts.business_days import assign_day, is_closed
+from agent_api.services.accounts.business_days import assign_day
+from agent_api.services.accounts.same_day_approval import Undoing, approve_same_day
 from agent_api.services.registry.tariff import TariffCache
 from agent_api.services.sessions.terminal_auth import TerminalContext
 from agent_api.services.workers.workers import find_worker
@@ -359,29 +360,23 @@ class AccountService:
         if contribution.office_id != terminal.office_id:
             raise NotFound(f"no collection {receipt_number} at this office", field="receipt_number")
         now = self._clock()
-        today = business_date(now, self._settings.cutoff)
-        if contribution.business_date != today:
-            raise Conflict(
-                f"collection {receipt_number} belongs to business day "
-                f"{contribution.business_date.isoformat()}; only the same day's collections can "
-                "be reversed at the counter. Ask CNSS finance for a correction.",
-                code="reversal_window_closed",
-            )
-        # Hold today's day open while the reversal is recorded (closing waits for it).
-        if assign_day(session, contribution.network_id, today).business_date != today or (
-            is_closed(session, contribution.network_id, contribution.business_date)
-        ):
-            raise Conflict(
-                f"business day {contribution.business_date.isoformat()} is closed; "
-                "ask CNSS finance for a correction",
-                code="day_closed",
-            )
-        if supervisor.id == contribution.operator_id:
-            raise Conflict(
-                "the supervisor who approves must not be the operator who collected",
-                code="same_person",
-                field="supervisor.username",
-            )
+        today = approve_same_day(
+            session,
+            now,
+            self._settings.cutoff,
+            Undoing(
+                "collection",
+                receipt_number,
+                "reversed",
+                "collected",
+                "reversal_window_closed",
+                "Ask CNSS finance for a correction.",
+            ),
+            network_id=contribution.network_id,
+            business_day=contribution.business_date,
+            operator_id=contribution.operator_id,
+            supervisor=supervisor,
+        )
         worker = session.exec(
             select(Worker).where(Worker.id == contribution.worker_id).with_for_update()
         ).one()

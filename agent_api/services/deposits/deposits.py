@@ -20,7 +20,6 @@ from agent_api.clock import CASABLANCA, Clock
 from agent_api.domain.account import SurchargeRule
 from agent_api.domain.account_state import AccountState, month_lines, rights_of
 from agent_api.domain.business_day import business_date
-from agent_api.domain.claims import Observed, TrackingStatus, derive
 from agent_api.domain.deposits import (
     MAX_CARE_DAYS,
     Declared,
@@ -40,8 +39,6 @@ from agent_api.persistence.tables import (
     DepositCancellation,
     Office,
     Receipt,
-    TrackingEventRecord,
-    Transmittal,
     TransmittalItem,
     User,
     Worker,
@@ -49,7 +46,9 @@ from agent_api.persistence.tables import (
 )
 from agent_api.persistence.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from agent_api.services.accounts.account_store import load_account
-from agent_api.services.accounts.business_days import assign_day, is_closed
+from agent_api.services.accounts.business_days import assign_day
+from agent_api.services.accounts.same_day_approval import Undoing, approve_same_day
+from agent_api.services.deposits.journeys import Journey, journeys
 from agent_api.services.registry.tariff import TariffCache
 from agent_api.services.sessions.terminal_auth import TerminalContext
 from agent_api.services.writes.idempotency import WriteContext
@@ -85,6 +84,7 @@ class Deposited:
     deposit_number: str
     slip_number: str
     slip: str  # the signed slip (compact JWS)
+    slip_compact: str  # the same claims, same key: QC1 for the slip's QR
     registration_number: str
     dependent_id: int | None
     care_kind: str
@@ -107,6 +107,7 @@ class Cancelled:
     deposit_number: str
     cancels: str  # the slip's receipt number
     business_date: date
+    compact: str  # the receipt's QC1 form, for its QR
 
     def decision(self) -> Decision:
         return Decision(
@@ -144,16 +145,6 @@ class DepositView:
     reimbursed_centimes: int | None
     reason_code: str | None
     cnss_file_number: str | None
-
-
-_STAGES = {
-    TrackingStatus.RECEIVED: "received",
-    TrackingStatus.NOT_RECEIVED: "not_received",
-    TrackingStatus.INCOMPLETE: "incomplete",
-    TrackingStatus.UNDER_REVIEW: "under_review",
-    TrackingStatus.REIMBURSED: "reimbursed",
-    TrackingStatus.REFUSED: "refused",
-}
 
 
 class DepositService:
@@ -275,6 +266,7 @@ class DepositService:
             deposit_number=number,
             slip_number=slip.number,
             slip=slip.jws,
+            slip_compact=slip.compact,
             registration_number=account.registration_number,
             dependent_id=asked.dependent_id,
             care_kind=asked.care_kind,
@@ -352,47 +344,11 @@ class DepositService:
                 .where(Deposit.worker_id == worker_id)
                 .order_by(col(Deposit.id).desc())
             ).all()
-            ids = [deposit.id for deposit, _, _ in rows]
-            cancelled = set(
-                session.exec(
-                    select(DepositCancellation.deposit_id).where(
-                        col(DepositCancellation.deposit_id).in_(ids)
-                    )
-                ).all()
-            )
-            sent = dict(
-                session.exec(
-                    select(TransmittalItem.deposit_id, Transmittal.number)
-                    .join(Transmittal, col(Transmittal.id) == col(TransmittalItem.transmittal_id))
-                    .where(col(TransmittalItem.deposit_id).in_(ids))
-                ).all()
-            )
-            observed: dict[int, list[Observed]] = {}
-            for event in session.exec(
-                select(TrackingEventRecord).where(col(TrackingEventRecord.deposit_id).in_(ids))
-            ).all():
-                assert event.deposit_id is not None
-                observed.setdefault(event.deposit_id, []).append(
-                    Observed(
-                        event.event_id,
-                        event.event_date,
-                        TrackingStatus(event.status),
-                        event.reimbursed_centimes,
-                        event.reason_code,
-                        event.cnss_file_number,
-                    )
-                )
+            found = journeys(session, [deposit for deposit, _, _ in rows])
         views = []
         for deposit, slip_number, office in rows:
             assert deposit.id is not None
-            state = derive(observed.get(deposit.id, []))
-            transmittal = sent.get(deposit.id)
-            if state is not None:
-                stage = _STAGES[state.status]
-            elif deposit.id in cancelled:
-                stage = "cancelled"
-            else:
-                stage = "sent" if transmittal else "at_office"
+            journey = found[deposit.id]
             views.append(
                 DepositView(
                     deposit_number=deposit.number,
@@ -405,15 +361,29 @@ class DepositService:
                     amount_spent_centimes=deposit.amount_spent_centimes,
                     documents=deposit.documents,
                     warnings=[w for w in deposit.warnings.split(",") if w],
-                    transmittal=transmittal,
-                    stage=stage,
-                    since=state.since if state else None,
-                    reimbursed_centimes=state.reimbursed_centimes if state else None,
-                    reason_code=state.reason_code if state else None,
-                    cnss_file_number=state.cnss_file_number if state else None,
+                    transmittal=journey.transmittal,
+                    stage=journey.stage,
+                    since=journey.since,
+                    reimbursed_centimes=journey.reimbursed_centimes,
+                    reason_code=journey.reason_code,
+                    cnss_file_number=journey.cnss_file_number,
                 )
             )
         return views
+
+    def journey_of_slip(self, slip_number: str) -> Journey | None:
+        """Where the file of the slip ``slip_number`` is (the slip's receipt number); None for
+        a receipt that is no deposit slip. The caller has checked the slip is authentic and
+        the very one stored: the public page asks it for the slip's holder only."""
+        with self._uow() as uow:
+            deposit = uow.session.exec(
+                select(Deposit)
+                .join(Receipt, col(Receipt.id) == col(Deposit.slip_receipt_id))
+                .where(Receipt.number == slip_number)
+            ).first()
+            if deposit is None or deposit.id is None:
+                return None
+            return journeys(uow.session, [deposit])[deposit.id]
 
     # -- cancel ---------------------------------------------------------------------------
     def cancel(
@@ -439,21 +409,22 @@ class DepositService:
             raise NotFound(f"no deposit {deposit_number} at this office", field="deposit_number")
         deposit, slip = found
         now = self._clock()
-        today = business_date(now, self._settings.cutoff)
-        if deposit.business_date != today:
-            raise Conflict(
-                f"deposit {deposit_number} belongs to business day "
-                f"{deposit.business_date.isoformat()}; only the same day's deposits can be "
-                "cancelled at the counter",
-                code="cancellation_window_closed",
-            )
-        if assign_day(session, deposit.network_id, today).business_date != today or is_closed(
-            session, deposit.network_id, deposit.business_date
-        ):
-            raise Conflict(
-                f"business day {deposit.business_date.isoformat()} is closed",
-                code="day_closed",
-            )
+        today = approve_same_day(
+            session,
+            now,
+            self._settings.cutoff,
+            Undoing(
+                "deposit",
+                deposit_number,
+                "cancelled",
+                "took the deposit",
+                "cancellation_window_closed",
+            ),
+            network_id=deposit.network_id,
+            business_day=deposit.business_date,
+            operator_id=deposit.operator_id,
+            supervisor=supervisor,
+        )
         sent = session.exec(
             select(TransmittalItem.transmittal_id).where(TransmittalItem.deposit_id == deposit.id)
         ).first()
@@ -462,12 +433,6 @@ class DepositService:
                 f"deposit {deposit_number} has left with its transmittal slip; it can no longer "
                 "be cancelled at the counter",
                 code="already_transmitted",
-            )
-        if supervisor.id == deposit.operator_id:
-            raise Conflict(
-                "the supervisor who approves must not be the operator who took the deposit",
-                code="same_person",
-                field="supervisor.username",
             )
         assert supervisor.id is not None and deposit.id is not None  # noqa: PT018
         receipt = self._receipts.issue(
@@ -511,7 +476,9 @@ class DepositService:
                 field="deposit_number",
             ) from None
         assert slip.number is not None
-        return Cancelled(receipt.number, receipt.jws, deposit_number, slip.number, today)
+        return Cancelled(
+            receipt.number, receipt.jws, deposit_number, slip.number, today, receipt.compact
+        )
 
 
 def _check_dates(care_from: date, care_to: date, handed_on: date) -> None:

@@ -16,7 +16,7 @@ seconds while it grows), and a receipt newer than it is ``pending`` until the ne
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import jwt
@@ -47,6 +47,10 @@ class Standing:
     checkpoint: str | None = None  # the signed note, with the witnesses' cosignatures
     cosignatures: int = 0
     proof: list[str] = field(default_factory=list)
+    # The claims of an authentic receipt equal to the one stored; None otherwise. Not part
+    # of the answer: what the caller may add about the document (a deposit slip's file)
+    # is said only when this is set.
+    claims: dict[str, Any] | None = field(default=None, repr=False, compare=False)
 
 
 def receipt_keys(jwks: dict[str, Any]) -> dict[str, Ed25519PublicKey]:
@@ -77,6 +81,10 @@ def standing(
         stored = unit.session.exec(select(Receipt.jws).where(Receipt.number == number)).first()
     if not stored or jwt.decode(stored, options={"verify_signature": False}) != claims:
         return Standing(NOT_FOUND)
+    return replace(_where(audit, uow, claims), claims=claims)
+
+
+def _where(audit: AuditLog, uow: UnitOfWorkFactory, claims: dict[str, Any]) -> Standing:
     # A receipt names its leaf by its entry id (``log_entry``), or by its index when it was
     # issued before the sequencer (``log_index``).
     index = audit.leaf_of(claims)
@@ -84,7 +92,7 @@ def standing(
         if isinstance(claims.get("log_entry"), str):
             return Standing(PENDING)  # recorded with the receipt, not sequenced yet
         return Standing(NOT_FOUND)
-    return _in_log(audit, uow, str(number), index, claims.get("log_entry"))
+    return _in_log(audit, uow, str(claims.get("receipt_number")), index, claims.get("log_entry"))
 
 
 def _in_log(

@@ -160,6 +160,8 @@
     run[1] <= COMPACT.max_run &&
     run[2] >= 0 &&
     run[2] < COMPACT.enums.kind.length;
+  // A receipt's number and a deposit's envelope label, of the document's own network.
+  const NUMBERED = { receipt: "R", deposit: "D" };
   function value(name, v, network) {
     const shape = COMPACT.shapes[name];
     if (shape === "months" && Array.isArray(v)) return v.map(SHAPES.month);
@@ -173,11 +175,13 @@
         })),
       );
     }
-    if (shape === "receipt" && isInt(v) && typeof network === "string") {
-      return `R-${network}-${pad(v, 8)}`;
+    if (shape in NUMBERED && isInt(v) && typeof network === "string") {
+      return `${NUMBERED[shape]}-${network}-${pad(v, 8)}`;
     }
-    if (shape === "enum" && isInt(v) && v >= 0 && v < COMPACT.enums[name].length) {
-      return COMPACT.enums[name][v];
+    const inEnum = (x) => isInt(x) && x >= 0 && x < COMPACT.enums[name].length;
+    if (shape === "enum" && inEnum(v)) return COMPACT.enums[name][v];
+    if (shape === "enums" && Array.isArray(v) && v.every(inEnum)) {
+      return v.map((x) => COMPACT.enums[name][x]);
     }
     if (shape in SHAPES) return SHAPES[shape](v);
     if (v instanceof Map) return claimsOf(v, network);
@@ -329,10 +333,59 @@
       field("coverage_start", month(claims.coverage_start));
     }
     if (claims.reverses) field("reverses", claims.reverses);
+    if (kind === "deposit" || kind === "deposit_cancel") presentDeposit(claims);
     field("office", [claims.office, claims.network].filter(Boolean).join(" · "));
     if (claims.recorded_at instanceof Date) field("time", minute(claims.recorded_at));
     field("number", claims.receipt_number || "");
     if (claims.registration_number) field("registration", claims.registration_number);
+  }
+
+  // "2026-12-06" as the page writes a day: 06/12/2026.
+  const day = (d) => (typeof d === "string" && /^\d{4}-\d{2}-\d{2}$/.test(d) ? d.split("-").reverse().join("/") : String(d));
+
+  function presentDeposit(claims) {
+    if (claims.deposit_number) field("deposit_number", claims.deposit_number);
+    if (claims.cancels) field("cancels", claims.cancels);
+    if (claims.kind !== "deposit") return;
+    field("beneficiary", word(`beneficiary.${claims.beneficiary}`, String(claims.beneficiary)));
+    field("care_kind", word(`care.${claims.care_kind}`, String(claims.care_kind)));
+    field(
+      "care_dates",
+      claims.care_to && claims.care_to !== claims.care_from
+        ? `${day(claims.care_from)} – ${day(claims.care_to)}`
+        : day(claims.care_from),
+    );
+    if (isInt(claims.amount_spent_centimes)) field("amount_spent", money(claims.amount_spent_centimes));
+    if (isInt(claims.documents)) field("documents", String(claims.documents));
+    if (claims.deadline) field("deadline", day(claims.deadline));
+    if (Array.isArray(claims.warnings) && claims.warnings.length) {
+      const list = document.getElementById("warning-list");
+      for (const code of claims.warnings) {
+        const item = document.createElement("li");
+        item.textContent = word(`warning.${code}`, String(code));
+        item.dataset.warning = String(code);
+        list.append(item);
+      }
+      show("warnings");
+    }
+  }
+
+  // Where the file is, as the hub answers the holder of the very slip it stored.
+  function presentFile(file) {
+    const status = document.getElementById("file-status");
+    const reason = WORDS[`reason.${file.reason_code}`] || word("reason.other", "");
+    // Left-to-right isolates: numbers and amounts read the same way in an Arabic sentence.
+    const ltr = (text) => `\u2066${text}\u2069`;
+    status.textContent = word(`file.${file.stage}`, file.stage)
+      .replace("{date}", ltr(day(file.dated)))
+      .replace("{slip}", ltr(file.transmittal || ""))
+      .replace("{amount}", isInt(file.reimbursed_centimes) ? ltr(money(file.reimbursed_centimes)) : "")
+      .replace("{code}", ltr(file.reason_code || ""))
+      .replace("{reason}", reason);
+    const bad = ["not_received", "refused", "incomplete", "cancelled"].includes(file.stage);
+    status.className = bad ? "stage-bad" : file.stage === "reimbursed" ? "stage-good" : "";
+    main.dataset.stage = file.stage; // for the tests
+    show("file");
   }
 
   async function askTheLog(text) {
@@ -348,6 +401,7 @@
       });
       if (!answer.ok) throw new Error(`HTTP ${answer.status}`);
       const standing = await answer.json();
+      if (standing.deposit) presentFile(standing.deposit);
       if (standing.status === "in_log") {
         status.textContent = word("log.in", "")
           .replace("{index}", standing.index)
