@@ -63,6 +63,12 @@ ROUTES: list[BaseRoute] = [
         methods=("POST",),
     ),
     page(
+        "/cnss/networks/{code}/file-fee",
+        cnss_admin.announce_file_fee,
+        roles=CNSS_WRITE,
+        methods=("POST",),
+    ),
+    page(
         "/cnss/networks/{code}/suspend",
         cnss_admin.network_status(NetworkStatus.SUSPENDED),
         roles=CNSS_WRITE,

@@ -103,6 +103,10 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/cnss/networks/{code}/commission"): Row(
         frozenset({CNSS}), 422, "/cnss/networks/CASHPLUS/commission"
     ),
+    # An empty form: the first day of the fee is missing (422, nothing written).
+    ("POST", "/cnss/networks/{code}/file-fee"): Row(
+        frozenset({CNSS}), 422, "/cnss/networks/CASHPLUS/file-fee"
+    ),
     ("POST", "/cnss/networks/{code}/suspend"): Row(
         frozenset({CNSS}), 303, "/cnss/networks/WAFACASH/suspend"
     ),
