@@ -123,6 +123,7 @@ def test_the_fee_of_a_day_is_the_last_one_set_on_or_before_it(
     day = today(clock)
     with Session(world.services.engine) as session:
         network_id = session.exec(select(Network.id).where(Network.code == "CASHPLUS")).one()
+        assert network_id is not None
         for offset, fee in ((-10, 300), (-2, 500), (1, 900)):
             session.add(
                 NetworkFileFee(
