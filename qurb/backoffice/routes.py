@@ -11,7 +11,15 @@ from starlette.staticfiles import StaticFiles
 
 from agent_api.domain.registry import NetworkStatus
 from agent_api.domain.roles import BACK_OFFICE_ROLES, Role
-from qurb.backoffice.views import account, auditor, cnss_admin, drawers, finance, network_admin
+from qurb.backoffice.views import (
+    account,
+    auditor,
+    claims,
+    cnss_admin,
+    drawers,
+    finance,
+    network_admin,
+)
 from qurb.backoffice.web import HERE, NAVIGATION, NavItem, page
 
 ANYONE = frozenset(BACK_OFFICE_ROLES)
@@ -47,6 +55,14 @@ ROUTES: list[BaseRoute] = [
     page("/finance/exceptions", finance.exceptions, roles=FINANCE_READ),
     page("/finance/exceptions/{exception_id:int}", finance.exception, roles=FINANCE_READ),
     page("/finance/exceptions/work", finance.work, roles=FINANCE_WORK, methods=("POST",)),
+    page("/finance/tracking", claims.queue, roles=FINANCE_READ),
+    page("/finance/tracking/{exception_id:int}", claims.exception, roles=FINANCE_READ),
+    page(
+        "/finance/tracking/{exception_id:int}/work",
+        claims.work,
+        roles=FINANCE_WORK,
+        methods=("POST",),
+    ),
     page("/finance/uploads", finance.upload_form, roles=FINANCE_UPLOAD),
     page("/finance/uploads", finance.upload, roles=FINANCE_UPLOAD, methods=("POST",)),
     page("/finance/statements", finance.statements, roles=SETTLEMENT_READ),
@@ -169,6 +185,7 @@ NAVIGATION.extend(
     [
         NavItem("finance.nav.calendar", "/finance/calendar", FINANCE_READ),
         NavItem("finance.nav.exceptions", "/finance/exceptions", FINANCE_READ),
+        NavItem("claims.nav", "/finance/tracking", FINANCE_READ),
         NavItem("finance.nav.uploads", "/finance/uploads", FINANCE_UPLOAD),
         NavItem("finance.nav.statements", "/finance/statements", FINANCE_READ),
     ]

@@ -86,6 +86,12 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/finance/exceptions"): Row(NATIONAL, 200),
     ("GET", "/finance/exceptions/{exception_id:int}"): Row(NATIONAL, 404, "/finance/exceptions/1"),
     ("POST", "/finance/exceptions/work"): Row(frozenset({FIN}), 422),
+    ("GET", "/finance/tracking"): Row(NATIONAL, 200),
+    ("GET", "/finance/tracking/{exception_id:int}"): Row(NATIONAL, 404, "/finance/tracking/1"),
+    # No exception 1 in the matrix's world: 404, nothing written.
+    ("POST", "/finance/tracking/{exception_id:int}/work"): Row(
+        frozenset({FIN}), 404, "/finance/tracking/1/work"
+    ),
     ("GET", "/finance/uploads"): Row(frozenset({FIN}), 200),
     ("POST", "/finance/uploads"): Row(frozenset({FIN}), 422),
     ("GET", "/finance/statements"): Row(ANYONE, 200),
