@@ -16,6 +16,7 @@ from qurb.backoffice.views import (
     auditor,
     claims,
     cnss_admin,
+    deposits,
     drawers,
     finance,
     network_admin,
@@ -41,6 +42,8 @@ EVENTS_READ = frozenset({Role.AUDITOR, Role.CNSS_ADMIN})
 NETWORK = frozenset({Role.NETWORK_ADMIN})
 # As qurb.finance.SETTLEMENTS: a network admin reads its own network's statements.
 SETTLEMENT_READ = FINANCE_READ | NETWORK
+# AMO reimbursement files: a network admin its own network's, CNSS finance and admin all.
+DEPOSITS_READ = frozenset({Role.NETWORK_ADMIN, Role.FINANCE, Role.CNSS_ADMIN})
 
 ROUTES: list[BaseRoute] = [
     page("/sign-in", account.sign_in_form, roles=None),
@@ -178,6 +181,8 @@ ROUTES: list[BaseRoute] = [
     ),
     page("/network/security-events", auditor.security_events, roles=NETWORK),
     page("/network/drawer-closes", drawers.network_closes, roles=NETWORK),
+    page("/deposits", deposits.day, roles=DEPOSITS_READ),
+    page("/deposits/slips/{number}", deposits.slip, roles=DEPOSITS_READ),
     Mount("/static", StaticFiles(directory=HERE / "static"), name="back-office-static"),
 ]
 
@@ -210,6 +215,7 @@ NAVIGATION.extend(
         NavItem("network.nav.staff", "/network/staff", NETWORK),
         NavItem("network.nav.settlements", "/finance/statements", NETWORK),
         NavItem("network.nav.drawers", "/network/drawer-closes", NETWORK),
+        NavItem("deposits.nav", "/deposits", DEPOSITS_READ),
         NavItem("network.nav.events", "/network/security-events", NETWORK),
     ]
 )

@@ -74,6 +74,11 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/sign-out"): Row(ANYONE, 303),
     ("GET", "/"): Row(ANYONE, 200),
     ("GET", "/static"): Row(PUBLIC, 200, "/static/app.css"),
+    # -- AMO reimbursement files (a network admin its own network: test_backoffice_deposits) --
+    ("GET", "/deposits"): Row(frozenset({NET, FIN, CNSS}), 200),
+    ("GET", "/deposits/slips/{number}"): Row(
+        frozenset({NET, FIN, CNSS}), 404, "/deposits/slips/B-CASHPLUS-000001"
+    ),
     # -- finance ------------------------------------------------------------------------------
     ("GET", "/finance/calendar"): Row(NATIONAL, 200),
     ("GET", "/finance/days/{day}"): Row(NATIONAL, 404, "/finance/days/2026-01-05"),
