@@ -24,10 +24,16 @@ class TrackedDay:
     refused: str
     found_later: str
     slip: str
+    business_date: str
     unknown: str = "D-CASHPLUS-99999999"
 
 
 def deposit(terminal: TestTerminal, worker: str, amount: int = 20_000) -> str:
+    return deposited(terminal, worker, amount)["deposit_number"]  # type: ignore[no-any-return]
+
+
+def deposited(terminal: TestTerminal, worker: str, amount: int = 20_000) -> dict[str, Any]:
+    """The deposit's answer: its number and the business day it joined."""
     response = terminal.send(
         "POST",
         "/v1/deposits",
@@ -40,8 +46,8 @@ def deposit(terminal: TestTerminal, worker: str, amount: int = 20_000) -> str:
         },
     )
     assert response.status_code == 201, response.text
-    number: str = response.json()["deposit_number"]
-    return number
+    body: dict[str, Any] = response.json()
+    return body
 
 
 def event(event_id: str, status: S, **fields: Any) -> TrackingEvent:
@@ -73,11 +79,16 @@ def tracked_day(terminal: TestTerminal, tracking: ClaimsTracking) -> TrackedDay:
     response = terminal.send("POST", "/v1/workers", worker_payload())
     assert response.status_code == 201, response.text
     worker = response.json()["registration_number"]
-    numbers = [deposit(terminal, worker, 20_000 + n) for n in range(5)]
-    slip = terminal.send("POST", "/v1/offices/current/transmittals", {})
+    answers = [deposited(terminal, worker, 20_000 + n) for n in range(5)]
+    numbers = [a["deposit_number"] for a in answers]
+    # The deposits' business day (tomorrow's when today is already closed).
+    on = answers[0]["business_date"]
+    slip = terminal.send("POST", "/v1/offices/current/transmittals", {"business_date": on})
     assert slip.status_code == 201, slip.text
     received, missing, paid, refused, found_later = numbers
-    day = TrackedDay(worker, received, missing, paid, refused, found_later, slip.json()["number"])
+    day = TrackedDay(
+        worker, received, missing, paid, refused, found_later, slip.json()["number"], on
+    )
     apply(
         tracking,
         event("V1", S.SLIP_RECEIVED, slip_number=day.slip),
