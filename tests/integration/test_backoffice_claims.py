@@ -9,6 +9,8 @@ import csv
 import io
 import json
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import text
@@ -264,3 +266,32 @@ def test_the_service_refuses_a_second_resolution_naming_who_resolved(
         finance, exception_id, action="resolve", request_key="1" * 32, resolution="other"
     )
     assert (replayed.state, len(actions)) == ("resolved", 1)
+
+
+def test_two_resolutions_racing_leave_one_resolution_and_one_refusal(
+    world: World, day: TrackedDay
+) -> None:
+    queue = ClaimsQueue(world.services.new_uow, world.services.clock)
+    finance = world.services.auth.authenticate(
+        world.sign_in("cnss.finance"), audience=ADMIN_AUDIENCE
+    )
+    exception_id = _id_of(world, day.missing)
+    start = threading.Barrier(2)
+
+    def resolve(key: str) -> str:
+        start.wait()
+        try:
+            queue.act(
+                finance, exception_id, action="resolve", request_key=key, resolution="cnss_error"
+            )
+        except Conflict as refused:
+            return refused.code
+        return "resolved"
+
+    with ThreadPoolExecutor(2) as pool:
+        outcomes = sorted(pool.map(resolve, ("3" * 32, "4" * 32)))
+
+    assert outcomes == ["already_resolved", "resolved"]
+    with Session(world.services.engine) as session:
+        count = session.exec(text("SELECT count(*) FROM tracking_exception_actions")).one()  # type: ignore[call-overload]
+    assert count[0] == 1

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import html
 import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
@@ -202,3 +204,31 @@ def test_a_day_begun_is_refused_by_the_service_and_a_network_admin_cannot_post(
     page = "/cnss/networks/CASHPLUS"
     refused = network_admin.post(page + "/file-fee", {"fee_effective_from": later.isoformat()})
     assert refused.status_code == 403
+
+
+def test_concurrent_settings_for_one_day_leave_one_fee_the_last_committed(
+    world: World, clock: FakeClock
+) -> None:
+    fees = FileFees(world.services.new_uow, world.services.clock)
+    day = today(clock) + timedelta(days=4)
+    start = threading.Barrier(4)
+
+    def announce(fee: int) -> int:
+        start.wait()
+        return fees.announce(
+            SYSTEM_ACTOR, "CASHPLUS", effective_from=day, fee_centimes=fee
+        ).fee_centimes
+
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(announce, (100, 200, 300, 400)))
+
+    with Session(world.services.engine) as session:
+        [row] = session.exec(select(NetworkFileFee)).all()
+        leaves = session.exec(
+            select(AuditLeaf)
+            .where(AuditLeaf.kind == "file_fee_change")
+            .order_by(col(AuditLeaf.leaf_index))
+        ).all()
+    facts = [json.loads(leaf.data) for leaf in leaves]
+    assert sorted(f["replaced"] for f in facts) == [False, True, True, True]
+    assert row.fee_centimes == facts[-1]["fee_centimes"]
