@@ -193,8 +193,15 @@ class ClaimsQueue:
             exception = session.get(TrackingException, exception_id)
             if exception is None:
                 raise NotFound(f"no tracking exception {exception_id}")
-            if _replayed(session, exception_id, request_key):
+            sent_before = _replayed(session, exception_id, request_key)
+            if sent_before == action:
                 return self._read(session, exception_id)
+            if sent_before is not None:
+                raise Conflict(
+                    f"this form already sent a {sent_before}: open the exception again to "
+                    f"{action} it",
+                    code="form_already_used",
+                )
             connection = session.connection()
             work = TrackingExceptionWork.__table__  # type: ignore[attr-defined]
             connection.execute(
@@ -284,16 +291,14 @@ def _checked(
     return resolution, note
 
 
-def _replayed(session: Session, exception_id: int, request_key: str) -> bool:
-    return (
-        session.exec(
-            select(TrackingExceptionAction.id).where(
-                TrackingExceptionAction.exception_id == exception_id,
-                TrackingExceptionAction.request_key == request_key,
-            )
-        ).first()
-        is not None
-    )
+def _replayed(session: Session, exception_id: int, request_key: str) -> str | None:
+    """The action the form with this key already recorded, if it did."""
+    return session.exec(
+        select(TrackingExceptionAction.action).where(
+            TrackingExceptionAction.exception_id == exception_id,
+            TrackingExceptionAction.request_key == request_key,
+        )
+    ).first()
 
 
 def _change(

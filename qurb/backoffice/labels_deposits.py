@@ -96,6 +96,8 @@ FR: dict[str, str] = {
     "error.already_resolved": "Cette exception a déjà été résolue par quelqu'un d'autre : "
     "rien n'a été changé.",
     "error.not_resolved": "Cette exception n'est pas résolue : il n'y a rien à rouvrir.",
+    "error.form_already_used": "Ce formulaire a déjà servi (page revenue en arrière ?) : "
+    "rien n'a été changé. Recommencez depuis la page à jour.",
     # -- deposits and slips per office ----------------------------------------------------
     "deposits.nav": "Dossiers AMO",
     "deposits.title": "Dossiers AMO déposés le {day}",
@@ -228,6 +230,8 @@ AR: dict[str, str] = {
     "claims.done.reopen": "أعيد فتح الاستثناء.",
     "error.already_resolved": "سبق أن عالج شخص آخر هذا الاستثناء: لم يتغير أي شيء.",
     "error.not_resolved": "هذا الاستثناء غير معالج: لا شيء لإعادة فتحه.",
+    "error.form_already_used": "سبق استعمال هذه الاستمارة (رجوع إلى الصفحة السابقة؟): لم "
+    "يتغير أي شيء. أعد من الصفحة المحينة.",
     "deposits.nav": "ملفات التأمين الإجباري",
     "deposits.title": "ملفات التأمين الإجباري المودعة يوم {day}",
     "deposits.intro": "ملفات الاسترجاع المودعة في ذلك اليوم، حسب الوكالة، والجداول التي "

@@ -6,6 +6,7 @@ with who and when, the note sealed at rest and absent from the audit log."""
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 import re
@@ -295,3 +296,22 @@ def test_two_resolutions_racing_leave_one_resolution_and_one_refusal(
     with Session(world.services.engine) as session:
         count = session.exec(text("SELECT count(*) FROM tracking_exception_actions")).one()  # type: ignore[call-overload]
     assert count[0] == 1
+
+
+def test_a_form_sent_again_for_another_action_is_refused_not_taken_for_a_replay(
+    world: World, day: TrackedDay
+) -> None:
+    office = _finance(world)
+    exception_id = _id_of(world, day.missing)
+    page = office.get(f"/finance/tracking/{exception_id}").text
+    key = re.findall(r'name="request_key" value="([0-9a-f]{32})"', page)[-1]  # the note form
+    path = f"/finance/tracking/{exception_id}/work"
+    body = {"csrf_token": csrf_of(page), "request_key": key}
+
+    noted = office.post(path, {**body, "action": "note", "note": "Appel à l'agence CA-01."})
+    # Back in the browser, the same form sent again, this time to resolve.
+    resolved = office.post(path, {**body, "action": "resolve", "resolution": "cnss_error"})
+
+    assert (noted.status_code, resolved.status_code) == (303, 409)
+    assert "déjà servi" in html.unescape(resolved.text)
+    assert "à traiter" in office.get(f"/finance/tracking/{exception_id}").text

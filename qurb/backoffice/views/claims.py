@@ -155,7 +155,7 @@ def _detail_context(page: Page, row: QueueRow, actions: list[Any]) -> dict[str, 
         "resolutions": [(code, page.t(f"claims.resolution.{code}")) for code in RESOLUTIONS],
         "can_work": page.who().role is Role.FINANCE,
         # Each form's one-time key: posted twice, it records one action.
-        "request_key": secrets.token_hex(16),
+        "request_keys": {form: secrets.token_hex(16) for form in ("take", "reopen", "note")},
         "notice": page.t(f"claims.done.{done}") if done in NOTICES else None,
     }
 
