@@ -379,6 +379,29 @@ def _bank_exceptions(report: dict[str, Any], lang: str) -> list[str]:
     return [heading, _table(headers, rows, wide=True) if rows else f"<p>{escape(t('none'))}</p>"]
 
 
+def _file_fees(statement: dict[str, Any], lang: str) -> list[str]:
+    """The line of a network paid per reimbursement file: files × fee = due to it. None for
+    a network without a fee (or a statement signed before fees existed)."""
+    fees = statement.get("file_fees") or {}
+    if not fees.get("fee_centimes"):
+        return []
+    t = partial(text, lang)
+    return [
+        f"<h2>{escape(t('section.file_fees'))}</h2>",
+        _table(
+            [t("col.files_handled"), t("col.file_fee"), t("statement.file_fees_due")],
+            [
+                [
+                    _count(fees["files_handled"]),
+                    _money(fees["fee_centimes"]),
+                    _money(fees["amount_centimes"]),
+                ]
+            ],
+        ),
+        f"<p>{escape(t('statement.file_fees'))}</p>",
+    ]
+
+
 def statement_html(statement: dict[str, Any], jws: str, lang: str = DEFAULT_LANGUAGE) -> str:
     """The signed settlement statement, readable; the JWS is printed below it so the page
     itself carries what verifies it."""
@@ -422,6 +445,7 @@ def statement_html(statement: dict[str, Any], jws: str, lang: str = DEFAULT_LANG
         ),
         f"<p>{escape(t('statement.rule', fixed=rule['fixed_centimes'], bps=rule['basis_points']))} "
         f"{escape(t('statement.late', count=totals['late_collections']))}</p>",
+        *_file_fees(statement, lang),
         f"<h2>{escape(t('section.offices'))}</h2>",
         _table(
             [

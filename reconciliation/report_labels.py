@@ -102,6 +102,12 @@ FR: Final[dict[str, str]] = {
     "10000, sur chaque encaissement non annulé.",
     "statement.late": "Encaissements tardifs inclus : {count}.",
     "statement.net_due": "Net dû à la CNSS",
+    "section.file_fees": "Dossiers de remboursement traités",
+    "col.files_handled": "Dossiers traités",
+    "col.file_fee": "Frais par dossier",
+    "statement.file_fees_due": "Dû au réseau",
+    "statement.file_fees": "Dossiers AMO déposés ce jour et non annulés × frais par dossier en "
+    "vigueur ce jour : la CNSS doit ce montant au réseau, à part du net ci-dessus.",
     "statement.digest": "Empreinte des encaissements (SHA-256) :",
     "statement.settled": "Réglé le {date} à {time} (heure de Casablanca).",
     "statement.jws": "JWS compact (EdDSA), vérifiable avec les clés publiées à {keys} :",
@@ -192,6 +198,13 @@ AR: Final[dict[str, str]] = {
     "تحصيل على حدة: الثابت + (المبلغ × النقاط + 5000) // 10000، على كل تحصيل غير ملغى.",
     "statement.late": "التحصيلات المتأخرة المدرجة: {count}.",
     "statement.net_due": "الصافي المستحق للصندوق",
+    "section.file_fees": "ملفات الاسترجاع المعالجة",
+    "col.files_handled": "الملفات المعالجة",
+    "col.file_fee": "الأجرة عن كل ملف",
+    "statement.file_fees_due": "المستحق للشبكة",
+    "statement.file_fees": "ملفات التأمين الإجباري عن المرض المودعة في هذا اليوم وغير الملغاة × "
+    "الأجرة عن كل ملف السارية في هذا اليوم: يدين الصندوق بهذا المبلغ للشبكة، بمعزل عن الصافي "
+    "أعلاه.",
     "statement.digest": "بصمة التحصيلات (SHA-256):",
     "statement.settled": "تمت التسوية يوم {date} على الساعة {time} (بتوقيت الدار البيضاء).",
     "statement.jws": "JWS مضغوط (EdDSA)، يمكن التحقق منه بالمفاتيح المنشورة في {keys}:",

@@ -9,7 +9,14 @@ on its own: ``fixed + (amount × bps + 5000) // 10000`` (``agent_api.domain.comm
 network can recompute any settlement line by line. The statement names the rule it used and
 the day that rule started.
 
-net = gross − reversed − commission. The settlement is made once per network and day (a
+net = gross − reversed − commission. A network paid per reimbursement file (a fee set by the
+CNSS admin, dated like the commission: ``agent_api.services.registry.file_fees``) has a
+second figure, due *to* it: the files handled that day (deposits taken on that business day
+and not cancelled) × the fee in force, counted and multiplied in SQL in integer centimes. It
+stays apart from ``net``, which is what the network transfers for the day's collections and
+what the bank reconciliation matches; with no fee the statement says 0 and shows no line.
+
+The settlement is made once per network and day (a
 unique constraint; the day is closed, so its inputs never change again) and carries the
 reference ``QURB-STL-<NETWORK>-<YYYYMMDD>`` the network quotes on its transfer. Its statement
 is a JWS under the service's receipt key, verifiable with the keys at ``GET /v1/keys``.
@@ -34,10 +41,19 @@ from agent_api.domain.commission import CommissionRule
 from agent_api.domain.permissions import require
 from agent_api.domain.roles import Actor, Role
 from agent_api.errors import Conflict, NotFound
-from agent_api.persistence.tables import Contribution, Network, Office, Receipt, Reversal
+from agent_api.persistence.tables import (
+    Contribution,
+    Deposit,
+    DepositCancellation,
+    Network,
+    Office,
+    Receipt,
+    Reversal,
+)
 from agent_api.persistence.unit_of_work import UnitOfWorkFactory
 from agent_api.services.accounts.business_days import is_closed
 from agent_api.services.log import audit_log
+from agent_api.services.registry.file_fees import file_fee_on
 from agent_api.services.registry.registry import commission_rule_on
 from agent_api.services.writes.receipts import ReceiptSigner
 from reconciliation.closing import UnknownNetwork
@@ -73,6 +89,9 @@ class SettlementView:
     late_collections: int
     commission_centimes: int
     net_centimes: int
+    files_handled: int
+    file_fee_centimes: int
+    file_fees_centimes: int  # due to the network for its files; 0 when it has no fee
     created_at: datetime
     created_now: bool
     statement: dict[str, Any]
@@ -158,6 +177,21 @@ def office_figures(
     return sorted(figures, key=lambda f: f.office)
 
 
+def files_handled(connection: Connection, network_id: int, day: date, fee: int) -> tuple[int, int]:
+    """The network's files handled on ``day`` (deposits of that business day that were not
+    cancelled; one sent to CNSS counts, it was handled) and what they earn at ``fee`` per
+    file, both from one integer query."""
+    d = Deposit.__table__  # type: ignore[attr-defined]
+    x = DepositCancellation.__table__  # type: ignore[attr-defined]
+    count = func.count(d.c.id)
+    n, amount = connection.execute(
+        select(count, count * literal(fee, BigInteger))
+        .select_from(d.outerjoin(x, x.c.deposit_id == d.c.id))
+        .where(d.c.network_id == network_id, d.c.business_date == day, x.c.id.is_(None))
+    ).one()
+    return int(n), int(amount)
+
+
 def collections_digest(connection: Connection, network_id: int, day: date) -> str:
     """SHA-256 over ``<receipt>;<C|D>;<centimes>\\n`` for every collection and reversal of the
     day, in receipt order: an auditor recomputes it from the receipts alone."""
@@ -229,6 +263,7 @@ class Settler:
                     "reversed_centimes": settlement.reversed_centimes,
                     "commission_centimes": settlement.commission_centimes,
                     "net_centimes": settlement.net_centimes,
+                    "file_fees_centimes": settlement.file_fees_centimes,
                     "collections_digest": settlement.collections_digest,
                 },
                 at=settlement.created_at,
@@ -268,6 +303,8 @@ class Settler:
             "net_centimes": sum(f.net_centimes for f in offices),
         }
         digest = collections_digest(connection, network.id, day)
+        fee = file_fee_on(session, network.id, day)
+        files, fees = files_handled(connection, network.id, day, fee)
         statement: dict[str, Any] = {
             "type": "settlement",
             "reference": reference,
@@ -286,6 +323,7 @@ class Settler:
                 ),
             },
             "totals": totals,
+            "file_fees": {"files_handled": files, "fee_centimes": fee, "amount_centimes": fees},
             "offices": [
                 {
                     "office": f.office,
@@ -314,6 +352,9 @@ class Settler:
             net_centimes=totals["net_centimes"],
             commission_fixed_centimes=rule.fixed_centimes,
             commission_bps=rule.basis_points,
+            files_handled=files,
+            file_fee_centimes=fee,
+            file_fees_centimes=fees,
             collections_digest=digest,
             statement_jws=self._signer.sign(statement, typ=STATEMENT_TYPE),
             created_at=now,
@@ -374,6 +415,9 @@ def _view(row: Settlement, network: str, *, created_now: bool) -> SettlementView
         late_collections=row.late_collections,
         commission_centimes=row.commission_centimes,
         net_centimes=row.net_centimes,
+        files_handled=row.files_handled,
+        file_fee_centimes=row.file_fee_centimes,
+        file_fees_centimes=row.file_fees_centimes,
         created_at=row.created_at,
         created_now=created_now,
         statement=statement,

@@ -27,6 +27,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlmodel import Field, SQLModel
 
@@ -51,6 +52,10 @@ class Settlement(SQLModel, table=True):
             name="net_adds_up",
         ),
         CheckConstraint("gross_centimes >= 0 AND reversed_centimes >= 0", name="non_negative"),
+        # The network's fee per reimbursement file: files handled that day × the fee in force.
+        CheckConstraint(
+            "file_fees_centimes = files_handled * file_fee_centimes", name="file_fees_add_up"
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -66,6 +71,15 @@ class Settlement(SQLModel, table=True):
     net_centimes: int = Field(sa_column=_money())
     commission_fixed_centimes: int = Field(sa_column=_money())
     commission_bps: int = Field(sa_column=Column(Integer, nullable=False))
+    # Due to the network, apart from ``net_centimes`` (what the network transfers for the
+    # day's collections, which the bank reconciliation matches): 0 when it has no fee.
+    files_handled: int = Field(sa_column=Column(Integer, nullable=False, server_default=text("0")))
+    file_fee_centimes: int = Field(
+        sa_column=Column(BigInteger, nullable=False, server_default=text("0"))
+    )
+    file_fees_centimes: int = Field(
+        sa_column=Column(BigInteger, nullable=False, server_default=text("0"))
+    )
     collections_digest: str = Field(sa_column=Column(String(64), nullable=False))
     statement_jws: str = Field(sa_column=Column(Text, nullable=False))
     created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Final
 
+from qurb.backoffice import labels_deposits
 from reconciliation.report_labels import CATALOGS as REPORT_CATALOGS
 
 LANGUAGES: Final = ("fr", "ar")
@@ -1054,6 +1055,9 @@ AR: dict[str, str] = {
     "error.already_exists": "هذا العنصر موجود من قبل: لم يسجل أي شيء.",
     "error.inactive": "هذا العنصر موقوف.",
 }
+
+FR.update(labels_deposits.FR)
+AR.update(labels_deposits.AR)
 
 CATALOGS: Final[dict[str, dict[str, str]]] = {"fr": FR, "ar": AR}
 

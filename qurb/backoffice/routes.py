@@ -11,7 +11,16 @@ from starlette.staticfiles import StaticFiles
 
 from agent_api.domain.registry import NetworkStatus
 from agent_api.domain.roles import BACK_OFFICE_ROLES, Role
-from qurb.backoffice.views import account, auditor, cnss_admin, drawers, finance, network_admin
+from qurb.backoffice.views import (
+    account,
+    auditor,
+    claims,
+    cnss_admin,
+    deposits,
+    drawers,
+    finance,
+    network_admin,
+)
 from qurb.backoffice.web import HERE, NAVIGATION, NavItem, page
 
 ANYONE = frozenset(BACK_OFFICE_ROLES)
@@ -33,6 +42,8 @@ EVENTS_READ = frozenset({Role.AUDITOR, Role.CNSS_ADMIN})
 NETWORK = frozenset({Role.NETWORK_ADMIN})
 # As qurb.finance.SETTLEMENTS: a network admin reads its own network's statements.
 SETTLEMENT_READ = FINANCE_READ | NETWORK
+# AMO reimbursement files: a network admin its own network's, CNSS finance and admin all.
+DEPOSITS_READ = frozenset({Role.NETWORK_ADMIN, Role.FINANCE, Role.CNSS_ADMIN})
 
 ROUTES: list[BaseRoute] = [
     page("/sign-in", account.sign_in_form, roles=None),
@@ -47,6 +58,14 @@ ROUTES: list[BaseRoute] = [
     page("/finance/exceptions", finance.exceptions, roles=FINANCE_READ),
     page("/finance/exceptions/{exception_id:int}", finance.exception, roles=FINANCE_READ),
     page("/finance/exceptions/work", finance.work, roles=FINANCE_WORK, methods=("POST",)),
+    page("/finance/tracking", claims.queue, roles=FINANCE_READ),
+    page("/finance/tracking/{exception_id:int}", claims.exception, roles=FINANCE_READ),
+    page(
+        "/finance/tracking/{exception_id:int}/work",
+        claims.work,
+        roles=FINANCE_WORK,
+        methods=("POST",),
+    ),
     page("/finance/uploads", finance.upload_form, roles=FINANCE_UPLOAD),
     page("/finance/uploads", finance.upload, roles=FINANCE_UPLOAD, methods=("POST",)),
     page("/finance/statements", finance.statements, roles=SETTLEMENT_READ),
@@ -59,6 +78,12 @@ ROUTES: list[BaseRoute] = [
     page(
         "/cnss/networks/{code}/commission",
         cnss_admin.announce_commission,
+        roles=CNSS_WRITE,
+        methods=("POST",),
+    ),
+    page(
+        "/cnss/networks/{code}/file-fee",
+        cnss_admin.announce_file_fee,
         roles=CNSS_WRITE,
         methods=("POST",),
     ),
@@ -156,6 +181,8 @@ ROUTES: list[BaseRoute] = [
     ),
     page("/network/security-events", auditor.security_events, roles=NETWORK),
     page("/network/drawer-closes", drawers.network_closes, roles=NETWORK),
+    page("/deposits", deposits.day, roles=DEPOSITS_READ),
+    page("/deposits/slips/{number}", deposits.slip, roles=DEPOSITS_READ),
     Mount("/static", StaticFiles(directory=HERE / "static"), name="back-office-static"),
 ]
 
@@ -163,6 +190,7 @@ NAVIGATION.extend(
     [
         NavItem("finance.nav.calendar", "/finance/calendar", FINANCE_READ),
         NavItem("finance.nav.exceptions", "/finance/exceptions", FINANCE_READ),
+        NavItem("claims.nav", "/finance/tracking", FINANCE_READ),
         NavItem("finance.nav.uploads", "/finance/uploads", FINANCE_UPLOAD),
         NavItem("finance.nav.statements", "/finance/statements", FINANCE_READ),
     ]
@@ -187,6 +215,7 @@ NAVIGATION.extend(
         NavItem("network.nav.staff", "/network/staff", NETWORK),
         NavItem("network.nav.settlements", "/finance/statements", NETWORK),
         NavItem("network.nav.drawers", "/network/drawer-closes", NETWORK),
+        NavItem("deposits.nav", "/deposits", DEPOSITS_READ),
         NavItem("network.nav.events", "/network/security-events", NETWORK),
     ]
 )

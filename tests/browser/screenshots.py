@@ -41,6 +41,7 @@ from tests.browser.conftest import (
     seed_finance_day,
 )
 from tests.browser.counter import screenshots as counter_screens
+from tests.browser.test_claims_back_office import seed_claims
 from tests.e2e.conftest import free_port, server_env
 
 # (file stem, who signs in, path with {day}).
@@ -59,6 +60,9 @@ SCREENS: list[tuple[str, str, str]] = [
     ("cnss-networks", "cnss.admin", "/cnss/networks"),
     ("cnss-network-commission", "cnss.admin", "/cnss/networks/CASHPLUS"),
     ("cnss-tariff", "cnss.admin", "/cnss/tariff"),
+    ("finance-tracking", "cnss.finance", "/finance/tracking"),
+    ("network-deposits", "admin.cashplus", "/deposits?day={claims_day}"),
+    ("network-deposit-slip", "admin.cashplus", "/deposits/slips/B-CASHPLUS-000001"),
 ]
 
 
@@ -88,6 +92,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         recon = _reconciliation(url, keys)
         recon.inputs.import_ledger(ledger.read_bytes(), name=ledger.name, by="screenshots")
         recon.reconciler.run(day, by="screenshots")
+        # AMO files, their slip and CNSS's tracking (the next business day: today is closed).
+        claims_day = seed_claims(url, keys, world_exists=True).business_date
         port = free_port()
         server = subprocess.Popen(  # noqa: S603 - our own command
             [sys.executable, "-m", "qurb.cli", "serve", "--port", str(port)],
@@ -98,7 +104,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             base = f"http://127.0.0.1:{port}"
             _wait(base)
-            written = _shoot(base, args.out, args.width, day.isoformat(), f"{day:%Y%m%d}")
+            written = _shoot(
+                base, args.out, args.width, day.isoformat(), f"{day:%Y%m%d}", claims_day
+            )
             written += _shoot_verification(base, args.out, _verify_links(url, keys))
         finally:
             server.terminate()
@@ -123,7 +131,7 @@ def _wait(base: str) -> None:
     raise SystemExit("the server did not start")
 
 
-def _shoot(base: str, out: Path, width: int, day: str, compact: str) -> list[Path]:
+def _shoot(base: str, out: Path, width: int, day: str, compact: str, claims_day: str) -> list[Path]:
     written = []
     for lang in ("fr", "ar"):
         driver = new_driver(CHROMIUM, width=width, height=900)
@@ -135,7 +143,7 @@ def _shoot(base: str, out: Path, width: int, day: str, compact: str) -> list[Pat
                     driver.delete_all_cookies()  # the next one signs in afresh
                     browser.sign_in(who)
                     signed = who
-                target = path.format(day=day, month=day[:7], compact=compact)
+                target = path.format(day=day, month=day[:7], compact=compact, claims_day=claims_day)
                 joiner = "&" if "?" in target else "?"
                 browser.open(f"{target}{joiner}lang={lang}")
                 file = out / f"{stem}.{lang}.png"

@@ -74,6 +74,11 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/sign-out"): Row(ANYONE, 303),
     ("GET", "/"): Row(ANYONE, 200),
     ("GET", "/static"): Row(PUBLIC, 200, "/static/app.css"),
+    # -- AMO reimbursement files (a network admin its own network: test_backoffice_deposits) --
+    ("GET", "/deposits"): Row(frozenset({NET, FIN, CNSS}), 200),
+    ("GET", "/deposits/slips/{number}"): Row(
+        frozenset({NET, FIN, CNSS}), 404, "/deposits/slips/B-CASHPLUS-000001"
+    ),
     # -- finance ------------------------------------------------------------------------------
     ("GET", "/finance/calendar"): Row(NATIONAL, 200),
     ("GET", "/finance/days/{day}"): Row(NATIONAL, 404, "/finance/days/2026-01-05"),
@@ -86,6 +91,12 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/finance/exceptions"): Row(NATIONAL, 200),
     ("GET", "/finance/exceptions/{exception_id:int}"): Row(NATIONAL, 404, "/finance/exceptions/1"),
     ("POST", "/finance/exceptions/work"): Row(frozenset({FIN}), 422),
+    ("GET", "/finance/tracking"): Row(NATIONAL, 200),
+    ("GET", "/finance/tracking/{exception_id:int}"): Row(NATIONAL, 404, "/finance/tracking/1"),
+    # No exception 1 in the matrix's world: 404, nothing written.
+    ("POST", "/finance/tracking/{exception_id:int}/work"): Row(
+        frozenset({FIN}), 404, "/finance/tracking/1/work"
+    ),
     ("GET", "/finance/uploads"): Row(frozenset({FIN}), 200),
     ("POST", "/finance/uploads"): Row(frozenset({FIN}), 422),
     ("GET", "/finance/statements"): Row(ANYONE, 200),
@@ -102,6 +113,10 @@ MATRIX: dict[tuple[str, str], Row] = {
     # An empty form: the first day is missing (422, nothing written).
     ("POST", "/cnss/networks/{code}/commission"): Row(
         frozenset({CNSS}), 422, "/cnss/networks/CASHPLUS/commission"
+    ),
+    # An empty form: the first day of the fee is missing (422, nothing written).
+    ("POST", "/cnss/networks/{code}/file-fee"): Row(
+        frozenset({CNSS}), 422, "/cnss/networks/CASHPLUS/file-fee"
     ),
     ("POST", "/cnss/networks/{code}/suspend"): Row(
         frozenset({CNSS}), 303, "/cnss/networks/WAFACASH/suspend"

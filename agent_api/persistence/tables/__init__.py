@@ -2,6 +2,7 @@
 
 from agent_api.persistence.tables.audit import AuditCheckpoint, AuditEntry, AuditHead, AuditLeaf
 from agent_api.persistence.tables.base import metadata
+from agent_api.persistence.tables.claims_work import TrackingExceptionAction, TrackingExceptionWork
 from agent_api.persistence.tables.contributions import (
     AccountAllocation,
     Contribution,
@@ -17,6 +18,7 @@ from agent_api.persistence.tables.deposits import (
     TransmittalItem,
 )
 from agent_api.persistence.tables.drawers import DrawerClose
+from agent_api.persistence.tables.file_fees import NetworkFileFee
 from agent_api.persistence.tables.registry import Network, Office, Terminal, TerminalKey, User
 from agent_api.persistence.tables.sessions import UserSession
 from agent_api.persistence.tables.terminal_security import IdempotencyRecord, SecurityEvent
@@ -57,6 +59,7 @@ __all__ = [
     "IdempotencyRecord",
     "LiaisonEntry",
     "Network",
+    "NetworkFileFee",
     "Office",
     "Receipt",
     "Reversal",
@@ -67,6 +70,8 @@ __all__ = [
     "TerminalKey",
     "TrackingEventRecord",
     "TrackingException",
+    "TrackingExceptionAction",
+    "TrackingExceptionWork",
     "TrackingFileRecord",
     "Transmittal",
     "TransmittalItem",

@@ -305,7 +305,7 @@ class RegistryService:
         with self._uow() as uow:
             network = visible_network(uow.session, actor, code, field="code")
             assert network.id is not None
-            _refuse_if_closed_from(uow.session, network, effective_from)
+            refuse_if_closed_from(uow.session, network, effective_from)
             values = {
                 "network_id": network.id,
                 "effective_from": effective_from,
@@ -434,7 +434,7 @@ class RegistryService:
             return office_view(office, parent.code)
 
 
-def _refuse_if_closed_from(session: Session, network: Network, day: date) -> None:
+def refuse_if_closed_from(session: Session, network: Network, day: date) -> None:
     """A day from ``day`` on already closed for the network (closed ahead of time by hand)
     has its collections fixed: its rule must not change under it."""
     closed = session.exec(

@@ -41,6 +41,7 @@ from agent_api.http.schemas.workers import BracketIn, CategoryIn, RateIn, Waiver
 from agent_api.services.registry.registry import CommissionRulesView, CommissionRuleView
 from agent_api.services.registry.views import NetworkView
 from qurb.backoffice.session import PREFIX
+from qurb.backoffice.views import file_fees
 from qurb.backoffice.web import Page, error_page
 
 M = TypeVar("M", bound=BaseModel)
@@ -59,6 +60,7 @@ NOTICES = {
     "waiver_created": "cnss.done.waiver_created",
     "commission_announced": "cnss.done.commission_announced",
     "commission_replaced": "cnss.done.commission_replaced",
+    "file_fee_set": "cnss.fee.done",
 }
 # The words for a refused field, by the name the API (and the form) give it.
 FIELDS = {
@@ -294,6 +296,7 @@ async def _network_context(page: Page, code: str) -> dict[str, Any]:
         "example_centimes": EXAMPLE_CENTIMES,
         "notice": _notice(page),
         "can_write": page.who().role == Role.CNSS_ADMIN,
+        **await file_fees.fee_context(page, code),
     }
 
 
@@ -343,6 +346,43 @@ async def announce_commission(page: Page) -> Response:
         )
     done = "commission_replaced" if announced.replaced else "commission_announced"
     return page.redirect(f"{PREFIX}/cnss/networks/{code}?done={done}#scheduled")
+
+
+async def announce_file_fee(page: Page) -> Response:
+    """The network's fee per reimbursement file from a future business day
+    (``FileFees.announce``); the same day set again replaces what was set for it."""
+    code = _path_code(page)
+    typed = {name: page.field(name) for name in file_fees.FEE_FIELDS}
+    try:
+        await run_in_threadpool(
+            lambda: file_fees.file_fees(page).announce(
+                page.who(),
+                code,
+                effective_from=file_fees.typed_day(typed["fee_effective_from"]),
+                fee_centimes=file_fees.typed_centimes(typed["fee_centimes"]),
+            )
+        )
+    except QurbError as refused:
+        if refused.field not in file_fees.FEE_WORDS:
+            raise
+        context = await _network_context(page, code)
+        form_field = {v: k for k, v in file_fees.FEE_FIELDS.items()}[refused.field]
+        return error_page(
+            page,
+            refused.status,
+            refused.code,
+            refused=refused,
+            template="cnss_admin/network.html",
+            context={
+                **context,
+                "form": _blank_rule(context["rules"]),
+                "invalid": "",
+                "fee_form": typed,
+                "fee_invalid": form_field,
+                "invalid_label": page.t(file_fees.FEE_WORDS[refused.field]),
+            },
+        )
+    return page.redirect(f"{PREFIX}/cnss/networks/{code}?done=file_fee_set#file-fee")
 
 
 # -- the tariff ---------------------------------------------------------------------------

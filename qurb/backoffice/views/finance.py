@@ -525,6 +525,9 @@ async def statements(page: Page) -> Response:
             "late_collections",
             "commission_centimes",
             "net_centimes",
+            "files_handled",
+            "file_fee_centimes",
+            "file_fees_centimes",
             "created_at",
         )
         return page.finish(
@@ -574,13 +577,17 @@ async def statement(page: Page) -> Response:
             "reversed_centimes",
             "commission_centimes",
             "net_centimes",
+            # Only on the TOTAL row, for a network paid per reimbursement file.
+            "files_handled",
+            "file_fee_centimes",
+            "file_fees_centimes",
         )
         rows: list[dict[str, object]] = [
             {
                 "reference": reference,
                 "network": found.network,
                 "business_date": found.business_date.isoformat(),
-                **{k: o.get(k) for k in columns[3:]},
+                **{k: o.get(k) for k in columns[3:10]},
             }
             for o in offices
         ]
@@ -597,6 +604,15 @@ async def statement(page: Page) -> Response:
                 "commission_centimes": found.commission_centimes,
                 "net_centimes": found.net_centimes,
             }
+            | (
+                {
+                    "files_handled": found.files_handled,
+                    "file_fee_centimes": found.file_fee_centimes,
+                    "file_fees_centimes": found.file_fees_centimes,
+                }
+                if found.file_fee_centimes
+                else {}
+            )
         )
         return page.finish(await export(fmt, reference, columns, rows))
     if fmt:
