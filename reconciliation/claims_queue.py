@@ -43,8 +43,9 @@ from agent_api.persistence.tables import (
     Transmittal,
     TransmittalItem,
     Worker,
+    claims_work,
 )
-from agent_api.persistence.tables.claims_work import ACTIONS, RESOLUTIONS
+from agent_api.persistence.tables.claims_work import ACTIONS
 from agent_api.persistence.tables.tracking import EXCEPTION_PRIORITY
 from agent_api.persistence.unit_of_work import UnitOfWorkFactory
 from agent_api.services.log import audit_log
@@ -53,6 +54,8 @@ READERS = frozenset({Role.FINANCE, Role.AUDITOR, Role.CNSS_ADMIN})
 WORKERS = frozenset({Role.FINANCE})
 KINDS = tuple(EXCEPTION_PRIORITY)
 WORK_STATES = ("open", "resolved")
+# The reasons a resolution may give, for the screens that offer them.
+RESOLUTIONS = claims_work.RESOLUTIONS
 MAX_NOTE = 2000
 LEAF_KIND = "tracking_exception_worked"
 _REQUEST_KEY = re.compile(r"[0-9a-f]{32}")

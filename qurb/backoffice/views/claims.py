@@ -15,11 +15,10 @@ from starlette.responses import Response
 
 from agent_api.domain.roles import Role
 from agent_api.errors import NotFound, QurbError, ValidationFailed
-from agent_api.persistence.tables.claims_work import RESOLUTIONS
 from qurb.backoffice.exports import FORMATS, export
 from qurb.backoffice.session import PREFIX
 from qurb.backoffice.web import INTEGER_MAX, Page, error_page
-from reconciliation.claims_queue import KINDS, WORK_STATES, ClaimsQueue, QueueRow
+from reconciliation.claims_queue import KINDS, RESOLUTIONS, WORK_STATES, ClaimsQueue, QueueRow
 
 PAGE_SIZE = 200
 CLEARED_SHOWN = 50
