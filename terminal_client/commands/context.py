@@ -12,7 +12,7 @@ from typing import Any, Literal, TextIO
 from zoneinfo import ZoneInfo
 
 from terminal_client import escpos
-from terminal_client.api import Outcome, Patience, ServiceError, Terminal
+from terminal_client.api import Outcome, Patience, ServiceError, Terminal, signed_document
 from terminal_client.home import Home, HomeError
 from terminal_client.i18n import N_, translator
 from terminal_client.messages import Exit, explain
@@ -196,6 +196,9 @@ _LABELS = {
     "sign-in": N_("Sign-in"),
     "sign-out": N_("Sign-out"),
     "drawer close": N_("Drawer close"),
+    "deposit": N_("Deposit"),
+    "deposit cancel": N_("Deposit cancellation"),
+    "transmittal": N_("Transmittal slip"),
 }
 _DAY_COUNT = re.compile(r"\((\d+) d\)$")
 
@@ -219,9 +222,12 @@ def answer_of(outcome: Outcome) -> Any:
 def print_receipt_of(ctx: Context, body: Any, width: int = 58) -> None:
     """The receipt in an answer on the screen, and on the receipt printer when one is set (a
     printer that fails is said; the operation stays done)."""
-    receipt = body.get("receipt") if isinstance(body, dict) else None
-    if isinstance(receipt, dict) and "receipt" in receipt:
+    receipt = signed_document(body)
+    if receipt is not None:
         claims = decode_unverified(str(receipt["receipt"]))
+        if isinstance(body.get("warnings"), list) and body["warnings"]:
+            # A deposit's answer names each warning's month and deadline; its slip, the codes.
+            claims = {**claims, "warnings": body["warnings"]}
         shown: Literal[58, 80] = 80 if width == 80 else 58
         text = render_ticket(claims, width=shown, lang=ctx.lang)
         ctx.say(text)
