@@ -26,7 +26,7 @@ from PIL import Image, ImageDraw, ImageFont
 from terminal_client.escpos import PRINTABLE_DOTS, set_paper
 from terminal_client.printing import _truetype
 
-__all__ = ["label_image", "label_png", "modules", "print_label"]
+__all__ = ["bars_png", "label_image", "label_png", "modules", "print_label"]
 
 MODULE_DOTS = 2  # 0.25 mm at 203 dpi
 QUIET_MODULES = 10  # Code 128 asks for 10 modules of white on either side
@@ -67,8 +67,17 @@ def label_image(number: str, *, module_dots: int = MODULE_DOTS) -> Image.Image:
 
 
 def label_png(number: str, path: Path | io.BytesIO) -> None:
-    """The label as a PNG at the printer's resolution (the screen's image, a file to print)."""
+    """The label as a PNG at the printer's resolution, the number beneath the bars."""
     label_image(number).save(path, format="PNG", dpi=(_DPI, _DPI))
+
+
+def bars_png(number: str, path: Path | io.BytesIO, *, along_the_roll: bool = False) -> None:
+    """The bars alone (the screen writes the number in clear as text), turned a quarter to
+    run along a 58 mm roll, which is too narrow for them across."""
+    image = _bars(number, MODULE_DOTS)
+    if along_the_roll:
+        image = image.rotate(90, expand=True)
+    image.save(path, format="PNG", dpi=(_DPI, _DPI))
 
 
 def print_label(printer: Escpos, number: str, *, width: Literal[58, 80] = 58) -> None:
