@@ -15,7 +15,6 @@ from typing import Any, Literal
 
 from qrcode.exceptions import DataOverflowError  # type: ignore[import-untyped]
 
-from terminal_client import escpos
 from terminal_client.api import NetworkUnreachable, Outcome, ServiceError, Terminal, segment
 from terminal_client.bordereau import render_bordereau
 from terminal_client.commands.asking import choose, confirm, prompt
@@ -27,6 +26,7 @@ from terminal_client.commands.context import (
     answer_of,
     need_session,
     print_receipt_of,
+    say_label,
     send_to_printer,
 )
 from terminal_client.commands.workers import lookup_cin
@@ -43,7 +43,7 @@ from terminal_client.deposits import (
 )
 from terminal_client.fields import check_cin, normalize_cin
 from terminal_client.i18n import N_
-from terminal_client.label import label_png, print_label
+from terminal_client.label import label_png
 from terminal_client.messages import Exit
 from terminal_client.money import AmountError, format_mad, parse_mad
 from terminal_client.printing import qr_text
@@ -314,29 +314,10 @@ def print_deposit(
 ) -> None:
     """The envelope's label (its number, and on the printer its barcode), then the slip."""
     number = str(answer["deposit_number"])
-    ctx.say(f"{ctx._('Envelope label')}: {number}")
     if label_file is not None:
         label_png(number, label_file)
-    _label_to_printer(ctx, number, width)
+    say_label(ctx, number, width)
     print_receipt_of(ctx, answer, width)
-
-
-def _label_to_printer(ctx: Context, number: str, width: Literal[58, 80]) -> None:
-    try:
-        printer = escpos.open_printer(ctx.home.config(), width)
-        if printer is None:
-            return
-        try:
-            print_label(printer, number, width=width)
-        finally:
-            printer.close()
-    except (OSError, escpos.PrinterSettingError, escpos.PrinterUnreachable):
-        ctx.say(
-            ctx._(
-                "The printer did not print: check that it is on, connected and has paper, then "
-                "print again."
-            )
-        )
 
 
 # -- qurb-terminal deposit cancel D-… --reason … ------------------------------------------

@@ -105,7 +105,8 @@ def test_a_deposit_typed_offline_is_queued_and_taken_with_its_warnings_when_sent
     terminal.point_at(back.url)
     code, out, err = terminal.run("outbox", "sync")
     assert code == 0, err
-    assert _deposit_number(out)
+    deposit = _deposit_number(out)
+    assert f"Étiquette de l'enveloppe: {deposit}" in out  # the envelope is labelled now
     # Signed offline: taken without asking, the warning printed on the slip.
     assert "(motif R02)" in " ".join(out.split())
     assert _count(database_url, Deposit) == 1
