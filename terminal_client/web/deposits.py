@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from markupsafe import Markup, escape
 from starlette.responses import JSONResponse, Response
 
 from terminal_client.api import NetworkUnreachable, ServiceError
@@ -230,13 +231,24 @@ def files(page: Page) -> Response:
             "amount": format_mad(int(line["amount_spent_centimes"])),
             "documents": line["documents"],
             "stage": str(line["stage"]),
-            "where": stage_sentence(line, page.ctx._, format_mad),
+            "where": _where(page, line),
             "since": day_shown(str(line["since"])) if line.get("since") else "",
             "office": line.get("office") or "",
         }
         for line in lines
     ]
     return page.render("deposits.html", number=number, rows=rows)
+
+
+def _where(page: Page, line: dict[str, Any]) -> Markup:
+    """Where the file is, its slip number kept whole and left to right inside the sentence
+    (an Arabic sentence would otherwise break it at a hyphen and reorder its parts)."""
+    slip = line.get("transmittal")
+    if not slip:
+        return escape(stage_sentence(line, page.ctx._, format_mad))
+    parts = stage_sentence({**line, "transmittal": "\x00"}, page.ctx._, format_mad).split("\x00")
+    shown = Markup('<bdi class="slip">{}</bdi>').format(str(slip))
+    return shown.join(escape(part) for part in parts)
 
 
 def _period(line: dict[str, Any]) -> str:
