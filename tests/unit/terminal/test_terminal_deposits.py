@@ -6,14 +6,19 @@ what the courier carries."""
 from __future__ import annotations
 
 import base64
+import io
 import json
 from datetime import date
+from pathlib import Path
 
 import pytest
 import zxingcpp
 from escpos.printer import Dummy  # type: ignore[import-untyped]
 
+from terminal_client.api import Terminal, signed_document
 from terminal_client.bordereau import render_bordereau
+from terminal_client.commands.context import Context
+from terminal_client.commands.records import qr_of
 from terminal_client.deposits import (
     Warned,
     check_care_day,
@@ -22,6 +27,7 @@ from terminal_client.deposits import (
     warned_by_refusal,
     warning_sentence,
 )
+from terminal_client.home import Home
 from terminal_client.i18n import translator
 from terminal_client.label import label_image, print_label
 from terminal_client.money import format_mad
@@ -192,3 +198,38 @@ def test_the_bordereau_lists_each_envelope_and_what_to_count(width: int, lang: s
     else:
         assert "جدول الإرسال" in text
         assert "توقيع الساعي" in text
+
+
+def _jws(claims: dict[str, object]) -> str:
+    def part(value: dict[str, object]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
+
+    return f"{part({'alg': 'EdDSA', 'typ': 'JWT'})}.{part(claims)}.c2ln"
+
+
+def _slip_answer(compact: str | None) -> dict[str, object]:
+    slip: dict[str, object] = {
+        "number": "R-CASHPLUS-00001207",
+        "receipt": _jws(_slip(receipt_number="R-CASHPLUS-00001207")),
+    }
+    if compact is not None:
+        slip["compact"] = compact
+    return {"deposit_number": NUMBER, "slip": slip, "warnings": []}
+
+
+@pytest.mark.parametrize("compact", ["QC1:6BFA4XO", None])
+def test_the_slips_qr_is_the_verification_link_when_the_hub_sends_its_compact_form(
+    tmp_path: Path, compact: str | None
+) -> None:
+    home = Home(tmp_path / "terminal")
+    home.initialize("http://hub.example:8000", passphrase=None, lang="fr")
+    terminal = Terminal(home)
+    answer = _slip_answer(compact)
+    try:
+        terminal._keep_receipts(answer)  # what the outbox keeps of every answer it delivers
+    finally:
+        terminal.close()
+    ctx = Context(home=home, lang="fr", out=io.StringIO(), err=io.StringIO())
+    jws = str(signed_document(answer)["receipt"])  # type: ignore[index]
+    expected = "HTTP://HUB.EXAMPLE:8000/V#QC1:6BFA4XO" if compact else jws
+    assert qr_of(ctx, jws) == expected
