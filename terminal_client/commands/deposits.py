@@ -41,7 +41,7 @@ from terminal_client.deposits import (
     warned_by_refusal,
     warning_sentence,
 )
-from terminal_client.fields import check_cin, normalize_cin
+from terminal_client.fields import Check, check_cin, normalize_cin
 from terminal_client.i18n import N_
 from terminal_client.label import label_png
 from terminal_client.messages import Exit
@@ -246,7 +246,8 @@ def _day(ctx: Context, given: str | None, label: str, today: date, field: str) -
     return given.strip()
 
 
-def _or_same(today: date) -> Any:
+def _or_same(today: date) -> Check:
+    """The last day of care: empty is the first day again (one day of care)."""
     return lambda text: None if not text.strip() else check_care_day(text, today=today)
 
 
