@@ -89,6 +89,8 @@ def test_a_deposit_is_checked_as_typed_warned_insisted_and_labelled(counter: Cou
     ticket = counter.wait_for("#ticket").text
     assert "RÉCÉPISSÉ DE DÉPÔT" in ticket
     assert "insisté pour déposer" in ticket
+    # The slip on screen says each warning as it was told, the month of care included.
+    assert "Droits AMO fermés au mois des soins (" in " ".join(ticket.split())
     number = next(w for w in ticket.split() if w.startswith("D-CASHPLUS-"))
     counter.driver.find_element(By.ID, "label-link").click()
     barcode = counter.wait_for("#barcode")
