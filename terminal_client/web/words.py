@@ -170,6 +170,9 @@ WORDS: dict[str, str] = {
         " worker could not be told them now). Keep the envelope apart: its number and label"
         " come then, in today's receipts."
     ),
+    "deposit_delivered": N_(
+        "Deposit #{seq} is taken by the hub: envelope {number}. Print its label and the slip."
+    ),
     "warnings_title": N_("CNSS will probably refuse this file"),
     "warnings_tell": N_("Tell the worker, before taking the envelope:"),
     "warnings_help": N_(

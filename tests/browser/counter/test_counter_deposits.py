@@ -7,6 +7,8 @@ French, and in Arabic right to left; nothing breaks the CSP."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from io import BytesIO
 
@@ -15,10 +17,14 @@ from PIL import Image
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.select import Select
+from sqlalchemy import func
+from sqlmodel import Session, select
 
+from agent_api.persistence.db import build_engine
+from agent_api.persistence.tables import Deposit
 from terminal_client.commands.context import CASABLANCA
 from tests.browser.counter.conftest import Counter
-from tests.e2e.conftest import E2E_PASSWORD
+from tests.e2e.conftest import E2E_PASSWORD, Server
 
 
 def _days_ago(days: int) -> str:
@@ -148,3 +154,40 @@ def test_the_day_closes_into_a_bordereau_and_the_files_show_the_journey_in_arabi
     counter.driver.find_element(By.ID, "deposit").click()
     assert "انقضى أجل إيداع الملف منذ" in counter.wait_for("#warnings").text
     assert counter.csp_violations() == []
+
+
+def test_a_deposit_taken_while_the_hub_is_cut_is_queued_then_labelled_when_it_is_back(
+    counter: Counter, database_url: str, start_server: Callable[..., Server]
+) -> None:
+    counter.sign_in()
+    counter.open(f"/workers/{counter.app.worker}/deposits/new")
+    counter.wait_for("#f-care_kind")
+    hub = counter.app.hub
+    hub.process.terminate()
+    hub.process.wait(timeout=10)
+    care = {"care_kind": "optical", "care_from": _days_ago(100), "amount": "600"}
+    _fill(counter, {**care, "documents": "2"})
+    counter.driver.find_element(By.ID, "deposit").click()
+    message = counter.wait_for("#message").text
+    # Signed offline: no warnings step, and the operator is told why.
+    assert "avec les avertissements qu'il trouvera alors" in message
+    assert deposits_in(database_url) == 0
+    counter.app.point_at(start_server())
+    counter.open("/tickets")
+    notice = counter.wait_for("[role=status] a")
+    assert re.search(
+        r"Le dépôt #\d+ est pris par le serveur : enveloppe D-CASHPLUS-\d{8}", notice.text
+    )
+    notice.click()
+    ticket = counter.wait_for("#ticket").text
+    assert "(motif R02)" in " ".join(ticket.split())  # taken with its warning, printed
+    assert counter.driver.find_element(By.ID, "label-link").is_displayed()
+    assert deposits_in(database_url) == 1
+
+
+def deposits_in(database_url: str) -> int:
+    engine = build_engine(database_url)
+    with Session(engine) as session:
+        found = session.exec(select(func.count()).select_from(Deposit)).one()
+    engine.dispose()
+    return int(found)
