@@ -6,6 +6,8 @@ worker's files say where each envelope is."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,7 +21,7 @@ from sqlmodel import Session, select
 from agent_api.persistence.db import build_engine
 from agent_api.persistence.tables import Deposit, DepositCancellation
 from terminal_client.commands.context import CASABLANCA
-from tests.e2e.conftest import E2E_PASSWORD, Server
+from tests.e2e.conftest import E2E_PASSWORD, Server, server_env
 from tests.support.counter import Counter, enroll_from_json, signed_in_counter
 from tests.support.workers import child
 
@@ -181,3 +183,49 @@ def test_the_day_closes_into_a_bordereau_and_the_workers_files_say_where_each_is
     code, out, err = terminal.run("--lang", "ar", "deposits", number)
     assert code == 0, err
     assert f"أُرسل إلى الصندوق ضمن الجدول {slip}" in out
+
+
+def test_cnss_tracking_file_shows_at_the_counter_as_each_files_journey(
+    counter: tuple[Counter, Server], tmp_path: Path, database_url: str, key_dir: Path
+) -> None:
+    terminal, _ = counter
+    number = enroll_from_json(terminal, tmp_path)
+    paid, refused, lost = (
+        _deposit_number(
+            terminal.run("deposit", number, *LATE, "--from", _days_ago(d), "--insist")[1]
+        )
+        for d in (100, 90, 80)
+    )
+    code, out, err = terminal.run("transmittal", "close")
+    assert code == 0, err
+    slip = next(w for w in out.split() if w.startswith("B-CASHPLUS-"))
+    day = datetime.now(UTC).astimezone(CASABLANCA).strftime("%d/%m/%Y")
+    lines = [
+        "ID_EVENEMENT;DATE_EVENEMENT;CODE_RESEAU;NUM_BORDEREAU;NUM_DEPOT;NUM_IMMATRICULATION;"
+        "NUM_DOSSIER_CNSS;STATUT;MONTANT_REMBOURSE;MOTIF",
+        f"V1;{day};CASHPLUS;{slip};;;;BORDEREAU_RECU;;",
+        f"V2;{day};CASHPLUS;{slip};{paid};{number};AMO26-1;REMBOURSE;274,00;",
+        f'V3;{day};CASHPLUS;{slip};{refused};{number};AMO26-2;REJETE;;"R02 - délai; dépassé"',
+        f"V4;{day};CASHPLUS;{slip};{lost};{number};;NON_RECU;;",
+        "TOTAL;4;274,00;;;;;;;",
+    ]
+    tracking = tmp_path / f"CNSS_SUIVI_DOSSIERS_CASHPLUS_{day[6:]}{day[3:5]}{day[:2]}.csv"
+    tracking.write_bytes(("\ufeff" + "\r\n".join(lines) + "\r\n").encode())
+    applied = subprocess.run(  # noqa: S603 - our own command, fixed argv
+        [sys.executable, "-m", "reconciliation.cli", "tracking", str(tracking)],
+        env=server_env(database_url, key_dir),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert "missing_envelope" in applied.stdout, applied.stderr
+    code, out, err = terminal.run("deposits", number)
+    assert code == 0, err
+    # Each file on two lines: what was deposited, then where it is.
+    assert out.split(paid, 1)[1].split("\n")[1].strip().startswith("Remboursé : 274,00 MAD")
+    assert "Refusé par la CNSS (R02 — délai de dépôt dépassé)" in out
+    assert f"Manquant : la CNSS ne l'a pas trouvé dans le bordereau {slip}" in out
+    code, out, err = terminal.run("--lang", "ar", "deposits", number)
+    assert "تم التعويض: 274,00 MAD" in out
+    assert f"مفقود: لم يجده الصندوق ضمن الجدول {slip}" in out
