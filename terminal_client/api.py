@@ -340,9 +340,10 @@ class Terminal:
         return Outcome("refused", item.seq, response.status_code, body, item.label)
 
     def _keep_receipts(self, body: Any) -> None:
-        receipt = body.get("receipt") if isinstance(body, dict) else None
-        if isinstance(receipt, dict) and {"number", "receipt"} <= set(receipt):
-            kind = str(body.get("kind") or receipt.get("kind") or "receipt")
+        receipt = signed_document(body)
+        if receipt is not None:
+            slip = "deposit" if "slip" in body else "receipt"
+            kind = str(body.get("kind") or receipt.get("kind") or slip)
             compact = receipt.get("compact")
             self.outbox.keep_receipt(
                 str(receipt["number"]),
@@ -362,11 +363,26 @@ class Terminal:
         return outcomes
 
 
+def signed_document(body: Any) -> dict[str, Any] | None:
+    """The signed document an answer carries: a receipt (``receipt``), or a deposit's slip
+    (``slip``), each ``{number, receipt, compact?}``."""
+    if not isinstance(body, dict):
+        return None
+    for key in ("receipt", "slip"):
+        found = body.get(key)
+        if isinstance(found, dict) and {"number", "receipt"} <= set(found):
+            return found
+    return None
+
+
 def holds_a_password(item: Item) -> bool:
-    """A sign-in or a supervisor's approval: its body holds a password, forgotten by the
-    outbox once the write is over (a refused one is deleted whole)."""
+    """A sign-in or a supervisor's approval (a reversal, a deposit's cancellation): its body
+    holds a password, forgotten by the outbox once the write is over (a refused one is
+    deleted whole)."""
     return item.method == "POST" and (
-        item.path == "/v1/sessions" or item.path.endswith("/reversal")
+        item.path == "/v1/sessions"
+        or item.path.endswith("/reversal")
+        or item.path.endswith("/cancellation")
     )
 
 

@@ -24,8 +24,9 @@ from typing import Any
 
 from terminal_client import commands
 from terminal_client.api import NetworkUnreachable, Patience, ServiceError, Terminal
-from terminal_client.commands import drawer, printer
+from terminal_client.commands import deposits, drawer, printer
 from terminal_client.commands.context import Explained
+from terminal_client.deposits import CARE_KINDS
 from terminal_client.home import Home, HomeError, default_home
 from terminal_client.i18n import LANGUAGES, N_
 from terminal_client.messages import Exit, exit_code, explain
@@ -233,6 +234,7 @@ def _parser() -> argparse.ArgumentParser:
     _setup_commands(command)
     _worker_commands(command)
     _money_commands(command)
+    _deposit_commands(command, sub)
     _receipt_and_outbox_commands(sub)
     _drawer_and_printer_commands(sub)
     return parser
@@ -300,6 +302,43 @@ def _money_commands(command: Command) -> None:
     p.add_argument("--reason", required=True)
     p = command("day", commands.day, "the office's day: count, totals, by operator")
     p.add_argument("--date", help="YYYY-MM-DD (default: today)")
+
+
+def _deposit_commands(command: Command, sub: Any) -> None:
+    text = (
+        "take a worker's AMO reimbursement file (deposit RN, or --cin); "
+        "deposit cancel D-… --reason … cancels one of today's (supervisor approves)"
+    )
+    p = command("deposit", deposits.deposit, text)
+    p.add_argument("worker", nargs="?", help="the registration number, or cancel")
+    p.add_argument("number", nargs="?", help="after cancel: the deposit number D-…")
+    p.add_argument("--cin", action="store_true", help="find the worker by CIN (lists dependents)")
+    p.add_argument("--dependent", type=int, metavar="ID", help="the beneficiary, a dependent")
+    p.add_argument("--care-kind", choices=tuple(CARE_KINDS))
+    p.add_argument("--from", dest="care_from", metavar="YYYY-MM-DD", help="first day of care")
+    p.add_argument("--to", dest="care_to", metavar="YYYY-MM-DD", help="last day of care")
+    p.add_argument("--amount", help="amount spent, in MAD, e.g. 342,50")
+    p.add_argument("--documents", help="documents in the envelope (1 to 200)")
+    p.add_argument(
+        "--insist",
+        action="store_true",
+        help="the worker was told the warnings and insists (scripts; otherwise asked)",
+    )
+    p.add_argument("--label-png", type=Path, help="also write the envelope's label as PNG")
+    p.add_argument("--reason", help="cancel: why the envelope is handed back")
+    p.add_argument("--width", type=int, choices=(58, 80), default=58)
+    p = command("deposits", deposits.deposits, "a worker's deposited files and where each is")
+    p.add_argument("registration_number", nargs="?")
+    p.add_argument("--cin", action="store_true", help="type the CIN at a prompt")
+
+    group = sub.add_parser("transmittal", help="the day's transmittal slip to CNSS")
+    actions = group.add_subparsers(required=True, metavar="ACTION")
+    text = "close the office's deposits of a day into a slip and print the bordereau"
+    p = actions.add_parser("close", help=text, description=text)
+    p.set_defaults(run=deposits.transmittal_close)
+    p.add_argument("--date", help="YYYY-MM-DD (default: today)")
+    p.add_argument("--width", type=int, choices=(58, 80), default=58)
+    p.add_argument("--manifest", type=Path, help="also write the signed manifest to this file")
 
 
 def _receipt_and_outbox_commands(sub: Any) -> None:

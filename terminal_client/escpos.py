@@ -96,7 +96,8 @@ def open_printer(config: Mapping[str, Any], width: Literal[58, 80] = 58) -> Escp
 
 def set_paper(printer: Escpos, width: Literal[58, 80]) -> None:
     """Tell python-escpos how wide the paper is (centring an image needs it)."""
-    printer.profile.profile_data.setdefault("media", {}).setdefault("width", {})["pixel"] = (
+    # python-escpos reads ``media.width.pixels`` to centre an image or a QR.
+    printer.profile.profile_data.setdefault("media", {}).setdefault("width", {})["pixels"] = (
         PRINTABLE_DOTS[width]
     )
 

@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from terminal_client.api import signed_document
 from terminal_client.outbox import Item, Outbox
 from terminal_client.receipts import decode_unverified
 
@@ -89,9 +90,8 @@ def _body(item: Item) -> dict[str, Any]:
 
 
 def _receipt(item: Item) -> tuple[str, str] | None:
-    answer = item.response
-    receipt = answer.get("receipt") if isinstance(answer, dict) else None
-    if isinstance(receipt, dict) and isinstance(receipt.get("receipt"), str):
+    receipt = signed_document(item.response)
+    if receipt is not None and isinstance(receipt.get("receipt"), str):
         return str(receipt.get("number") or ""), str(receipt["receipt"])
     return None
 

@@ -120,6 +120,28 @@ _MEANINGS: dict[str, _Meaning] = {
     "not_a_collection": _Meaning(
         N_("This receipt is not a collection: only collections can be reversed."), Exit.REFUSED
     ),
+    "deposit_needs_insistence": _Meaning(
+        N_(
+            "CNSS will probably refuse this file: tell the worker why; it is taken only if the"
+            " worker insists."
+        ),
+        Exit.REFUSED,
+    ),
+    "cancellation_window_closed": _Meaning(
+        N_("Too late: a deposit can be cancelled only on the day it was taken."), Exit.REFUSED
+    ),
+    "already_cancelled": _Meaning(N_("This deposit is already cancelled."), Exit.REFUSED),
+    "already_transmitted": _Meaning(
+        N_("This envelope has left with its transmittal slip: it can no longer be cancelled."),
+        Exit.REFUSED,
+    ),
+    "nothing_to_transmit": _Meaning(
+        N_("No deposit of this day is waiting to be sent: no slip was made."), Exit.REFUSED
+    ),
+    "day_closed": _Meaning(
+        N_("This business day is closed: nothing can be changed in it at the counter."),
+        Exit.REFUSED,
+    ),
     "same_person": _Meaning(
         N_("The approving supervisor must be someone other than the collecting operator."),
         Exit.REFUSED,
@@ -339,6 +361,14 @@ _FIELD_LABELS = {
     "counts": N_("Cash count"),
     "denomination_centimes": N_("Note or coin"),
     "quantity": N_("Quantity"),
+    "deposit_number": N_("Deposit number"),
+    "dependent_id": N_("Beneficiary"),
+    "care_kind": N_("Care"),
+    "care_from": N_("Care from"),
+    "care_to": N_("Care to"),
+    "amount_spent_centimes": N_("Amount spent"),
+    "documents": N_("Documents in the envelope"),
+    "business_date": N_("Business date"),
 }
 
 
@@ -369,6 +399,15 @@ _FIELD_PROBLEMS = {
     "through": N_("A quote runs from this month up to the prepayment limit."),
     "date": N_("A declared day must be a past day, after the coverage start, listed once."),
     "days": N_("Too many days are declared for one month."),
+    "care_from": N_(
+        "The days of care cannot be after the day of the deposit, nor more than 366 days apart."
+    ),
+    "care_to": N_(
+        "The days of care cannot be after the day of the deposit, nor more than 366 days apart."
+    ),
+    "amount_spent_centimes": N_("The amount spent must be more than 0 and at most 1 000 000 MAD."),
+    "documents": N_("An envelope holds 1 to 200 documents."),
+    "dependent_id": N_("This dependent is not on the worker's file."),
 }
 _FIELD_PROBLEMS["payer_phone"] = _FIELD_PROBLEMS["phone"]
 _MONTHS = re.compile(r"\b(\d{4})-(\d{2})\b")

@@ -11,6 +11,7 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from terminal_client.deposits import CARE_KINDS, day_shown, warned_in_answer, warning_sentence
 from terminal_client.i18n import N_, translator
 from terminal_client.money import format_mad
 from terminal_client.rights import rights_reason
@@ -49,6 +50,8 @@ _KINDS = {
     "collection": N_("Collection"),
     "reversal": N_("Reversal"),
     "certificate": N_("Certificate"),
+    "deposit": N_("Deposit slip"),
+    "deposit_cancel": N_("Deposit cancelled"),
 }
 _CERTIFICATES = {"rights": N_("Rights certificate"), "payments": N_("Payment certificate")}
 _MONTH_KINDS = {"due": N_("Contribution"), "surcharge": N_("Late surcharge")}
@@ -115,10 +118,35 @@ def _amount(value: object, _: Callable[[str], str]) -> str:
     return format_mad(value) if isinstance(value, int) else str(value)
 
 
+def _care(value: object, _: Callable[[str], str]) -> str:
+    return _(CARE_KINDS[str(value)]) if str(value) in CARE_KINDS else str(value)
+
+
+def _day(value: object, _: Callable[[str], str]) -> str:
+    return day_shown(str(value))
+
+
+_BENEFICIARIES = {"worker": N_("The insured worker"), "dependent": N_("A dependent")}
+
+
+def _beneficiary(value: object, _: Callable[[str], str]) -> str:
+    return _(_BENEFICIARIES[str(value)]) if str(value) in _BENEFICIARIES else str(value)
+
+
 # The receipt's own lines in print order: claim, label, how to show its value.
 _DETAILS: tuple[tuple[str, str, Callable[[object, Callable[[str], str]], str]], ...] = (
     ("receipt_number", N_("Receipt"), _text),
+    ("deposit_number", N_("Deposit number"), _text),
+    ("cancels", N_("Cancels slip"), _text),
     ("registration_number", N_("Registration number"), _text),
+    ("beneficiary", N_("Beneficiary"), _beneficiary),
+    ("dependent_id", N_("Dependent no."), _text),
+    ("care_kind", N_("Care"), _care),
+    ("care_from", N_("Care from"), _day),
+    ("care_to", N_("Care to"), _day),
+    ("amount_spent_centimes", N_("Amount spent"), _amount),
+    ("documents", N_("Documents in the envelope"), _text),
+    ("deadline", N_("Deposit deadline"), _day),
     ("name", N_("Name"), _text),
     ("amount_centimes", N_("Amount"), _amount),
     ("reverses", N_("Reverses receipt"), _text),
@@ -187,6 +215,17 @@ def _where_and_when(claims: Mapping[str, Any], _: Callable[[str], str]) -> list[
     return lines
 
 
+def _warnings(claims: Mapping[str, Any], cols: int, _: Callable[[str], str]) -> list[str]:
+    """A deposit slip's warnings in full: the worker was told them and insisted."""
+    items = claims.get("warnings")
+    if claims.get("kind") != "deposit" or not isinstance(items, list) or not items:
+        return []
+    out = ["-" * cols, *_wrap(_("The worker was warned and insisted on depositing:"), cols)]
+    for warned in warned_in_answer(items, claims.get("deadline")):
+        out += _wrap("! " + warning_sentence(warned, _), cols)
+    return out
+
+
 def render_ticket(
     claims: Mapping[str, Any],
     *,
@@ -222,6 +261,7 @@ def render_ticket(
             out += _wrap(_("Months credited"), cols)
         for label, value in _months(months, _):
             out += _pair(label, value, cols)
+    out += _warnings(claims, cols, _)
     out.append("-" * cols)
     for label, value in _where_and_when(claims, _):
         out += _pair(label, value, cols)

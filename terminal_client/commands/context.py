@@ -12,9 +12,10 @@ from typing import Any, Literal, TextIO
 from zoneinfo import ZoneInfo
 
 from terminal_client import escpos
-from terminal_client.api import Outcome, Patience, ServiceError, Terminal
+from terminal_client.api import Outcome, Patience, ServiceError, Terminal, signed_document
 from terminal_client.home import Home, HomeError
 from terminal_client.i18n import N_, translator
+from terminal_client.label import print_label
 from terminal_client.messages import Exit, explain
 from terminal_client.money import format_mad
 from terminal_client.outbox import Item
@@ -172,7 +173,11 @@ def report_synced(ctx: Context, outcome: Outcome) -> None:
     label = shown_label(ctx, outcome.label)
     if outcome.state == "done":
         ctx.say(f"✔ #{outcome.seq} {label}")
-        print_receipt_of(ctx, outcome.body)
+        body = outcome.body
+        if isinstance(body, dict) and isinstance(body.get("deposit_number"), str):
+            # A deposit queued offline: its envelope gets its label now.
+            say_label(ctx, body["deposit_number"])
+        print_receipt_of(ctx, body)
     elif outcome.state == "refused":
         error = outcome.error()
         why = explain(error.code, ctx.lang, field=error.field, details=error.details)
@@ -196,6 +201,9 @@ _LABELS = {
     "sign-in": N_("Sign-in"),
     "sign-out": N_("Sign-out"),
     "drawer close": N_("Drawer close"),
+    "deposit": N_("Deposit"),
+    "deposit cancel": N_("Deposit cancellation"),
+    "transmittal": N_("Transmittal slip"),
 }
 _DAY_COUNT = re.compile(r"\((\d+) d\)$")
 
@@ -219,9 +227,12 @@ def answer_of(outcome: Outcome) -> Any:
 def print_receipt_of(ctx: Context, body: Any, width: int = 58) -> None:
     """The receipt in an answer on the screen, and on the receipt printer when one is set (a
     printer that fails is said; the operation stays done)."""
-    receipt = body.get("receipt") if isinstance(body, dict) else None
-    if isinstance(receipt, dict) and "receipt" in receipt:
+    receipt = signed_document(body)
+    if receipt is not None:
         claims = decode_unverified(str(receipt["receipt"]))
+        if isinstance(body.get("warnings"), list) and body["warnings"]:
+            # A deposit's answer names each warning's month and deadline; its slip, the codes.
+            claims = {**claims, "warnings": body["warnings"]}
         shown: Literal[58, 80] = 80 if width == 80 else 58
         text = render_ticket(claims, width=shown, lang=ctx.lang)
         ctx.say(text)
@@ -232,6 +243,26 @@ def print_receipt_of(ctx: Context, body: Any, width: int = 58) -> None:
             send_to_printer(ctx, text, qr, shown)
         except Explained as failed:
             ctx.say(failed.sentence)
+
+
+def say_label(ctx: Context, number: str, width: Literal[58, 80] = 58) -> None:
+    """The envelope's label: its number on screen, its barcode on the printer when set."""
+    ctx.say(f"{ctx._('Envelope label')}: {number}")
+    try:
+        printer = escpos.open_printer(ctx.home.config(), width)
+        if printer is None:
+            return
+        try:
+            print_label(printer, number, width=width)
+        finally:
+            printer.close()
+    except (OSError, escpos.PrinterSettingError, escpos.PrinterUnreachable):
+        ctx.say(ctx._(PRINTER_FAILED))
+
+
+PRINTER_FAILED = N_(
+    "The printer did not print: check that it is on, connected and has paper, then print again."
+)
 
 
 def send_to_printer(ctx: Context, text: str, qr_data: str | None, width: Literal[58, 80]) -> bool:

@@ -5,7 +5,7 @@ Both work with the network down: the journal is this terminal's own."""
 from __future__ import annotations
 
 import argparse
-from typing import Literal
+from typing import Any, Literal
 
 from terminal_client import journal
 from terminal_client.api import Terminal
@@ -19,6 +19,7 @@ from terminal_client.commands.context import (
 from terminal_client.commands.records import qr_of
 from terminal_client.drawer import render_close_report
 from terminal_client.money import format_mad
+from terminal_client.outbox import Item
 from terminal_client.printing import qr_text
 from terminal_client.ticket import render_ticket
 
@@ -61,6 +62,16 @@ def ticket_text(ctx: Context, terminal: Terminal, entry: journal.Entry, width: i
         claims = journal.claims_of(entry)
         if claims.get("kind") == "drawer_close":  # the close's signed report
             return render_close_report(claims, width=shown, lang=ctx.lang)
+        if claims.get("kind") == "deposit":
+            claims = _with_answered_warnings(claims, terminal.outbox.find(entry.seq))
         return render_ticket(claims, width=shown, lang=ctx.lang)
     claims = provisional_claims(ctx, terminal.outbox.get(entry.seq)) or {}
     return render_ticket(claims, width=shown, lang=ctx.lang, provisional=True)
+
+
+def _with_answered_warnings(claims: dict[str, Any], item: Item | None) -> dict[str, Any]:
+    """A slip's warnings as the hub answered them, with the month each names (the signed
+    slip keeps the codes only), so a reprint says what the first print said."""
+    answer = item.response if item is not None else None
+    warnings = answer.get("warnings") if isinstance(answer, dict) else None
+    return {**claims, "warnings": warnings} if isinstance(warnings, list) and warnings else claims

@@ -15,8 +15,10 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from terminal_client.web import (
+    deposits,
     drawer,
     enroll,
+    envelopes,
     fishing,
     guard,
     payments,
@@ -24,6 +26,7 @@ from terminal_client.web import (
     rights,
     session,
     tickets,
+    transmittals,
     workers,
 )
 from terminal_client.web.page import screen
@@ -57,6 +60,21 @@ def routes() -> list[BaseRoute]:
         screen("/tickets/{seq:int}/escpos", tickets.escpos_print, methods=("POST",)),
         screen("/tickets/{seq:int}/reversal", reversal.form),
         screen("/tickets/{seq:int}/reversal", reversal.submit, methods=("POST",)),
+        screen("/workers/{number}/deposits", deposits.files),
+        screen("/workers/{number}/deposits/new", deposits.form),
+        screen("/workers/{number}/deposits", deposits.submit, methods=("POST",)),
+        screen("/deposits/check", deposits.check_field, methods=("POST",)),
+        screen("/tickets/{seq:int}/label", envelopes.label_page),
+        screen("/tickets/{seq:int}/label.png", envelopes.label_image),
+        screen("/tickets/{seq:int}/label/escpos", envelopes.label_escpos, methods=("POST",)),
+        screen("/tickets/{seq:int}/deposit-cancel", envelopes.cancel_form),
+        screen("/tickets/{seq:int}/deposit-cancel", envelopes.cancel_submit, methods=("POST",)),
+        screen("/transmittal", transmittals.form),
+        screen("/transmittal", transmittals.submit, methods=("POST",)),
+        screen("/transmittals/{seq:int}", transmittals.bordereau),
+        screen("/transmittals/{seq:int}/print", transmittals.print_page),
+        screen("/transmittals/{seq:int}/qr.png", transmittals.qr_image),
+        screen("/transmittals/{seq:int}/escpos", transmittals.escpos_print, methods=("POST",)),
         screen("/drawer", drawer.form),
         screen("/drawer", drawer.submit, methods=("POST",)),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),

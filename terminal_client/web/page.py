@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from terminal_client.api import NetworkUnreachable, Outcome, ServiceError
+from terminal_client.api import NetworkUnreachable, Outcome, ServiceError, signed_document
 from terminal_client.commands.context import (
     CASABLANCA,
     BadInput,
@@ -167,14 +167,16 @@ class Page:
         raise exc
 
 
-def _receipts_of(outcomes: list[Outcome]) -> list[tuple[int, str]]:
-    """(outbox number, receipt number) of each queued write the service just answered."""
+def _receipts_of(outcomes: list[Outcome]) -> list[tuple[int, str, str | None]]:
+    """(outbox number, receipt number, deposit number of a deposit) of each queued write
+    the service just answered."""
     found = []
     for outcome in outcomes:
         body = outcome.body if outcome.state == "done" else None
-        receipt = body.get("receipt") if isinstance(body, dict) else None
-        if isinstance(receipt, dict) and receipt.get("number"):
-            found.append((outcome.seq, str(receipt["number"])))
+        receipt = signed_document(body)
+        if receipt is not None and receipt.get("number"):
+            deposit = body.get("deposit_number") if isinstance(body, dict) else None
+            found.append((outcome.seq, str(receipt["number"]), str(deposit) if deposit else None))
     return found
 
 

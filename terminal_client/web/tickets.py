@@ -124,6 +124,8 @@ KINDS = {
     "reversal": N_("Reversal"),
     "certificate": N_("Certificate"),
     "drawer_close": N_("Drawer close"),
+    "deposit": N_("Deposit slip"),
+    "deposit_cancel": N_("Deposit cancelled"),
 }
 
 

@@ -139,4 +139,78 @@ WORDS: dict[str, str] = {
     "drawer_notes": N_("Notes"),
     "drawer_coins": N_("Coins"),
     "drawer_close": N_("Close the drawer"),
+    "nav_transmittal": N_("Transmittal slip"),
+    "slip_title": N_("Deposit slip {number}"),
+    "deposit_link": N_("Deposit a reimbursement file"),
+    "files_link": N_("Files deposited"),
+    "deposit_title": N_("Deposit a reimbursement file"),
+    "deposit_help": N_(
+        "The worker hands over the envelope with the care sheet and its documents. Count the"
+        " documents; the hub numbers the envelope, and its label and the worker's slip are"
+        " printed next."
+    ),
+    "beneficiary": N_("Beneficiary"),
+    "care_received_by": N_("Care received by"),
+    "the_insured_worker": N_("The insured worker"),
+    "cin_for_dependents": N_("Worker's CIN (to list the dependents)"),
+    "list_dependents": N_("List the dependents"),
+    "cin_not_this_worker": N_("This CIN is not this worker's."),
+    "choose_beneficiary": N_("Choose the beneficiary in the list."),
+    "the_care": N_("The care"),
+    "care_kind": N_("Kind of care"),
+    "choose_care": N_("Choose the kind of care in the list."),
+    "care_from": N_("First day of care (YYYY-MM-DD)"),
+    "care_to": N_("Last day of care (empty: the same day)"),
+    "amount_spent": N_("Amount spent (MAD)"),
+    "documents": N_("Documents in the envelope"),
+    "deposit_send": N_("Take the file"),
+    "deposit_queued": N_(
+        "The hub cannot be reached: the deposit #{seq} is signed and kept in this terminal's"
+        " outbox. The hub takes it when it is back, with the warnings it finds then (the"
+        " worker could not be told them now). Keep the envelope apart: its number and label"
+        " come then, in today's receipts."
+    ),
+    "deposit_delivered": N_(
+        "Deposit #{seq} is taken by the hub: envelope {number}. Print its label and the slip."
+    ),
+    "warnings_title": N_("CNSS will probably refuse this file"),
+    "warnings_tell": N_("Tell the worker, before taking the envelope:"),
+    "warnings_help": N_(
+        "CNSS decides, not the counter. If the worker still wants to deposit the file, it is"
+        " taken and these warnings are printed on the slip."
+    ),
+    "worker_insists": N_("The worker insists: take the file"),
+    "worker_takes_back": N_("The worker takes the envelope back"),
+    "files_title": N_("Files deposited by worker"),
+    "deposit_number": N_("Deposit number"),
+    "deposited_on": N_("Deposited on"),
+    "care_period": N_("Days of care"),
+    "where_is_it": N_("Where it is"),
+    "since": N_("Since"),
+    "no_files": N_("No file deposited for this worker."),
+    "label_link": N_("Envelope label"),
+    "label_alt": N_("The envelope's barcode: {number}"),
+    "cancel_link": N_("Cancel the deposit (supervisor)"),
+    "cancel_title": N_("Cancel deposit {number}"),
+    "cancel_help": N_(
+        "Only today's deposit still at the office can be cancelled, with a supervisor of this"
+        " office: they type their username and password here. Hand the envelope back to the"
+        " worker with the cancellation receipt."
+    ),
+    "cancel_deposit": N_("Cancel the deposit"),
+    "not_cancellable": N_("Only a confirmed deposit slip of this terminal can be cancelled here."),
+    "reason_too_short": N_("Reason: write 3 characters at least."),
+    "transmittal_help": N_(
+        "At the end of the day, the office's deposits not yet sent go into one transmittal"
+        " slip for the courier. Print the bordereau, put it with the envelopes, and have the"
+        " courier sign it. A deposit taken later today goes in the next slip."
+    ),
+    "transmittal_close": N_("Close today's slip"),
+    "bordereau_title": N_("Transmittal slip {number}"),
+    "bordereau_count": N_("{count} envelopes, {documents} documents to count."),
+    "no_bordereau": N_("No such transmittal slip on this terminal."),
+    "manifest_qr_alt": N_("The signed manifest's QR code, to check the list"),
+    "manifest_too_long": N_(
+        "The manifest is too long for one QR code: it is kept by the hub and can be checked there."
+    ),
 }

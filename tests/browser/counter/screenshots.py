@@ -12,13 +12,16 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.select import Select
 
+from terminal_client.commands.context import CASABLANCA
 from tests.browser.conftest import CHROMIUM, new_driver
 from tests.browser.counter.conftest import (
     OFFICE,
@@ -118,6 +121,7 @@ def _screens(counter: Counter, out: Path) -> list[Path]:
         counter.focused().send_keys(Keys.ENTER)
         counter.wait_for("#ticket")
         take("ticket", lang)
+        _deposit_screens(counter, take, lang)
         counter.open("/tickets")
         take("receipts-today", lang)
         counter.open("/drawer")
@@ -158,6 +162,41 @@ def _screens(counter: Counter, out: Path) -> list[Path]:
         counter.wait_for("#provisional")
         take("provisional", lang)
     return written
+
+
+def _deposit_screens(counter: Counter, take: Callable[[str, str], None], lang: str) -> None:
+    """A reimbursement file: the form with its mistakes, the hub's warnings, the slip, the
+    envelope's label, the worker's files and the day's bordereau."""
+    number = counter.app.worker
+    late = (datetime.now(UTC).astimezone(CASABLANCA).date() - timedelta(days=100)).isoformat()
+    counter.open(f"/workers/{number}/deposits/new")
+    counter.wait_for("#f-care_kind")
+    counter.driver.find_element(By.ID, "f-care_from").clear()
+    counter.driver.find_element(By.ID, "f-care_from").send_keys("2099-01-01")
+    counter.driver.find_element(By.ID, "f-amount").send_keys("abc")
+    counter.driver.find_element(By.ID, "deposit").click()
+    counter.wait_for(".field-error")
+    take("deposit-form", lang)
+    Select(counter.driver.find_element(By.ID, "f-care_kind")).select_by_value("pharmacy")
+    for name, value in (("care_from", late), ("amount", "342,50"), ("documents", "3")):
+        counter.driver.find_element(By.ID, f"f-{name}").clear()
+        counter.driver.find_element(By.ID, f"f-{name}").send_keys(value)
+    counter.driver.find_element(By.ID, "deposit").click()
+    counter.wait_for("#warnings")
+    take("deposit-warnings", lang)
+    counter.driver.find_element(By.ID, "insist").click()
+    counter.wait_for("#ticket")
+    take("deposit-slip", lang)
+    counter.driver.find_element(By.ID, "label-link").click()
+    counter.wait_for("#barcode")
+    take("deposit-label", lang)
+    counter.open(f"/workers/{number}/deposits")
+    counter.wait_for("#files")
+    take("deposit-files", lang)
+    counter.open("/transmittal")
+    counter.wait_for("#close-transmittal").click()
+    counter.wait_for("#bordereau-count")
+    take("bordereau", lang)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
