@@ -121,24 +121,15 @@ def warning_sentence(warned: Warned, _: Callable[[str], str]) -> str:
     return warned.code
 
 
-# The figures of a 409 deposit_needs_insistence: its details carry the codes only, and its
-# English message names the month (R01) and the deadline (R02) as ISO dates.
-_FIGURES = {
-    "rights_closed": re.compile(r"R01: [^;)]*?(\d{4}-\d{2})\b"),
-    "deadline_passed": re.compile(r"R02: [^;)]*?(\d{4}-\d{2}-\d{2})\b"),
-}
-
-
-def warned_by_refusal(details: Mapping[str, object], message: str | None) -> list[Warned]:
+def warned_by_refusal(details: Mapping[str, object]) -> list[Warned]:
     """The warnings of a refused deposit (``409 deposit_needs_insistence``): the codes in
-    ``error.warnings``, each with its month or deadline when the answer gives it."""
+    ``error.warnings``, with the month of closed rights (``error.month``) and the deadline
+    (``error.deadline``) the hub gives beside them."""
     codes = [c for c in str(details.get("warnings") or "").split(",") if c]
     found = []
     for code in codes:
-        figure = details.get("month" if code == "rights_closed" else "deadline")
-        if not isinstance(figure, str):
-            match = _FIGURES[code].search(message or "") if code in _FIGURES else None
-            figure = match[1] if match else None
+        given = details.get("month" if code == "rights_closed" else "deadline")
+        figure = given if isinstance(given, str) else None
         if code == "rights_closed":
             found.append(Warned(code, month=figure))
         elif code == "deadline_passed":

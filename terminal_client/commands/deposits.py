@@ -283,7 +283,7 @@ def take_deposit(
     outcome = send_deposit(terminal, body, insist=False)
     error = refused_for_warnings(outcome)
     if error is not None:
-        say_warnings(ctx, warned_by_refusal(error.details, error.message))
+        say_warnings(ctx, warned_by_refusal(error.details))
         if not insist and not confirm(ctx, ctx._("Does the worker insist on depositing it? (y/n)")):
             ctx.say(ctx._("Nothing was deposited: the envelope goes back to the worker."))
             return CANCELLED

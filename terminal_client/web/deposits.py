@@ -167,7 +167,7 @@ def _send(page: Page, number: str, body: dict[str, Any]) -> Response:
         outcome = send_deposit(page.ctx.terminal(), body, insist=page.field("insist") == "1")
         refused = refused_for_warnings(outcome)
         if refused is not None:
-            warned = warned_by_refusal(refused.details, refused.message)
+            warned = warned_by_refusal(refused.details)
             return page.render(
                 "deposit_warnings.html",
                 409,

@@ -138,6 +138,9 @@ def test_care_before_the_rights_opened_and_past_the_deadline_needs_the_worker_to
     error = warned.json()["error"]
     assert error["code"] == "deposit_needs_insistence"
     assert error["warnings"] == "rights_closed,deadline_passed"
+    # The figures the counter's sentences need, beside the codes.
+    assert error["month"] == f"{today() - timedelta(days=75):%Y-%m}"
+    assert error["deadline"] == (today() - timedelta(days=15)).isoformat()
     assert "R01" in error["message"]
     assert "R02" in error["message"]
     assert _deposits(world) == []

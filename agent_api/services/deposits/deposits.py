@@ -200,7 +200,7 @@ class DepositService:
                 + "; ".join(_said(w) for w in found)
                 + "); tell the worker, and send it again with insist=true if they still "
                 "want to deposit it",
-                details={"warnings": ",".join(w.code for w in found)},
+                details=_figures(found),
             )
         now = self._clock()
         signed_day = business_date(write.signed_at, self._settings.cutoff)
@@ -499,6 +499,18 @@ def _check_dates(care_from: date, care_to: date, handed_on: date) -> None:
         raise ValidationFailed(
             f"care_to: care on one file spans at most {MAX_CARE_DAYS} days", field="care_to"
         )
+
+
+def _figures(found: list[Warning]) -> dict[str, str]:
+    """The 409's details: the warning codes, with the month of closed rights (``YYYY-MM``)
+    and the deadline (``YYYY-MM-DD``) the counter's sentences need."""
+    details = {"warnings": ",".join(w.code for w in found)}
+    for warning in found:
+        if warning.month is not None:
+            details["month"] = f"{warning.month:%Y-%m}"
+        if warning.deadline is not None:
+            details["deadline"] = warning.deadline.isoformat()
+    return details
 
 
 def _said(warning: Warning) -> str:

@@ -123,14 +123,13 @@ def test_a_slip_reprinted_from_its_claims_alone_still_says_each_warning() -> Non
     assert "انقضى أجل إيداع الملف منذ 02/11/2026" in flat
 
 
-def test_the_hubs_refusal_is_worded_with_the_month_and_the_deadline_it_names() -> None:
-    message = (
-        "the deposit is likely to be refused by CNSS (R01: health rights closed in 2026-09; "
-        "R02: the deposit deadline passed on 2026-11-02); tell the worker, and send it again "
-        "with insist=true if they still want to deposit it"
-    )
-    details = {"warnings": "rights_closed,deadline_passed,beneficiary_not_declared"}
-    warned = warned_by_refusal(details, message)
+def test_the_hubs_refusal_is_worded_with_the_month_and_the_deadline_it_gives() -> None:
+    details = {
+        "warnings": "rights_closed,deadline_passed,beneficiary_not_declared",
+        "month": "2026-09",
+        "deadline": "2026-11-02",
+    }
+    warned = warned_by_refusal(details)
     assert warned == [
         Warned("rights_closed", month="2026-09"),
         Warned("deadline_passed", deadline="2026-11-02"),
