@@ -126,6 +126,15 @@ def _readiness(url: str) -> int | None:
         return None
 
 
+def _log_pending(database_url: str) -> int:
+    engine = build_engine(database_url, pool_size=1)
+    try:
+        with engine.connect() as connection:
+            return int(connection.execute(text("SELECT count(*) FROM audit_entries")).scalar_one())
+    finally:
+        engine.dispose()
+
+
 def _until(condition: Callable[[], bool], timeout_s: float) -> bool:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
@@ -278,6 +287,10 @@ def test_a_connection_lost_before_its_transaction_ends_is_answered_503_and_forgo
     ):
         [counter] = _counters(server.url, codes)
         _queue([counter], 3)
+        # The server's sequencer thread commits its batches through the same proxy: armed
+        # only once the sign-ins' entries are sequenced, the cut falls on the collection's
+        # COMMIT, the first transaction to end after it.
+        assert _until(lambda: _log_pending(database_url) == 0, 10), "the log was not sequenced"
         proxy.arm()
         with httpx.Client(base_url=server.url, timeout=15) as client:
             # One try each: the cut one, then the others on the same (sole) worker process.
