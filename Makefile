@@ -77,8 +77,10 @@ lint: install-dev
 typecheck: install-dev
 	$(BIN)/mypy
 
+# Two processes (PYTEST_WORKERS=0 for one): each has its own PostgreSQL schema and SQLite files.
+PYTEST_WORKERS ?= 2
 pytest: install-dev
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PYTEST_WORKERS)
 
 test: lint typecheck pytest
 
