@@ -4,6 +4,8 @@ own process on another loopback port, and headless Chromium on it (tests/browser
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import subprocess
 import sys
@@ -17,6 +19,7 @@ import httpx
 import pytest
 from selenium.webdriver.common.by import By
 
+from terminal_client.cli import main
 from terminal_client.home import Home
 from tests.browser.conftest import Browser, new_driver
 from tests.e2e.conftest import E2E_PASSWORD, Server, free_port, seed_offices
@@ -27,13 +30,24 @@ OPERATOR = "op.cp-01"
 
 
 def terminal(home: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    return subprocess.run(  # noqa: S603 - our own command, fixed argv
-        [sys.executable, "-m", "terminal_client.cli", "--home", str(home), *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+    """``qurb-terminal`` with ``args``, run in this process as the end-to-end tests run it
+    (tests/support/counter.py): a fresh interpreter per command cost each counter test five
+    interpreter starts before its browser opened. Its output is returned as a finished
+    process's; the counter app itself still runs in its own process."""
+    written, said = io.BytesIO(), io.BytesIO()
+    out = io.TextIOWrapper(written, encoding="utf-8", write_through=True)
+    err = io.TextIOWrapper(said, encoding="utf-8", write_through=True)
+    typed = sys.stdin
+    sys.stdin = io.StringIO(stdin)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main(["--home", str(home), *args])
+    finally:
+        sys.stdin = typed
+    out.flush()
+    err.flush()
+    return subprocess.CompletedProcess(
+        list(args), code, written.getvalue().decode("utf-8"), said.getvalue().decode("utf-8")
     )
 
 
