@@ -23,6 +23,8 @@ DOCUMENTS = {
     "certificate:rights",
     "certificate:payments",
     "drawer_close",
+    "deposit",
+    "deposit_cancel",
     "settlement",
 }
 
