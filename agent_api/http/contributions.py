@@ -230,7 +230,8 @@ ENDPOINTS: list[Endpoint] = [
         response=s.QuoteOut,
         tags=("contributions",),
     ),
-    Endpoint(
+    Endpoint.signed_write(
+        COLLECT,
         "POST",
         "/v1/contributions",
         collect,
@@ -239,10 +240,10 @@ ENDPOINTS: list[Endpoint] = [
         COUNTER_STAFF,
         body=s.CollectionIn,
         response=s.CollectedOut,
-        status=201,
         tags=("contributions",),
     ),
-    Endpoint(
+    Endpoint.signed_write(
+        REVERSE,
         "POST",
         "/v1/contributions/{receipt_number}/reversal",
         reverse,
@@ -251,7 +252,6 @@ ENDPOINTS: list[Endpoint] = [
         COUNTER_STAFF,
         body=s.ReversalIn,
         response=s.ReversedOut,
-        status=201,
         tags=("contributions",),
         # The approving supervisor's account is locked (423); too many refused approvals
         # or sign-ins on this terminal, or too many passwords being checked at once (429).
@@ -289,7 +289,8 @@ ENDPOINTS: list[Endpoint] = [
         response=s.WorkerRightsOut,
         tags=("workers",),
     ),
-    Endpoint(
+    Endpoint.signed_write(
+        CERTIFICATE,
         "POST",
         _RN + "/certificates",
         certificate,
@@ -298,10 +299,10 @@ ENDPOINTS: list[Endpoint] = [
         COUNTER_STAFF,
         body=s.CertificateIn,
         response=s.CertificateOut,
-        status=201,
         tags=("workers",),
     ),
-    Endpoint(
+    Endpoint.signed_write(
+        DECLARE,
         "POST",
         "/v1/declarations/daily",
         declare,
@@ -310,7 +311,6 @@ ENDPOINTS: list[Endpoint] = [
         COUNTER_STAFF,
         body=s.DeclarationIn,
         response=s.DeclaredOut,
-        status=201,
         tags=("contributions",),
     ),
 ]

@@ -171,7 +171,8 @@ async def of_worker(call: Call) -> Response:
 
 
 ENDPOINTS: list[Endpoint] = [
-    Endpoint(
+    Endpoint.signed_write(
+        DEPOSIT,
         "POST",
         "/v1/deposits",
         deposit,
@@ -180,10 +181,10 @@ ENDPOINTS: list[Endpoint] = [
         COUNTER_STAFF,
         body=s.DepositIn,
         response=s.DepositedOut,
-        status=201,
         tags=("deposits",),
     ),
-    Endpoint(
+    Endpoint.signed_write(
+        CANCEL,
         "POST",
         "/v1/deposits/{deposit_number}/cancellation",
         cancel,
@@ -192,7 +193,6 @@ ENDPOINTS: list[Endpoint] = [
         COUNTER_STAFF,
         body=s.DepositCancellationIn,
         response=s.DepositCancelledOut,
-        status=201,
         tags=("deposits",),
         errors=(423, 429),
     ),
@@ -206,7 +206,8 @@ ENDPOINTS: list[Endpoint] = [
         response=s.DepositList,
         tags=("deposits",),
     ),
-    Endpoint(
+    Endpoint.signed_write(
+        TRANSMIT,
         "POST",
         "/v1/offices/current/transmittals",
         transmit,
@@ -215,7 +216,6 @@ ENDPOINTS: list[Endpoint] = [
         COUNTER_STAFF,
         body=s.TransmittalIn,
         response=s.TransmittedOut,
-        status=201,
         tags=("deposits",),
     ),
 ]

@@ -71,7 +71,8 @@ async def office_closes(call: Call) -> Response:
 
 
 ENDPOINTS: list[Endpoint] = [
-    Endpoint(
+    Endpoint.signed_write(
+        CLOSE,
         "POST",
         "/v1/drawer-closes",
         close,
@@ -80,7 +81,6 @@ ENDPOINTS: list[Endpoint] = [
         COUNTER_STAFF,
         body=s.DrawerCloseIn,
         response=s.DrawerClosedOut,
-        status=201,
         tags=("contributions",),
         # The drawer is already closed for the day with another count (field counts).
         errors=(409,),

@@ -127,6 +127,26 @@ class Endpoint:
     tags: tuple[str, ...] = ()
     errors: tuple[int, ...] = field(default=())
 
+    @classmethod
+    def signed_write(  # noqa: PLR0917 - the positional fields of Endpoint, and its kind
+        cls,
+        kind: WriteKind[Any, Any],
+        method: str,
+        path: str,
+        handler: Handler,
+        summary: str,
+        auth: Auth,
+        roles: frozenset[Role] = frozenset(),
+        **fields: Any,
+    ) -> Endpoint:
+        """The endpoint of a signed write: its success status is the write kind's, declared
+        once there (the pipeline answers with it; the OpenAPI document and the matrix read it
+        here)."""
+        if "status" in fields:
+            raise TypeError(f"{path}: a signed write's status is its kind's ({kind.name})")
+        fields["status"] = kind.status
+        return cls(method, path, handler, summary, auth, roles, **fields)
+
     @property
     def template(self) -> str:
         """The path without Starlette's convertors: ``/x/{id:int}`` → ``/x/{id}``."""

@@ -145,7 +145,8 @@ async def keys(call: Call) -> Response:
 
 
 ENDPOINTS: list[Endpoint] = [
-    Endpoint(
+    Endpoint.signed_write(
+        ACTIVATE,
         "POST",
         "/v1/terminals/activate",
         activate,
@@ -153,10 +154,10 @@ ENDPOINTS: list[Endpoint] = [
         "activation",
         body=s.ActivationIn,
         response=s.ActivationOut,
-        status=201,
         tags=("terminals",),
     ),
-    Endpoint(
+    Endpoint.signed_write(
+        ROTATE_KEY,
         "POST",
         "/v1/terminals/current/keys",
         rotate_key,
@@ -165,10 +166,10 @@ ENDPOINTS: list[Endpoint] = [
         COUNTER_STAFF,
         body=s.RotationIn,
         response=s.RotationOut,
-        status=201,
         tags=("terminals",),
     ),
-    Endpoint(
+    Endpoint.signed_write(
+        SIGN_IN,
         "POST",
         "/v1/sessions",
         sign_in,
@@ -176,19 +177,18 @@ ENDPOINTS: list[Endpoint] = [
         "terminal",
         body=s.OperatorSignInIn,
         response=s.OperatorSessionOut,
-        status=201,
         tags=("sessions",),
         # The account locks after failed sign-ins (423), the terminal is throttled (429).
         errors=(423, 429),
     ),
-    Endpoint(
+    Endpoint.signed_write(
+        SIGN_OUT,
         "DELETE",
         "/v1/sessions/current",
         sign_out,
         "Operator sign-out",
         "operator",
         COUNTER_STAFF,
-        status=204,
         tags=("sessions",),
     ),
     Endpoint(

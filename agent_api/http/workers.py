@@ -247,7 +247,8 @@ async def list_waivers(call: Call) -> Response:
 
 
 ENDPOINTS: list[Endpoint] = [
-    Endpoint(
+    Endpoint.signed_write(
+        ENROLL,
         "POST",
         "/v1/workers",
         enroll,
@@ -256,10 +257,10 @@ ENDPOINTS: list[Endpoint] = [
         COUNTER_STAFF,
         body=s.WorkerIn,
         response=s.EnrolledOut,
-        status=201,
         tags=("workers",),
     ),
-    Endpoint(
+    Endpoint.signed_write(
+        LOOKUP,
         "POST",
         "/v1/workers/lookup",
         lookup,
@@ -292,7 +293,8 @@ ENDPOINTS: list[Endpoint] = [
         tags=("workers",),
         errors=(429,),
     ),
-    Endpoint(
+    Endpoint.signed_write(
+        AMEND,
         "PATCH",
         _RN,
         amend,
@@ -314,7 +316,8 @@ ENDPOINTS: list[Endpoint] = [
         tags=("workers",),
         errors=(429,),
     ),
-    Endpoint(
+    Endpoint.signed_write(
+        HISTORY_BY_CIN,
         "POST",
         "/v1/workers/history",
         history_by_cin,

@@ -21,6 +21,9 @@ import pytest
 from sqlmodel import Session, col, select
 
 from agent_api.errors import ValidationFailed
+from agent_api.http.app import agent_endpoints
+from agent_api.http.endpoints import Endpoint
+from agent_api.http.workers import ENROLL, LOOKUP
 from agent_api.persistence.tables import AuditLeaf, IdempotencyRecord, SecurityEvent
 from agent_api.persistence.unit_of_work import UnitOfWork
 from agent_api.services.container import Services
@@ -224,3 +227,13 @@ def test_each_kinds_leaf_decides_what_its_response_says(
         "amount_centimes": 7_000,
         "business_date": collected["business_date"],
     }
+
+
+def test_a_signed_writes_status_is_declared_once_by_its_kind() -> None:
+    """The OpenAPI document says what the pipeline answers: each signed write's success
+    status is its kind's, and an endpoint cannot declare another."""
+    documented = {(e.method, e.template): e.status for e in agent_endpoints()}
+    assert documented[("POST", "/v1/workers")] == ENROLL.status == 201
+    assert documented[("POST", "/v1/workers/lookup")] == LOOKUP.status == 200
+    with pytest.raises(TypeError, match="its kind's"):
+        Endpoint.signed_write(ENROLL, "POST", "/x", lambda call: None, "x", "operator", status=200)  # type: ignore[arg-type]
