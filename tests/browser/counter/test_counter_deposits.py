@@ -149,6 +149,14 @@ def test_the_day_closes_into_a_bordereau_and_the_files_show_the_journey_in_arabi
     files = counter.wait_for("#files").text
     assert f"أُرسل إلى الصندوق ضمن الجدول {slip}" in files
     assert counter.driver.find_element(By.TAG_NAME, "html").get_attribute("dir") == "rtl"
+    # The list fits the counter's 1024 px screen, in both languages: nothing to scroll
+    # sideways to.
+    for lang in ("fr", "ar"):
+        counter.open(f"/workers/{counter.app.worker}/deposits?lang={lang}")
+        counter.wait_for("#files")
+        assert counter.driver.execute_script(
+            "return document.documentElement.scrollWidth <= document.documentElement.clientWidth"
+        ), lang
     counter.open(f"/workers/{counter.app.worker}/deposits/new")
     _fill(counter, {"care_kind": "dental", "care_from": _days_ago(80), "amount": "90"})
     counter.driver.find_element(By.ID, "deposit").click()
