@@ -31,7 +31,9 @@ Faults that change how the events travel, not what they say:
   exception once the files are applied ``ack_days`` or more after the slip closed.
 
 A refusal's code follows the deposit's warnings when it had one (``rights_closed`` gives R01,
-``deadline_passed`` R02, ``beneficiary_not_declared`` R03), as CNSS would most likely refuse.
+``deadline_passed`` R02, ``beneficiary_not_declared`` R03), as CNSS would most likely refuse;
+a file taken without a warning is refused for closed rights only (never for a deadline the
+counter computes as CNSS does).
 Rates are probabilities, not money: floats are right here.
 """
 
@@ -433,7 +435,7 @@ def _events(run: _Run, deposit: HubDeposit, fate: str) -> list[TrackingEvent]:
     events.append(said(S.UNDER_REVIEW))
     on = run.later(on)
     if fate == "refused":
-        code = _refusal_code(rng, deposit.warnings)
+        code = _refusal_code(deposit.warnings)
         events.append(said(S.REFUSED, reason=(code, REFUSALS[code])))
     elif fate == "reimbursed":
         # CNSS pays a share of what the care cost (its tariff), never more.
@@ -455,9 +457,13 @@ def _without_label(event: TrackingEvent) -> TrackingEvent:
     return TrackingEvent(**{**values, "deposit_number": None})
 
 
-def _refusal_code(rng: random.Random, warnings: Sequence[str]) -> str:
+def _refusal_code(warnings: Sequence[str]) -> str:
+    """The reason CNSS gives: the one the counter warned of; without a warning, rights closed
+    (CNSS's own view of a worker's payments can differ from the counter's: a payment reversed
+    or refused later), never the deadline (the counter computes it as CNSS does) nor an
+    undeclared beneficiary (the simulator does not know whether the file was a dependent's)."""
     told = [_REFUSAL_OF_WARNING[w] for w in warnings if w in _REFUSAL_OF_WARNING]
-    return told[0] if told else rng.choice(sorted(REFUSALS))
+    return told[0] if told else "R01"
 
 
 def _unissued(rng: random.Random, network: str, avoid: set[str]) -> str:

@@ -97,6 +97,16 @@ def test_a_refusal_gives_the_reason_the_counter_warned_of() -> None:
     assert {(d.stage, d.reason_code) for d in truth.deposits} == {("refused", "R02")}
 
 
+def test_a_file_taken_without_a_warning_is_never_refused_for_its_deadline() -> None:
+    """The counter computes the deadline as CNSS does: a file it took without a warning can
+    be refused for closed rights (CNSS's view of the payments), not for the deadline."""
+    deposits = _deposits([10_000 + n for n in range(40)])
+
+    truth = _simulate(deposits, ClaimsRates(refused=1.0)).truth
+
+    assert {(d.stage, d.reason_code) for d in truth.deposits} == {("refused", "R01")}
+
+
 def test_a_slip_cnss_never_mentions_is_an_exception_only_once_the_days_have_passed() -> None:
     deposits = _deposits([10_000])
     rates = ClaimsRates(unacknowledged_slip=1.0)
